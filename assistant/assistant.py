@@ -1,0 +1,123 @@
+"""The one API every edge (CLI, web app, eval) uses: build once, then ``ask``, ``show``, ``search``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .answer import Answer, ExtractiveAnswerer, RefusalRule
+from .config import Settings
+from .corpus import Corpus, Sentence, Unit, load_corpus
+from .embeddings import load_embedder
+from .errors import QuestionError
+from .index import SearchIndex, build_index, open_index
+from .query import clean_question, parse_question, parse_reference
+from .retrieve import Fusion, Retriever
+from .segment import Segmenter, domain_terms
+
+__all__ = ["Assistant", "SearchMatch"]
+
+
+@dataclass(frozen=True)
+class SearchMatch:
+    """A sentence containing every keyword, with the (start, end) spans of each occurrence."""
+
+    unit: Unit
+    sentence: Sentence
+    spans: tuple[tuple[int, int], ...]
+
+
+class Assistant:
+    """The 实干家 policy assistant over one corpus folder.
+
+    Build it once and reuse it: loading parses the corpus, loads the embedders and opens the index
+    (rebuilding it, with a one-line notice, when it is missing, stale or damaged).
+
+    Args:
+        settings: corpus, index and cache folders and embedder specs; defaults from the environment.
+        fusion: how sparse and dense evidence are combined.
+        refusal: when to refuse instead of answering.
+        notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
+        progress: show a progress bar while building.
+        rebuild: build the index even when the stored one is fresh.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        fusion: Fusion | None = None,
+        refusal: RefusalRule | None = None,
+        notify: Callable[[str], None] | None = None,
+        progress: bool = False,
+        rebuild: bool = False,
+    ) -> None:
+        self.settings = settings or Settings()
+        self.corpus: Corpus = load_corpus(self.settings.corpus_dir)
+        self.segmenter = Segmenter(domain_terms(self.corpus), self.settings.cache_dir / "jieba")
+        embedders = [load_embedder(spec) for spec in self.settings.embedders]
+        if rebuild:
+            self.index: SearchIndex = build_index(
+                self.corpus, self.segmenter, embedders, self.settings.index_dir, progress=progress
+            )
+        else:
+            self.index = open_index(
+                self.corpus, self.segmenter, embedders, self.settings.index_dir, notify=notify, progress=progress
+            )
+        self.retriever = Retriever(self.index, fusion)
+        self.answerer = ExtractiveAnswerer(refusal)
+
+    def ask(self, question: str) -> Answer:
+        """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.
+
+        Raises:
+            QuestionError: if the question is empty or too long.
+        """
+        parsed = parse_question(question)
+        evidence = self.retriever.retrieve(parsed, limit=None)
+        return self.answerer.answer(evidence)
+
+    def show(self, reference: str) -> list[Unit]:
+        """The units a reference names: ``13``, ``第十三条``, ``article 13``, ``第四部分``, ``序言``, ``第6段``.
+
+        A part comes with its articles.
+
+        Raises:
+            QuestionError: if the text names no unit.
+            UnitNotFoundError: if the unit does not exist (the message says how many there are).
+        """
+        references = parse_reference(clean_question(reference))
+        if not references:
+            raise QuestionError(f"{reference!r} names no article, part or paragraph; try 13, 第十三条 or 第四部分")
+        units: list[Unit] = []
+        for ref in references:
+            for member in self.retriever.expand(self.retriever.resolve(ref)):
+                if member not in units:
+                    units.append(member)
+        return units
+
+    def search(self, keywords: str, limit: int = 50) -> list[SearchMatch]:
+        """Sentences that contain every whitespace-separated keyword (exact, case-insensitive).
+
+        Raises:
+            QuestionError: if no keyword is given.
+        """
+        terms = [t for t in clean_question(keywords).split(" ") if t]
+        matches: list[SearchMatch] = []
+        for unit in self.corpus.units:
+            for sentence in unit.sentences:
+                spans = _spans(sentence.text, terms)
+                if spans is not None:
+                    matches.append(SearchMatch(unit, sentence, spans))
+        return matches[:limit]
+
+
+def _spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...] | None:
+    spans: list[tuple[int, int]] = []
+    for term in terms:
+        found = [(m.start(), m.end()) for m in re.finditer(re.escape(term), text, re.I)]
+        if not found:
+            return None
+        spans += found
+    return tuple(sorted(spans))
+

@@ -1,0 +1,166 @@
+"""Command line: ``python -m assistant ask|build|show|search|bench``.
+
+Exit codes: 0 success, 1 an error of the assistant or nothing found, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Iterable, Sequence
+
+from .answer import Answer
+from .assistant import Assistant, SearchMatch
+from .config import Settings
+from .errors import AssistantError, QuestionError, UnitNotFoundError
+from .query import clean_question
+
+__all__ = ["main"]
+
+_BAD_INPUT = 2
+_ERROR = 1
+_HIGHLIGHT = {True: ("\033[1;31m", "\033[0m"), False: ("【", "】")}
+
+
+def _notify(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _assistant(rebuild: bool = False) -> Assistant:
+    return Assistant(Settings(), notify=_notify, progress=sys.stderr.isatty() or rebuild, rebuild=rebuild)
+
+
+def _print_answer(answer: Answer, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
+    else:
+        print(answer.text, flush=True)
+
+
+def _questions_from_stdin() -> Iterable[str]:
+    for line in sys.stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _ask(args: argparse.Namespace) -> int:
+    if args.question != "-":
+        clean_question(args.question)
+        assistant = _assistant()
+        _print_answer(assistant.ask(args.question), args.json)
+        return 0
+    assistant = _assistant()
+    status = 0
+    for question in _questions_from_stdin():
+        try:
+            answer = assistant.ask(question)
+        except QuestionError as problem:
+            status = _BAD_INPUT
+            if args.json:
+                print(json.dumps({"question": question[:200], "error": str(problem)}, ensure_ascii=False), flush=True)
+            else:
+                print(f"error: {problem}", file=sys.stderr, flush=True)
+            continue
+        _print_answer(answer, args.json)
+        if not args.json:
+            print(flush=True)
+    return status
+
+
+def _build(_: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    assistant = _assistant(rebuild=True)
+    index = assistant.index
+    embedders = ", ".join(f"{d.embedder.name} ({d.index.d} dims)" for d in index.dense.values()) or "none"
+    print(
+        f"Built {assistant.settings.index_dir}: {len(index.units)} units, {len(index.sentence_rows)} sentences, "
+        f"{len(assistant.segmenter.terms)} domain terms, embedders: {embedders}, "
+        f"{time.perf_counter() - started:.1f} s."
+    )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    for unit in assistant.show(" ".join(args.reference)):
+        print(f"{unit.label}\n{unit.text}\n")
+    return 0
+
+
+def _highlight(match: SearchMatch, color: bool) -> str:
+    start_mark, end_mark = _HIGHLIGHT[color]
+    text, pieces, cursor = match.sentence.text, [], 0
+    for start, end in match.spans:
+        if start < cursor:
+            continue
+        pieces += [text[cursor:start], start_mark, text[start:end], end_mark]
+        cursor = end
+    return "".join(pieces) + text[cursor:]
+
+
+def _search(args: argparse.Namespace) -> int:
+    assistant = _assistant()
+    matches = assistant.search(" ".join(args.keywords), limit=args.limit)
+    if not matches:
+        print(f"没有找到包含“{' '.join(args.keywords)}”的句子。", file=sys.stderr)
+        return _ERROR
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    for match in matches:
+        print(f"{match.unit.label}：{_highlight(match, color)}")
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_benchmark
+
+    run_benchmark(rounds=args.rounds)
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m assistant",
+        description="实干家助手: cited answers from the 「实干家」 Opinion and its commentary, offline.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    ask = commands.add_parser("ask", help="answer a question with verbatim, cited quotes")
+    ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.set_defaults(handler=_ask)
+    build = commands.add_parser("build", help="(re)build the index with a progress bar")
+    build.set_defaults(handler=_build)
+    show = commands.add_parser("show", help="print a unit: 13, 第十三条, article 13, 第四部分, 序言, 第6段")
+    show.add_argument("reference", nargs="+")
+    show.set_defaults(handler=_show)
+    search = commands.add_parser("search", help="list sentences containing every keyword, highlighted")
+    search.add_argument("keywords", nargs="+")
+    search.add_argument("--limit", type=int, default=50, help="at most this many sentences (default 50)")
+    search.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    search.set_defaults(handler=_search)
+    bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
+    bench.add_argument("--rounds", type=int, default=3, help="warm passes over the question set (default 3)")
+    bench.set_defaults(handler=_bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (QuestionError, UnitNotFoundError) as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return _BAD_INPUT
+    except AssistantError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return _ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

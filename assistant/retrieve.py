@@ -1,0 +1,243 @@
+"""Hybrid retrieval: BM25 and dense scores at unit and sentence level, fused per unit.
+
+Unit references (第13条, 第四部分, 序言, 第6段) bypass ranking and go straight to the unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .bridge import english_lemma
+from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit
+from .errors import UnitNotFoundError
+from .index import SearchIndex
+from .numerals import int_to_cn
+from .query import PART, ParsedQuestion, Reference
+
+__all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
+
+_ASCII_WORD = re.compile(r"^[a-z]+$")
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How sparse and dense evidence are combined.
+
+    Attributes:
+        method: ``weighted`` (min-max normalised scores, weighted sum) or ``rrf`` (reciprocal rank).
+        dense_weight: share of the dense signal in ``weighted`` fusion (the rest is BM25).
+        sentence_weight: share of the best sentence in a unit's score (the rest is the whole unit).
+        commentary_factor: multiplier on commentary units, so the authoritative text ranks first on ties.
+        use_sparse: include BM25; use_dense: include the embedders.
+    """
+
+    method: str = "weighted"
+    dense_weight: float = 0.5
+    sentence_weight: float = 0.7
+    commentary_factor: float = 0.8
+    rrf_k: int = 20
+    use_sparse: bool = True
+    use_dense: bool = True
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A ranked unit with its fused score and the fused score of each of its sentences."""
+
+    unit: Unit
+    score: float
+    sentence_scores: tuple[float, ...]
+    position: int
+
+    def best_sentences(self, limit: int) -> list[int]:
+        """Indexes (0-based) of the best-scoring sentences, best first."""
+        order = np.argsort(-np.array(self.sentence_scores), kind="stable")
+        return [int(i) for i in order[:limit]]
+
+
+@dataclass
+class Evidence:
+    """What retrieval found for one question, with the features the refusal rule uses.
+
+    Attributes:
+        coverage: share of the question's content tokens that occur in the best unit.
+        known: share of the question's content tokens that occur anywhere in the corpus.
+        dense_top: best cosine similarity of the question to any unit or sentence (first embedder).
+        direct: the question named units (第13条…), which are the hits.
+        not_found: a message when a named unit does not exist (第99条).
+    """
+
+    question: ParsedQuestion
+    hits: list[Hit]
+    query_tokens: list[str] = field(default_factory=list)
+    coverage: float = 0.0
+    known: float = 0.0
+    dense_top: float = 0.0
+    direct: bool = False
+    not_found: str = ""
+
+
+def _minmax(values: np.ndarray) -> np.ndarray:
+    span = float(values.max() - values.min()) if values.size else 0.0
+    return (values - values.min()) / span if span > 1e-12 else np.zeros_like(values)
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 1e-12 else np.zeros_like(values)
+
+
+def _rrf(values: np.ndarray, k: int) -> np.ndarray:
+    ranks = np.empty(values.size)
+    ranks[np.argsort(-values, kind="stable")] = np.arange(1, values.size + 1)
+    return 1.0 / (k + ranks)
+
+
+class Retriever:
+    """Ranks units of a ``SearchIndex`` for parsed questions."""
+
+    def __init__(self, index: SearchIndex, fusion: Fusion | None = None) -> None:
+        self.index = index
+        self.fusion = fusion or Fusion()
+        self._unit_position = {u.id: i for i, u in enumerate(index.units)}
+
+    def retrieve(self, question: ParsedQuestion, limit: int | None = None) -> Evidence:
+        """Rank units for ``question`` (all units, or the best ``limit``); references (第13条) go straight to those units."""
+        if question.references:
+            return self._direct(question)
+        unit_scores, sentence_scores, terms, dense_top = self._score(question.text)
+        order = np.argsort(-unit_scores, kind="stable")[:limit]
+        hits = [self._hit(int(i), unit_scores, sentence_scores) for i in order]
+        return self._evidence(question, hits, terms, dense_top)
+
+    def resolve(self, reference: Reference) -> Unit:
+        """The unit a reference names.
+
+        Raises:
+            UnitNotFoundError: with a message that says how many units of that kind exist.
+        """
+        document = self._document_for(reference)
+        kind = reference.kind
+        unit = document.find(kind, reference.number)
+        if unit is not None:
+            return unit
+        count = document.count(kind)
+        names = {ARTICLE: ("条", "第{}条"), PART: ("部分", "第{}部分"), PARAGRAPH: ("段", "第{}段")}
+        if kind == PREAMBLE:
+            raise UnitNotFoundError(f"{document.short}没有序言。")
+        noun, pattern = names[kind]
+        shown = int_to_cn(reference.number) if kind == PART and reference.number and reference.number < 10000 else reference.number
+        raise UnitNotFoundError(
+            f"{document.short}共有{count}{'个' if kind == PART else ''}{noun}，没有{pattern.format(shown)}；"
+            f"请查询第1至{count}{noun}。"
+        )
+
+    def _document_for(self, reference: Reference) -> Document:
+        corpus = self.index.corpus
+        wanted = COMMENTARY if reference.commentary and reference.kind in (PARAGRAPH, PREAMBLE) else POLICY
+        if reference.kind == PARAGRAPH:
+            wanted = COMMENTARY
+        documents = corpus.documents_of_kind(wanted) or list(corpus.documents)
+        return documents[0]
+
+    def _direct(self, question: ParsedQuestion) -> Evidence:
+        units: list[Unit] = []
+        try:
+            for reference in question.references:
+                units += [u for u in self.expand(self.resolve(reference)) if u not in units]
+        except UnitNotFoundError as missing:
+            return Evidence(question, [], direct=True, not_found=str(missing))
+        unit_scores, sentence_scores, terms, dense_top = self._score(question.remainder)
+        hits = [self._hit(self._unit_position[u.id], unit_scores, sentence_scores, fixed=1.0) for u in units]
+        evidence = self._evidence(question, hits, terms, dense_top)
+        evidence.direct = True
+        return evidence
+
+    def expand(self, unit: Unit) -> list[Unit]:
+        """A part stands for its heading and its articles."""
+        if unit.kind != PART:
+            return [unit]
+        document = next(d for d in self.index.corpus.documents if d.id == unit.doc)
+        return document.part_members(unit.number or 0)
+
+    def _hit(self, position: int, unit_scores: np.ndarray, sentence_scores: np.ndarray, fixed: float | None = None) -> Hit:
+        mask = self.index.sentence_unit == position
+        score = float(unit_scores[position]) if fixed is None else fixed
+        return Hit(self.index.units[position], score, tuple(float(s) for s in sentence_scores[mask]), position)
+
+    def query_terms(self, text: str) -> list[tuple[str, list[str]]]:
+        """Each content word of ``text`` with the corpus tokens that stand for it.
+
+        A Chinese word stands for itself; an English word for its bridged Chinese words (none when
+        the corpus has no word for it).
+        """
+        terms: list[tuple[str, list[str]]] = []
+        for token in dict.fromkeys(self.index.segmenter.tokens(text)):
+            if _ASCII_WORD.match(token):
+                terms.append((token, self.index.bridge.get(english_lemma(token), [])))
+            else:
+                terms.append((token, [token]))
+        return terms
+
+    def _evidence(
+        self, question: ParsedQuestion, hits: list[Hit], terms: list[tuple[str, list[str]]], dense_top: float
+    ) -> Evidence:
+        """Attach the refusal features: IDF-weighted shares of the question's words found."""
+        bm25 = self.index.unit_bm25
+        coverage = known = 0.0
+        if hits and terms:
+            top_tokens = set(self.index.tokens[self.index.unit_rows[self._unit_position[hits[0].unit.id]]])
+            weights = np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
+            in_top = np.array([any(t in top_tokens for t in tokens) for _, tokens in terms])
+            in_corpus = np.array([any(t in bm25.postings for t in tokens) for _, tokens in terms])
+            coverage = float(weights[in_top].sum() / weights.sum())
+            known = float(weights[in_corpus].sum() / weights.sum())
+        return Evidence(question, hits, [word for word, _ in terms], coverage, known, dense_top)
+
+    def _score(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, list[str]]], float]:
+        """Fused scores for every unit and every sentence, the query terms and the top dense cosine."""
+        index, fusion = self.index, self.fusion
+        terms = self.query_terms(text)
+        n_units = len(index.units)
+        if not text.strip():
+            return np.zeros(n_units), np.zeros(len(index.sentence_rows)), terms, 0.0
+        signals: list[tuple[np.ndarray, np.ndarray, float, bool]] = []
+        dense_top = 0.0
+        token_weight: dict[str, float] = {}
+        for _, tokens in terms:
+            for token in tokens:
+                token_weight[token] = max(token_weight.get(token, 0.0), 1.0 / len(tokens))
+        if fusion.use_sparse and index.unit_bm25.known(list(token_weight)):
+            weight = 1.0 - fusion.dense_weight if fusion.use_dense and index.dense else 1.0
+            tokens, weights = list(token_weight), list(token_weight.values())
+            signals.append(
+                (index.unit_bm25.scores(tokens, weights), index.sentence_bm25.scores(tokens, weights), weight, True)
+            )
+        if fusion.use_dense and index.dense:
+            share = (fusion.dense_weight if signals else 1.0) / len(index.dense)
+            for number, dense in enumerate(index.dense.values()):
+                similarities = dense.scores(text)
+                if number == 0:
+                    dense_top = float(similarities.max())
+                signals.append((similarities[index.unit_rows], similarities[index.sentence_rows], share, False))
+        unit_total = np.zeros(n_units)
+        sentence_total = np.zeros(len(index.sentence_rows))
+        for unit_raw, sentence_raw, weight, sparse in signals:
+            unit_part, sentence_part = self._normalise(unit_raw, sentence_raw, sparse)
+            best_sentence = np.zeros(n_units)
+            np.maximum.at(best_sentence, index.sentence_unit, sentence_part)
+            unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
+            sentence_total += weight * sentence_part
+        factors = np.array([fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units])
+        return unit_total * factors, sentence_total, terms, dense_top
+
+    def _normalise(self, unit_raw: np.ndarray, sentence_raw: np.ndarray, sparse: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Put one signal on a 0–1 scale: BM25 relative to its best score, cosines min-max."""
+        if self.fusion.method == "rrf":
+            return _rrf(unit_raw, self.fusion.rrf_k), _rrf(sentence_raw, self.fusion.rrf_k)
+        if sparse:
+            return _scaled(unit_raw), _scaled(sentence_raw)
+        return _minmax(unit_raw), _minmax(sentence_raw)

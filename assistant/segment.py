@@ -1,0 +1,89 @@
+"""jieba segmentation with a domain dictionary built from the corpus itself.
+
+Every quoted term “…” and every article or part short title becomes a dictionary word, so the
+official wording (提法) such as 三个区分开来 or 火线提拔 stays one token and exact search works.
+jieba's cache goes to the assistant's cache folder and its log messages are silenced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import jieba
+
+from .corpus import Corpus, quoted_terms
+
+__all__ = ["Segmenter", "domain_terms", "STOPWORDS"]
+
+# Words that carry no topic: question words, particles, and generic words about "the text".
+STOPWORDS = frozenset(
+    """
+    的 了 是 在 和 与 及 或 对 把 被 将 等 也 都 就 又 还 而 并 之 其 此 这 那 该 各 些 个 吗 呢 吧 啊 呀 么 嘛
+    什么 哪些 哪个 哪几 哪 哪里 哪儿 怎么 怎么样 怎样 如何 为什么 为何 何时 多少 几 几个 几种 几项 是否 有没有
+    是不是 请问 请 一下 关于 有关 中 里 有 要 会 能 可以 应 应该 应当 需要 进行 一个 一些 这个 那个 这些 那些
+    我 我们 你 你们 他们 它 谁 啥 意见 文件 文章 本文 提到 提出 讲 讲了 说 说了 写 规定 指 指的是 内容 主要
+    具体 方面 部分 条 第 段 哪方面 分别 包括 包含 涉及 相关 对于 怎么办 多 少
+    a an the of to in on at for by with from as and or but not no is are was were be been being
+    do does did doing done what which who whom whose when where why how whats it its this that these those
+    there here can could should would will shall may might must about into than then so such
+    i me my we our you your he she they them their his her please tell say says said mean means
+    apply applies applied according under opinion text document article articles part paragraph commentary
+    """.split()
+)
+
+_TOKEN_RE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]")
+_JIEBA_WORD_RE = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")
+_DOMAIN_WORD_FREQ = 200_000
+
+
+def domain_terms(corpus: Corpus) -> list[str]:
+    """Quoted terms “…” and unit short titles that jieba can keep whole, longest first."""
+    candidates: list[str] = []
+    for unit in corpus.units:
+        candidates += quoted_terms(unit.text)
+        if unit.title:
+            candidates.append(unit.title)
+    whole = {t for t in candidates if _JIEBA_WORD_RE.match(t) and len(t) >= 2}
+    return sorted(whole, key=lambda t: (-len(t), t))
+
+
+class Segmenter:
+    """Tokenizes text for keyword scoring.
+
+    Args:
+        terms: domain words that must stay whole tokens.
+        cache_dir: writable folder for jieba's dictionary cache.
+    """
+
+    def __init__(self, terms: Iterable[str], cache_dir: Path) -> None:
+        jieba.setLogLevel(logging.WARNING)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        self._jieba = jieba.Tokenizer()
+        self._jieba.tmp_dir = str(cache_dir)
+        self._jieba.initialize()
+        self.terms = tuple(terms)
+        for term in self.terms:
+            self._jieba.add_word(term, freq=_DOMAIN_WORD_FREQ)
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies what tokens this segmenter produces (jieba version, domain terms, stopwords)."""
+        digest = hashlib.sha256("\n".join([jieba.__version__, *self.terms, "", *sorted(STOPWORDS)]).encode())
+        return digest.hexdigest()[:16]
+
+    def words(self, text: str) -> list[str]:
+        """jieba's precise segmentation, whitespace dropped (for display and tests)."""
+        return [w for w in self._jieba.lcut(text) if w.strip()]
+
+    def tokens(self, text: str) -> list[str]:
+        """Search tokens: jieba search-mode words, lower-cased, without stopwords or punctuation."""
+        tokens = []
+        for word in self._jieba.lcut_for_search(text.lower()):
+            word = word.strip()
+            if word and word not in STOPWORDS and _TOKEN_RE.search(word):
+                tokens.append(word)
+        return tokens
