@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 
 from .corpus import PART, Unit
@@ -214,13 +213,15 @@ class ExtractiveAnswerer:
         return f"{hit.unit.label}：" + "……".join(f"“{q}”" for q in quotes)
 
 
+def _common_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
 def _shared_affix(a: str, b: str) -> int:
     """Length of the longer of the common prefix and the common suffix of two titles."""
-    prefix = len(os.path.commonprefix([a, b]))
-    suffix = len(os.path.commonprefix([a[::-1], b[::-1]]))
-    return min(max(prefix, suffix), len(a) - 1, len(b) - 1)
+    longest = max(_common_prefix(a, b), _common_prefix(a[::-1], b[::-1]))
+    return min(longest, len(a) - 1, len(b) - 1)
 
 
 def _enumerates(sentence: str, count: int) -> bool:
     return sentence.count("、") + 1 >= count and count > 1
-

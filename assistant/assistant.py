@@ -120,4 +120,3 @@ def _spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...] | None:
             return None
         spans += found
     return tuple(sorted(spans))
-

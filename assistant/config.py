@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Settings", "MAX_QUESTION_CHARS", "PROJECT_ROOT", "default_cache_dir"]
+__all__ = ["MAX_QUESTION_CHARS", "PROJECT_ROOT", "Settings", "default_cache_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 1000

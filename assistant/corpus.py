@@ -191,7 +191,7 @@ def parse_document(path: Path) -> Document:
     numbered = [(n, t) for n, t in lines if t]
     if not numbered:
         raise CorpusError(path, None, "the file is empty")
-    title_line, title = numbered[0]
+    title = numbered[0][1]
     body = numbered[1:]
     kind = meta.get("kind") or _guess_kind(body)
     if kind not in (POLICY, COMMENTARY):
@@ -241,12 +241,15 @@ def _match_part(text: str) -> tuple[int, str] | None:
     return cn_to_int(match.group(1)), match.group(2).strip()
 
 
-def _match_article(text: str) -> tuple[int, str] | None:
-    """(number, text after the number) for an article line, else None."""
-    for pattern in (_ARTICLE_DOT_RE, _ARTICLE_CN_RE):
+def _match_article(text: str) -> tuple[int, str, bool] | None:
+    """(number, text after the number, whether a short title may follow) for an article line, else None.
+
+    Only the ``N.短标题。正文`` style carries short titles; ``第N条`` articles start with their text.
+    """
+    for pattern, titled in ((_ARTICLE_DOT_RE, True), (_ARTICLE_CN_RE, False)):
         match = pattern.match(text)
         if match:
-            return cn_to_int(match.group(1)), match.group(2)
+            return cn_to_int(match.group(1)), match.group(2), titled
     return None
 
 
@@ -273,10 +276,10 @@ def _parse_policy(path: Path, doc_id: str, short: str, body: list[tuple[int, str
             part = number
             drafts.append(_Draft(PART, number, title, part, line_no, text, len(text)))
         elif article:
-            number, rest = article
-            previous = max((d.number for d in drafts if d.kind == ARTICLE), default=0)
-            _expect_next(path, line_no, "article", number, previous or 0)
-            drafts.append(_article_draft(path, line_no, number, rest, text, part))
+            number, rest, titled = article
+            previous = max((d.number or 0 for d in drafts if d.kind == ARTICLE), default=0)
+            _expect_next(path, line_no, "article", number, previous)
+            drafts.append(_article_draft(path, line_no, number, rest, text, part, titled))
         elif drafts:
             _append_paragraph(drafts[-1], text)
         else:
@@ -288,15 +291,19 @@ def _parse_policy(path: Path, doc_id: str, short: str, body: list[tuple[int, str
 
 def _expect_next(path: Path, line_no: int, what: str, number: int, previous: int) -> None:
     if number != previous + 1:
-        raise CorpusError(path, line_no, f"{what} {number} follows {what} {previous}; {what}s must be numbered 1, 2, 3, …")
+        raise CorpusError(
+            path, line_no, f"{what} {number} follows {what} {previous}; {what}s must be numbered 1, 2, 3, …"
+        )
 
 
-def _article_draft(path: Path, line_no: int, number: int, rest: str, text: str, part: int | None) -> _Draft:
+def _article_draft(
+    path: Path, line_no: int, number: int, rest: str, text: str, part: int | None, titled: bool
+) -> _Draft:
     if not rest.strip():
         raise CorpusError(path, line_no, f"article {number} has no text")
     title = ""
     head, sep, _ = rest.partition("。")
-    if sep and len(head) <= _MAX_TITLE_CHARS and not _HEADING_PUNCT.search(head):
+    if titled and sep and len(head) <= _MAX_TITLE_CHARS and not _HEADING_PUNCT.search(head):
         title = head
     return _Draft(ARTICLE, number, title, part, line_no, text, len(text) - len(rest))
 
@@ -316,7 +323,9 @@ def _finish(draft: _Draft, doc_id: str, short: str) -> Unit:
         unit_id = f"{doc_id}/art{draft.number}"
         label = f"{short}第{draft.number}条" + (f"（{draft.title}）" if draft.title else "")
     sentences = _unit_sentences(draft, unit_id)
-    return Unit(unit_id, doc_id, draft.kind, draft.number, draft.title, label, draft.text, draft.part, draft.line, sentences)
+    return Unit(
+        unit_id, doc_id, draft.kind, draft.number, draft.title, label, draft.text, draft.part, draft.line, sentences
+    )
 
 
 def _unit_sentences(draft: _Draft, unit_id: str) -> tuple[Sentence, ...]:
@@ -341,5 +350,7 @@ def _parse_commentary(path: Path, doc_id: str, short: str, body: list[tuple[int,
     for number, (line_no, text) in enumerate(body, start=1):
         unit_id = f"{doc_id}/para{number}"
         sentences = split_sentences(text, unit_id)
-        units.append(Unit(unit_id, doc_id, PARAGRAPH, number, "", f"{short}第{number}段", text, None, line_no, sentences))
+        units.append(
+            Unit(unit_id, doc_id, PARAGRAPH, number, "", f"{short}第{number}段", text, None, line_no, sentences)
+        )
     return units

@@ -18,7 +18,7 @@ from langchain_core.embeddings import Embeddings
 
 from .errors import EmbedderUnavailableError
 
-__all__ = ["ArrayEmbeddings", "E5Embeddings", "USEEmbeddings", "SentenceTransformerEmbeddings", "load_embedder"]
+__all__ = ["ArrayEmbeddings", "E5Embeddings", "SentenceTransformerEmbeddings", "USEEmbeddings", "load_embedder"]
 
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 
@@ -123,7 +123,7 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
         try:
             source = str(local) if local.is_dir() else model
             self._model = SentenceTransformer(source, device="cpu", local_files_only=True)
-        except Exception as exc:  # noqa: BLE001 - any loader failure means "not available offline"
+        except Exception as exc:
             raise EmbedderUnavailableError(
                 f"cannot load sentence-transformers model {model!r} offline ({type(exc).__name__}). "
                 "Give a local model folder (st:/path/to/model), or copy the model into the Hugging Face "
@@ -131,7 +131,10 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
                 f"{model}`, then copy that cache here."
             ) from exc
         self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
-        dim = self._model.get_sentence_embedding_dimension()
+        dimension = (
+            getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        )
+        dim = dimension()
         self.id = f"sentence-transformers-{_package_version('sentence-transformers')}:{local.name or model}:{dim}"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:

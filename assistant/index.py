@@ -15,10 +15,10 @@ import math
 import os
 import re
 import tempfile
-from importlib.metadata import PackageNotFoundError, version
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import faiss
@@ -186,7 +186,9 @@ def build_index(
     return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge)
 
 
-def load_index(corpus: Corpus, segmenter: Segmenter, embedders: Sequence[ArrayEmbeddings], index_dir: Path) -> SearchIndex:
+def load_index(
+    corpus: Corpus, segmenter: Segmenter, embedders: Sequence[ArrayEmbeddings], index_dir: Path
+) -> SearchIndex:
     """Load the index from ``index_dir`` after checking it matches the corpus and embedders.
 
     Raises:

