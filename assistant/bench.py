@@ -1,0 +1,92 @@
+"""Benchmark (not a test): build time, cold ``ask``, warm latency p50/p95, peak memory, torch check."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .assistant import Assistant
+from .config import PROJECT_ROOT, Settings
+
+__all__ = ["run_benchmark", "benchmark_questions"]
+
+_COLD_QUESTION = "容错纠错 applies when?"
+
+
+def benchmark_questions() -> list[str]:
+    """The eval set's questions (``eval/questions.jsonl``)."""
+    path = PROJECT_ROOT / "eval" / "questions.jsonl"
+    return [json.loads(line)["question"] for line in path.open(encoding="utf-8") if line.strip()]
+
+
+def _peak_rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _cold_ask(env: dict[str, str]) -> tuple[float, bool]:
+    """Seconds from process start to answer for one ``ask --json``, and whether it imported torch."""
+    probe = (
+        "import runpy, sys\n"
+        f"sys.argv = ['assistant', 'ask', '--json', {_COLD_QUESTION!r}]\n"
+        "try:\n    runpy.run_module('assistant', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "sys.stderr.write('torch=%s\\n' % ('torch' in sys.modules))\n"
+    )
+    started = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=PROJECT_ROOT, check=True
+    )
+    elapsed = time.perf_counter() - started
+    json.loads(result.stdout)
+    return elapsed, "torch=True" in result.stderr
+
+
+def run_benchmark(rounds: int = 3) -> dict[str, float]:
+    """Print and return the benchmark numbers; uses a temporary index so the user's stays untouched."""
+    with tempfile.TemporaryDirectory(prefix="assistant-bench-") as scratch:
+        settings = Settings(index_dir=Path(scratch) / "index")
+        started = time.perf_counter()
+        assistant = Assistant(settings, rebuild=True)
+        build_s = time.perf_counter() - started
+        env = dict(os.environ, ASSISTANT_INDEX_DIR=str(settings.index_dir))
+        cold_runs = [_cold_ask(env) for _ in range(3)]
+        cold_s = float(np.median([seconds for seconds, _ in cold_runs]))
+        torch_loaded = any(flag for _, flag in cold_runs) or "torch" in sys.modules
+        questions = benchmark_questions()
+        for question in questions:  # warm-up pass
+            assistant.ask(question)
+        latencies = []
+        for _ in range(rounds):
+            for question in questions:
+                began = time.perf_counter()
+                assistant.ask(question)
+                latencies.append((time.perf_counter() - began) * 1000)
+    numbers = {
+        "build_s": build_s,
+        "cold_ask_s": cold_s,
+        "warm_p50_ms": float(np.percentile(latencies, 50)),
+        "warm_p95_ms": float(np.percentile(latencies, 95)),
+        "warm_questions": float(len(latencies)),
+        "peak_rss_mb": _peak_rss_mb(resource.RUSAGE_SELF),
+        "peak_rss_cold_ask_mb": _peak_rss_mb(resource.RUSAGE_CHILDREN),
+    }
+    print(f"embedders            {', '.join(settings.embedders) or 'none'}")
+    print(f"index build          {build_s:.2f} s   (target <= 20 s)")
+    print(f"cold ask             {cold_s:.2f} s   (median of 3 processes; target <= 3 s)")
+    print(
+        f"warm latency         p50 {numbers['warm_p50_ms']:.1f} ms, p95 {numbers['warm_p95_ms']:.1f} ms "
+        f"over {len(latencies)} questions (target p95 <= 30 ms)"
+    )
+    print(
+        f"peak RSS             {numbers['peak_rss_mb']:.0f} MB (this process), {numbers['peak_rss_cold_ask_mb']:.0f} MB (cold ask)"
+    )
+    print(f"torch imported       {'yes' if torch_loaded else 'no'}")
+    return numbers
