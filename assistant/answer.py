@@ -101,7 +101,9 @@ def _is_title(unit: Unit, index: int) -> bool:
 class ExtractiveAnswerer:
     """Builds answers from evidence by quoting sentences verbatim; never generates policy text."""
 
-    def __init__(self, refusal: RefusalRule | None = None) -> None:
+    def __init__(self, sources: str = "《意见》和《评论员文章》", refusal: RefusalRule | None = None) -> None:
+        """``sources`` names the documents in refusals, e.g. 《意见》和《评论员文章》."""
+        self.sources = sources
         self.refusal = refusal or RefusalRule()
 
     def answer(self, evidence: Evidence) -> Answer:
@@ -119,7 +121,7 @@ class ExtractiveAnswerer:
 
     def _refusal(self, evidence: Evidence) -> Answer:
         nearest = tuple(h.unit.label for h in evidence.hits[:3])
-        text = "《意见》和《评论员文章》没有涉及这个问题，无法依据原文作答。"
+        text = f"{self.sources}没有涉及这个问题，无法依据原文作答。"
         if nearest:
             text += "最接近的内容见：" + "、".join(nearest) + "。"
         return Answer(evidence.question.original, text, (), True, nearest)

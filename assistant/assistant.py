@@ -65,7 +65,7 @@ class Assistant:
                 self.corpus, self.segmenter, embedders, self.settings.index_dir, notify=notify, progress=progress
             )
         self.retriever = Retriever(self.index, fusion)
-        self.answerer = ExtractiveAnswerer(refusal)
+        self.answerer = ExtractiveAnswerer("和".join(d.short for d in self.corpus.documents), refusal)
 
     def ask(self, question: str) -> Answer:
         """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.

@@ -16,7 +16,7 @@ import numpy as np
 from .assistant import Assistant
 from .config import PROJECT_ROOT, Settings
 
-__all__ = ["run_benchmark", "benchmark_questions"]
+__all__ = ["benchmark_questions", "run_benchmark"]
 
 _COLD_QUESTION = "容错纠错 applies when?"
 
@@ -86,7 +86,8 @@ def run_benchmark(rounds: int = 3) -> dict[str, float]:
         f"over {len(latencies)} questions (target p95 <= 30 ms)"
     )
     print(
-        f"peak RSS             {numbers['peak_rss_mb']:.0f} MB (this process), {numbers['peak_rss_cold_ask_mb']:.0f} MB (cold ask)"
+        f"peak RSS             {numbers['peak_rss_mb']:.0f} MB (this process), "
+        f"{numbers['peak_rss_cold_ask_mb']:.0f} MB (cold ask)"
     )
     print(f"torch imported       {'yes' if torch_loaded else 'no'}")
     return numbers

@@ -13,51 +13,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from importlib import resources
 
+from .segment import STOPWORDS
+
 __all__ = ["build_bridge", "cedict_path", "english_lemma"]
 
 _LINE_RE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 _WORD_RE = re.compile(r"[a-z]+")
 _SKIP_GLOSS = re.compile(r"^(CL:|variant of|old variant|see |surname|abbr\. for|used in)", re.I)
-_GLOSS_STOPWORDS = frozenset(
-    [
-        "to",
-        "a",
-        "an",
-        "the",
-        "of",
-        "and",
-        "or",
-        "sb",
-        "sth",
-        "one's",
-        "oneself",
-        "in",
-        "on",
-        "at",
-        "for",
-        "by",
-        "with",
-        "from",
-        "as",
-        "be",
-        "is",
-        "it",
-        "its",
-        "that",
-        "this",
-        "etc",
-        "up",
-        "out",
-        "into",
-        "over",
-        "so",
-        "very",
-        "also",
-        "used",
-        "lit",
-        "fig",
-    ]
-)
+_GLOSS_STOPWORDS = STOPWORDS | {"sb", "sth", "one's", "oneself", "etc", "lit", "fig", "used", "very", "also"}
 _MAX_GLOSS_WORDS = 4
 
 
