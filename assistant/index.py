@@ -36,6 +36,7 @@ __all__ = ["BM25", "FORMAT_VERSION", "Row", "SearchIndex", "build_index", "load_
 FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 _BATCH = 16
+_MAX_QUERY_EMBED_CHARS = 300
 
 Notify = Callable[[str], None]
 
@@ -100,8 +101,8 @@ class DenseIndex:
     index: faiss.Index
 
     def scores(self, question: str) -> np.ndarray:
-        """Cosine similarity of the question to every row, in row order."""
-        query = self.embedder.embed_question(question)[None, :].astype(np.float32)
+        """Cosine similarity of the question to every row, in row order (long questions embed their start)."""
+        query = self.embedder.embed_question(question[:_MAX_QUERY_EMBED_CHARS])[None, :].astype(np.float32)
         similarities, ids = self.index.search(query, self.index.ntotal)
         result = np.empty(self.index.ntotal, dtype=np.float64)
         result[ids[0]] = similarities[0]
