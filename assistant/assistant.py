@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from .embeddings import load_embedder
 from .errors import QuestionError
 from .index import SearchIndex, build_index, open_index
 from .query import clean_question, parse_question, parse_reference
-from .retrieve import Fusion, Retriever
+from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
 
 __all__ = ["Assistant", "SearchMatch"]
@@ -73,9 +74,18 @@ class Assistant:
         Raises:
             QuestionError: if the question is empty or too long.
         """
-        parsed = parse_question(question)
-        evidence = self.retriever.retrieve(parsed, limit=None)
-        return self.answerer.answer(evidence)
+        return self.answer_with_evidence(question)[0]
+
+    def answer_with_evidence(self, question: str) -> tuple[Answer, Evidence]:
+        """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
+        evidence = self.retriever.retrieve(parse_question(question))
+        return self.answerer.answer(evidence), evidence
+
+    def variant(self, fusion: Fusion) -> Assistant:
+        """The same corpus and index with another fusion (for ablations); nothing is reloaded."""
+        other = copy.copy(self)
+        other.retriever = Retriever(self.index, fusion)
+        return other
 
     def show(self, reference: str) -> list[Unit]:
         """The units a reference names: ``13``, ``第十三条``, ``article 13``, ``第四部分``, ``序言``, ``第6段``.

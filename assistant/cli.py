@@ -10,10 +10,11 @@ import json
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
-from .config import Settings
+from .config import PROJECT_ROOT, Settings
 from .errors import AssistantError, QuestionError, UnitNotFoundError
 from .query import clean_question
 
@@ -112,6 +113,35 @@ def _search(args: argparse.Namespace) -> int:
     return 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import Evaluator, check_floors, load_items, run_ablation, write_outputs
+
+    items = load_items(args.items)
+    assistant = _assistant()
+    progress = sys.stderr.isatty()
+    run = Evaluator(items, "hybrid e5+use (default)")(assistant, progress=progress)
+    ablation = [] if args.no_ablation else run_ablation(assistant, items, progress=progress)
+    paths = write_outputs(run, ablation, args.out)
+    problems = check_floors(run, args.floors) if args.gate else []
+    if args.json:
+        summary = {"metrics": run.metrics, "categories": run.categories, "failed": [r.item.id for r in run.failures]}
+        summary["ablation"] = {r.name: r.metrics for r in ablation}
+        summary["gate"] = problems
+        print(json.dumps(summary, ensure_ascii=False))
+    else:
+        metrics = run.metrics
+        print(
+            f"primary {metrics['primary']:.3f} | hit@1 {metrics['hit@1']:.3f}"
+            f" | key facts {metrics['key_fact_recall']:.3f}"
+            f" | correct refusal {metrics['correct_refusal']:.3f} | false refusal {metrics['false_refusal']:.3f}"
+            f" | quotes {metrics['quote_validity']:.3f} | p95 {metrics['latency_p95_ms']:.1f} ms"
+        )
+        print(f"{len(run.failures)} failed items; report: {paths['report']}, chart: {paths['chart']}")
+    for problem in problems:
+        print(f"gate: {problem}", file=sys.stderr)
+    return _ERROR if problems else 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark
 
@@ -139,6 +169,14 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=int, default=50, help="at most this many sentences (default 50)")
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     search.set_defaults(handler=_search)
+    evaluate = commands.add_parser("eval", help="score the assistant on the eval set (report, JSON, chart)")
+    evaluate.add_argument("--items", type=Path, default=PROJECT_ROOT / "eval" / "questions.jsonl")
+    evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "results", help="results folder")
+    evaluate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    evaluate.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
+    evaluate.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor")
+    evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
+    evaluate.set_defaults(handler=_eval)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=int, default=3, help="warm passes over the question set (default 3)")
     bench.set_defaults(handler=_bench)

@@ -32,6 +32,8 @@ class Fusion:
         sentence_weight: share of the best sentence in a unit's score (the rest is the whole unit).
         commentary_factor: multiplier on commentary units, so the authoritative text ranks first on ties.
         use_sparse: include BM25; use_dense: include the embedders.
+        embedders: names of the index's embedders to rank with (None: all of them). The refusal feature
+            ``dense_top`` always comes from the index's first embedder, so refusal stays calibrated.
     """
 
     method: str = "weighted"
@@ -41,6 +43,7 @@ class Fusion:
     rrf_k: int = 20
     use_sparse: bool = True
     use_dense: bool = True
+    embedders: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -222,12 +225,17 @@ class Retriever:
             signals.append(
                 (index.unit_bm25.scores(tokens, weights), index.sentence_bm25.scores(tokens, weights), weight, True)
             )
-        if fusion.use_dense and index.dense:
-            share = (fusion.dense_weight if signals else 1.0) / len(index.dense)
-            for number, dense in enumerate(index.dense.values()):
-                similarities = dense.scores(text)
-                if number == 0:
-                    dense_top = float(similarities.max())
+        ranking = [
+            name for name in index.dense if fusion.use_dense and (fusion.embedders is None or name in fusion.embedders)
+        ]
+        for number, (name, dense) in enumerate(index.dense.items()):
+            if number > 0 and name not in ranking:
+                continue
+            similarities = dense.scores(text)
+            if number == 0:
+                dense_top = float(similarities.max())
+            if name in ranking:
+                share = (fusion.dense_weight if signals else 1.0) / len(ranking)
                 signals.append((similarities[index.unit_rows], similarities[index.sentence_rows], share, False))
         unit_total = np.zeros(n_units)
         sentence_total = np.zeros(len(index.sentence_rows))
