@@ -13,6 +13,7 @@ _LIST_MAX = 6
 _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
+_SHORT_SENTENCE = 40
 _MIN_AFFIX = 3
 
 
@@ -70,9 +71,9 @@ class RefusalRule:
     A question about a named unit (第13条) is always answered unless the unit does not exist.
     """
 
-    min_coverage: float = 0.25
+    min_coverage: float = 0.33
     weak_coverage: float = 0.10
-    strong_dense: float = 0.90
+    strong_dense: float = 0.885
 
     def refuse(self, evidence: Evidence) -> bool:
         """True when the question should get a refusal."""
@@ -133,9 +134,12 @@ class ExtractiveAnswerer:
         chosen = [top]
         scores = hit.sentence_scores
         body = [i for i in ranked if not _is_title(hit.unit, i)]
+        following = top + 1
         if _is_title(hit.unit, top) and body:
             chosen.append(body[0])
-        elif limit > 1 and len(ranked) > 1 and scores[ranked[1]] >= 0.8 * scores[top] > 0:
+        elif len(hit.unit.sentences[top].text) < _SHORT_SENTENCE and following < len(hit.unit.sentences):
+            chosen.append(following)  # a short lead sentence usually announces what the next one says
+        elif limit > 1 and len(ranked) > 1 and scores[ranked[1]] >= 0.6 * scores[top] > 0:
             chosen.append(ranked[1])
         return sorted(chosen[:limit])
 

@@ -25,7 +25,12 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (PARAGRAPH, re.compile(rf"第\s*({_NUM})\s*段")),
     (PARAGRAPH, re.compile(r"\b(?:paragraph|para\.?)\s*(\d{1,2})\b", re.I)),
     (PREAMBLE, re.compile(r"(序言|前言|引言|\bpreamble\b)", re.I)),
+    (ARTICLE, re.compile(r"(最后一条|末条|\blast article\b)", re.I)),
+    (PART, re.compile(r"(最后一(?:个)?部分|\blast part\b)", re.I)),
+    (PARAGRAPH, re.compile(r"(最后一段|末段|结尾段|\blast paragraph\b)", re.I)),
 ]
+LAST = -1  # a reference number meaning "the last one" (最后一条, last paragraph)
+_LAST_WORDS = re.compile(r"最后|末|结尾|last", re.I)
 _BARE_NUMBER = re.compile(rf"^\s*(?:第\s*)?({_NUM})\s*[.。？?]?\s*$")
 _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", re.I)
 _DOCUMENT_NAME = re.compile(
@@ -63,6 +68,7 @@ class ParsedQuestion:
         language: ``zh``, ``en`` or ``mixed``.
         is_list: the question asks for several items (哪四个…, 包括哪些…, which…).
         list_count: how many items, when the question says (哪四个 → 4).
+        about_commentary: the question names the commentary (评论员文章…, commentary).
     """
 
     original: str
@@ -72,6 +78,7 @@ class ParsedQuestion:
     language: str
     is_list: bool
     list_count: int | None
+    about_commentary: bool = False
 
 
 def clean_question(question: str) -> str:
@@ -111,7 +118,12 @@ def parse_reference(text: str) -> list[Reference]:
         for match in pattern.finditer(text):
             if any(match.start() < end and start < match.end() for start, end in taken):
                 continue
-            number = None if kind == PREAMBLE else _number(match.group(1))
+            if kind == PREAMBLE:
+                number = None
+            elif _LAST_WORDS.search(match.group(1)):
+                number = LAST
+            else:
+                number = _number(match.group(1))
             found.append((match.start(), Reference(kind, number, commentary or kind == PARAGRAPH)))
             taken.append(match.span())
     return [ref for _, ref in sorted(found, key=lambda item: item[0])]
@@ -139,4 +151,5 @@ def parse_question(question: str) -> ParsedQuestion:
         language=language,
         is_list=bool(_LIST_HINT.search(text)),
         list_count=cn_to_int(count_match.group(1)) if count_match else None,
+        about_commentary=bool(_COMMENTARY_HINT.search(text)),
     )

@@ -15,7 +15,7 @@ from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, 
 from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
-from .query import PART, ParsedQuestion, Reference
+from .query import LAST, PART, ParsedQuestion, Reference
 
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
 
@@ -39,11 +39,12 @@ class Fusion:
     method: str = "weighted"
     dense_weight: float = 0.5
     sentence_weight: float = 0.7
-    commentary_factor: float = 0.8
+    commentary_factor: float = 0.9
     rrf_k: int = 20
     use_sparse: bool = True
     use_dense: bool = True
     embedders: tuple[str, ...] | None = None
+    adaptive_sparse: bool = True
 
 
 @dataclass(frozen=True)
@@ -106,12 +107,20 @@ class Retriever:
         self.index = index
         self.fusion = fusion or Fusion()
         self._unit_position = {u.id: i for i, u in enumerate(index.units)}
+        commentaries = {d.id for d in index.corpus.documents_of_kind(COMMENTARY)}
+        in_commentary = np.array([u.doc in commentaries for u in index.units])
+        # A question that names the commentary ranks its paragraphs first (unless there is no commentary).
+        self._commentary_mask = (
+            np.where(in_commentary, 1.0, 0.01) if in_commentary.any() else np.ones(len(in_commentary))
+        )
 
     def retrieve(self, question: ParsedQuestion, limit: int | None = None) -> Evidence:
         """Rank units for ``question`` (all, or the best ``limit``); references (第13条) go straight to their units."""
         if question.references:
             return self._direct(question)
         unit_scores, sentence_scores, terms, dense_top = self._score(question.text)
+        if question.about_commentary:
+            unit_scores = unit_scores * self._commentary_mask
         order = np.argsort(-unit_scores, kind="stable")[:limit]
         hits = [self._hit(int(i), unit_scores, sentence_scores) for i in order]
         return self._evidence(question, hits, terms, dense_top)
@@ -124,7 +133,8 @@ class Retriever:
         """
         document = self._document_for(reference)
         kind = reference.kind
-        unit = document.find(kind, reference.number)
+        number = document.count(kind) if reference.number == LAST else reference.number
+        unit = document.find(kind, number)
         if unit is not None:
             return unit
         count = document.count(kind)
@@ -191,6 +201,15 @@ class Retriever:
                 terms.append((token, [token]))
         return terms
 
+    def _known_share(self, terms: list[tuple[str, list[str]]]) -> float:
+        """IDF-weighted share of the question's words that occur in the corpus."""
+        bm25 = self.index.unit_bm25
+        if not terms:
+            return 0.0
+        weights = np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
+        known = np.array([any(t in bm25.postings for t in tokens) for _, tokens in terms])
+        return float(weights[known].sum() / weights.sum())
+
     def _evidence(
         self, question: ParsedQuestion, hits: list[Hit], terms: list[tuple[str, list[str]]], dense_top: float
     ) -> Evidence:
@@ -221,6 +240,8 @@ class Retriever:
                 token_weight[token] = max(token_weight.get(token, 0.0), 1.0 / len(tokens))
         if fusion.use_sparse and index.unit_bm25.known(list(token_weight)):
             weight = 1.0 - fusion.dense_weight if fusion.use_dense and index.dense else 1.0
+            if fusion.adaptive_sparse and fusion.use_dense and index.dense:
+                weight *= self._known_share(terms)
             tokens, weights = list(token_weight), list(token_weight.values())
             signals.append(
                 (index.unit_bm25.scores(tokens, weights), index.sentence_bm25.scores(tokens, weights), weight, True)
