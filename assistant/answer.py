@@ -179,9 +179,10 @@ class ExtractiveAnswerer:
     def _parallel_group(evidence: Evidence, count: int | None) -> list[Hit] | None:
         """Units of one kind whose short titles are written in parallel (shared opening or ending).
 
-        Looks at the best few hits; returns the first group of the asked size (or of two or more).
+        With a count (哪四个) any of the best few hits may lead a group of exactly that size; without one,
+        only the best hit may lead, and any group of two or more is taken.
         """
-        for lead in evidence.hits[:_GROUP_LEADS]:
+        for lead in evidence.hits[: _GROUP_LEADS if count else 1]:
             title = lead.unit.title
             if not title:
                 continue
