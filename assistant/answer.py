@@ -43,13 +43,17 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer: its text, the citations behind it (best first), and whether it is a refusal."""
+    """An answer: its text, the citations behind it (best first), and whether it is a refusal.
+
+    ``nearest`` names the closest units of a refusal; ``rewritten`` is the standalone form of a follow-up.
+    """
 
     question: str
     text: str
     citations: tuple[Citation, ...]
     refused: bool
     nearest: tuple[str, ...] = field(default=())
+    rewritten: str = ""
 
     def to_dict(self) -> dict:
         """The JSON object printed by ``ask --json``."""

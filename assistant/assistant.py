@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from .answer import Answer, ExtractiveAnswerer, RefusalRule
 from .config import Settings
 from .corpus import Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
+from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
 from .query import clean_question, parse_question, parse_reference
 from .retrieve import Evidence, Fusion, Retriever
@@ -68,18 +69,36 @@ class Assistant:
         self.retriever = Retriever(self.index, fusion)
         self.answerer = ExtractiveAnswerer("和".join(d.short for d in self.corpus.documents), refusal)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: Sequence[Answer] = ()) -> Answer:
         """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.
+
+        Args:
+            question: the question, in Chinese, English or both.
+            history: earlier answers of the conversation, oldest first; a follow-up such as 那第十一条呢？
+                is rewritten into a standalone question from the last one.
 
         Raises:
             QuestionError: if the question is empty or too long.
         """
-        return self.answer_with_evidence(question)[0]
+        return self.answer_with_evidence(question, history)[0]
 
-    def answer_with_evidence(self, question: str) -> tuple[Answer, Evidence]:
+    def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
-        evidence = self.retriever.retrieve(parse_question(question))
-        return self.answerer.answer(evidence), evidence
+        cleaned = clean_question(question)
+        standalone = self.standalone(cleaned, history)
+        evidence = self.retriever.retrieve(parse_question(standalone))
+        answer = self.answerer.answer(evidence)
+        if standalone != cleaned:
+            answer = replace(answer, question=cleaned, rewritten=standalone)
+        return answer, evidence
+
+    def standalone(self, question: str, history: Sequence[Answer]) -> str:
+        """The question rewritten to stand alone, given the conversation so far."""
+        if not history:
+            return question
+        previous = history[-1]
+        unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
+        return rewrite_followup(question, previous.rewritten or previous.question, unit)
 
     def variant(self, fusion: Fusion) -> Assistant:
         """The same corpus and index with another fusion (for ablations); nothing is reloaded."""

@@ -39,7 +39,6 @@ __all__ = [
 
 DEFAULT_ITEMS = PROJECT_ROOT / "eval" / "questions.jsonl"
 DEFAULT_FLOORS = PROJECT_ROOT / "eval" / "floors.json"
-PENDING_CATEGORIES = ("followup",)  # scored, but kept out of the overall numbers until multi-turn lands
 _REQUIRED = {"id": str, "question": str, "category": str, "gold": list, "key_facts": list, "answerable": bool}
 _RETRIEVAL = ("hit@1", "hit@3", "mrr", "ndcg@5")
 _ANSWERABLE_METRICS = (*_RETRIEVAL, "key_fact_recall", "citation_precision", "citation_recall", "false_refusal")
@@ -161,13 +160,15 @@ class Evaluator:
         for item in bar:
             results.append(self._score_item(assistant, item))
         bar.close()
-        overall = [r for r in results if r.item.category not in PENDING_CATEGORIES]
         categories = {c: _aggregate(rs) for c, rs in _by_category(results).items()}
-        return EvalRun(self.name, _aggregate(overall), categories, results)
+        return EvalRun(self.name, _aggregate(results), categories, results)
 
     def _score_item(self, assistant: Assistant, item: EvalItem) -> ItemResult:
+        history: list[Answer] = []
+        for earlier in item.history:
+            history.append(assistant.ask(earlier, history))
         started = time.perf_counter()
-        answer, evidence = assistant.answer_with_evidence(item.question)
+        answer, evidence = assistant.answer_with_evidence(item.question, history)
         latency = (time.perf_counter() - started) * 1000
         ranked = [hit.unit.id for hit in evidence.hits]
         metrics: dict[str, float] = {"latency_ms": latency}

@@ -10,7 +10,7 @@ from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
 from .numerals import CN_DIGITS, cn_to_int
 
-__all__ = ["ParsedQuestion", "Reference", "clean_question", "parse_question", "parse_reference"]
+__all__ = ["ParsedQuestion", "Reference", "clean_question", "parse_question", "parse_reference", "strip_references"]
 
 ARTICLE, PART, PREAMBLE, PARAGRAPH = "article", "part", "preamble", "paragraph"
 _NUM = rf"[{CN_DIGITS}\d]+"
@@ -129,7 +129,8 @@ def parse_reference(text: str) -> list[Reference]:
     return [ref for _, ref in sorted(found, key=lambda item: item[0])]
 
 
-def _remove_references(text: str) -> str:
+def strip_references(text: str) -> str:
+    """``text`` without unit references and document names (what is asked *about* the units)."""
     for _, pattern in _PATTERNS:
         text = pattern.sub(" ", text)
     text = _DOCUMENT_NAME.sub(" ", text)
@@ -146,7 +147,7 @@ def parse_question(question: str) -> ParsedQuestion:
     return ParsedQuestion(
         original=original,
         text=text,
-        remainder=_remove_references(text),
+        remainder=strip_references(text),
         references=tuple(parse_reference(text)),
         language=language,
         is_list=bool(_LIST_HINT.search(text)),

@@ -48,7 +48,7 @@ def render_markdown(run: EvalRun, ablation: list[EvalRun]) -> str:
     lines = [
         f"# Eval report: {run.name}",
         "",
-        f"{len(run.results)} items. Overall excludes follow-ups (no multi-turn yet).",
+        f"{len(run.results)} items; follow-ups are asked after their earlier turns.",
         "",
     ]
     lines += ["## Overall", "", *_table([("overall", run.metrics)], columns, labels), ""]

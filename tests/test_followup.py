@@ -1,0 +1,53 @@
+"""Follow-up questions are rewritten from the previous turn by general rules."""
+
+import pytest
+
+from assistant import Assistant
+from assistant.corpus import load_corpus
+from assistant.followup import rewrite_followup
+from tests.conftest import CORPUS_DIR
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(CORPUS_DIR)
+
+
+@pytest.mark.parametrize(
+    ("previous", "unit_id", "question", "standalone"),
+    [
+        ("第五条讲了什么？", "opinion/art5", "那第六条呢？", "第六条讲了什么？"),
+        ("第二部分有哪些内容？", "opinion/part2", "第三部分呢？", "第三部分有哪些内容？"),
+        ("What does article 3 say?", "opinion/art3", "what about article 4?", "article 4 What does say?"),
+        ("苗圃计划是什么？", "opinion/art10", "下一条呢？", "第11条"),
+        ("苗圃计划是什么？", "opinion/art10", "上一条呢？", "第9条"),
+        ("评论员文章第2段", "commentary/para2", "下一段", "评论员文章第3段"),
+        ("火线提拔是什么？", "opinion/art11", "这一条还说了什么？", "第11条还说了什么？"),
+        ("书记擂台是什么？", "opinion/art6", "具体怎么做？", "书记擂台是什么？ 具体怎么做？"),
+        ("书记擂台是什么？", "opinion/art6", "第十二条讲了什么？", "第十二条讲了什么？"),
+        ("书记擂台是什么？", "opinion/art6", "怎样为基层干部松绑减压？", "怎样为基层干部松绑减压？"),
+        (None, None, "那第六条呢？", "那第六条呢？"),
+    ],
+)
+def test_rewrite(corpus, previous, unit_id, question, standalone):
+    unit = corpus.unit(unit_id) if unit_id else None
+    assert " ".join(rewrite_followup(question, previous, unit).split()) == standalone
+
+
+def test_conversation_through_the_assistant(assistant: Assistant):
+    first = assistant.ask("第五条讲了什么？")
+    second = assistant.ask("那第六条呢？", [first])
+    assert second.rewritten == "第六条讲了什么？"
+    assert second.question == "那第六条呢？"
+    assert second.citations[0].unit_id == "opinion/art6"
+    third = assistant.ask("下一条呢？", [first, second])
+    assert third.citations[0].unit_id == "opinion/art7"
+    alone = assistant.ask("那第六条呢？")
+    assert alone.rewritten == "" and alone.citations[0].unit_id == "opinion/art6"
+
+
+def test_follow_up_after_a_refusal_still_stands_alone(assistant: Assistant):
+    refused = assistant.ask("干部的退休年龄是多少？")
+    assert refused.refused
+    answer = assistant.ask("火线提拔是什么？", [refused])
+    assert answer.citations[0].unit_id == "opinion/art11"
