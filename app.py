@@ -1,0 +1,211 @@
+"""实干家助手 web app: cited chat, article browser and 提法速查 around one ``Assistant``.
+
+Run ``python app.py`` (127.0.0.1:7860); ``--host``/``--port``/``--auth user:password`` or the environment variables
+ASSISTANT_APP_HOST, ASSISTANT_APP_PORT and ASSISTANT_APP_AUTH. Everything is served locally: no CDN, fonts or analytics.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+from dataclasses import replace
+from html import escape
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# Idle OpenMP threads of the e5 engine sleep instead of spinning, leaving the cores to the web server's threads.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
+import gradio as gr
+
+from assistant import (
+    Answer,
+    Assistant,
+    AssistantError,
+    QuestionError,
+    render,
+)
+from assistant.browse import table_of_contents, term_index
+
+__all__ = ["Handlers", "build_app", "main"]
+
+LOG = logging.getLogger("shiganjia.app")
+EXAMPLES = [
+    "容错纠错 applies when?",
+    "第十三条",
+    "意见要锻造哪四个方面的“实干家”队伍？",
+    "火线提拔适用于什么样的干部？",
+    "三个区分开来是什么？",
+]
+_STREAM_STEP = 24
+FAILURE = "⚠️ 出错了：这次请求没有完成，请稍后重试。"
+FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
+CSS = """
+.card {border: 1px solid #d0d7de; border-left: 4px solid #b91c1c; border-radius: 6px; padding: 8px 12px; margin: 8px 0;}
+.card.refusal {border-left-color: #d97706; background: #fffbeb;}
+.card-title {font-weight: 600; margin: 0 0 4px 0;}
+.quote {margin: 4px 0; padding-left: 8px; border-left: 3px solid #e5e7eb; color: #374151;}
+.unit-text {white-space: pre-wrap; line-height: 1.7;}
+mark {background: #fde68a; padding: 0 1px;}
+table.terms td, table.terms th {border-bottom: 1px solid #e5e7eb; padding: 4px 8px; vertical-align: top;}
+td.term {white-space: nowrap; font-weight: 600;}
+"""
+
+
+class Handlers:
+    """What the UI's events call: plain methods over one ``Assistant``, testable without a browser."""
+
+    def __init__(self, assistant: Assistant) -> None:
+        self.assistant = assistant
+        self.units = {u.id: u for u in assistant.corpus.units}
+        self.terms = term_index(assistant.corpus)
+        self._lock = threading.Lock()  # one question at a time through the embedders' native code
+
+    def ask(self, question: str, history: list[Answer]) -> Answer:
+        """One answer, serialised across concurrent requests."""
+        with self._lock:
+            return self.assistant.ask(question, history)
+
+    def respond(self, message: str, chat: list[dict], answers: list[Answer]):
+        """Chat event: streams the answer, then shows its source cards. Yields (chat, answers, cards, textbox)."""
+        question = (message or "").strip()
+        if not question:
+            gr.Warning("请输入问题。")
+            yield chat, answers, gr.skip(), ""
+            return
+        chat = [*chat, {"role": "user", "content": escape(question)}]
+        try:
+            answer = self.ask(question, answers)
+        except QuestionError as problem:
+            yield [*chat, {"role": "assistant", "content": f"⚠️ {escape(str(problem))}"}], answers, "", ""
+            return
+        except Exception:
+            LOG.exception("request failed")
+            yield [*chat, {"role": "assistant", "content": FAILURE}], answers, "", ""
+            return
+        for end in range(_STREAM_STEP, len(answer.text), _STREAM_STEP):
+            partial = render.answer_markdown(replace(answer, text=answer.text[:end]))
+            yield [*chat, {"role": "assistant", "content": partial}], answers, gr.skip(), ""
+        final = [*chat, {"role": "assistant", "content": render.answer_markdown(answer)}]
+        yield final, [*answers, answer], render.source_cards(answer, self.units), ""
+
+    def api_ask(self, question: str) -> dict:
+        """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
+        try:
+            return self.ask(question, []).to_dict()
+        except QuestionError as problem:
+            return {"question": question[:200], "error": str(problem)}
+
+    def show_unit(self, unit_id: str | None) -> str:
+        """The unit chosen in the table of contents."""
+        return render.unit_html(self.units[unit_id]) if unit_id in self.units else ""
+
+    def jump(self, reference: str) -> str:
+        """Units named by 第13条 / 13 / 第四部分 / 序言 / 第6段, or why there are none."""
+        try:
+            return render.units_html(self.assistant.show(reference))
+        except AssistantError as problem:
+            return f'<p class="empty">{escape(str(problem))}</p>'
+
+    def search(self, keywords: str) -> str:
+        """Sentences with every keyword, highlighted."""
+        try:
+            return render.search_results(self.assistant.search(keywords), keywords)
+        except QuestionError:
+            return '<p class="empty">请输入关键词。</p>'
+
+    def terms_table(self, query: str) -> str:
+        """The 提法 index, filtered by ``query``."""
+        return render.term_table(self.terms, query or "")
+
+
+def build_app(assistant: Assistant) -> gr.Blocks:
+    """The Gradio UI around one ready ``Assistant`` (no retrieval logic here)."""
+    handlers = Handlers(assistant)
+    toc = [("　" * entry.depth + entry.title, entry.unit.id) for entry in table_of_contents(assistant.corpus)]
+    private = {"api_visibility": "private"}
+    with gr.Blocks(title="实干家助手", analytics_enabled=False) as app:
+        gr.Markdown("## 实干家助手\n依据《意见》和《评论员文章》原文作答：逐字引用，注明出处；原文没有的，不作回答。")
+        with gr.Tab("问答", id="chat"):
+            answers = gr.State([])
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chatbot = gr.Chatbot(label="对话", height=460, elem_id="chat")
+                    question = gr.Textbox(label="问题", placeholder="例如：容错纠错 applies when?", elem_id="question")
+                    with gr.Row():
+                        send = gr.Button("提问", variant="primary", elem_id="send")
+                        clear = gr.Button("清空对话", elem_id="clear")
+                    gr.Examples(EXAMPLES, inputs=question, label="示例问题")
+                with gr.Column(scale=2):
+                    cards = gr.HTML(elem_id="sources")
+            chat_io = ([question, chatbot, answers], [chatbot, answers, cards, question])
+            send.click(handlers.respond, *chat_io, **private)
+            question.submit(handlers.respond, *chat_io, **private)
+            clear.click(lambda: ([], [], "", ""), None, chat_io[1], **private)
+        with gr.Tab("条文浏览", id="browse"):
+            with gr.Row():
+                with gr.Column(scale=2):
+                    contents = gr.Radio(toc, label="目录", elem_id="toc")
+                with gr.Column(scale=3):
+                    with gr.Row():
+                        reference = gr.Textbox(label="按编号跳转", placeholder="第13条、第四部分、序言", elem_id="jump")
+                        go = gr.Button("跳转", elem_id="go")
+                    with gr.Row():
+                        keywords = gr.Textbox(label="关键词检索", placeholder="例如：火线提拔", elem_id="keywords")
+                        find = gr.Button("检索", elem_id="find")
+                    shown = gr.HTML(elem_id="unit-view")
+            contents.change(handlers.show_unit, contents, shown, **private)
+            go.click(handlers.jump, reference, shown, **private)
+            reference.submit(handlers.jump, reference, shown, **private)
+            find.click(handlers.search, keywords, shown, **private)
+            keywords.submit(handlers.search, keywords, shown, **private)
+        with gr.Tab("提法速查", id="terms"):
+            term_query = gr.Textbox(label="筛选提法", placeholder="例如：三个", elem_id="term-filter")
+            term_view = gr.HTML(handlers.terms_table(""), elem_id="term-table")
+            term_query.change(handlers.terms_table, term_query, term_view, **private)
+        gr.api(handlers.api_ask, api_name="ask", queue=False, concurrency_limit=None)
+    return app
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="实干家助手 web app")
+    parser.add_argument("--host", default=os.environ.get("ASSISTANT_APP_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_APP_PORT", "7860")))
+    parser.add_argument(
+        "--auth", default=os.environ.get("ASSISTANT_APP_AUTH"), help="require a login, given as user:password"
+    )
+    return parser.parse_args(argv)
+
+
+def theme() -> gr.themes.Theme:
+    """The default theme with local CJK-capable system fonts (no web fonts are fetched)."""
+    return gr.themes.Default(font=FONTS, font_mono=["Noto Sans Mono CJK SC", "monospace"])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Build the assistant once (index loaded or built with progress), then serve the app."""
+    args = _arguments(argv)
+    auth = None
+    if args.auth:
+        user, sep, password = args.auth.partition(":")
+        if not sep or not user or not password:
+            print("error: --auth must be user:password", file=sys.stderr)
+            return 2
+        auth = (user, password)
+    try:
+        assistant = Assistant(notify=lambda message: print(message, file=sys.stderr), progress=True)
+    except AssistantError as problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    app = build_app(assistant)
+    app.queue(default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, auth=auth, theme=theme(), css=CSS, footer_links=[],
+        show_error=False, ssr_mode=False,
+    )  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""HTML for the web app: source cards, units with highlighted quotes, search hits, the term index.
+
+Every piece of text is escaped here; callers never build HTML from user input themselves.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from .answer import Answer
+from .assistant import SearchMatch
+from .browse import TermEntry
+from .corpus import Unit
+
+__all__ = [
+    "answer_markdown",
+    "highlight",
+    "search_results",
+    "source_cards",
+    "term_table",
+    "unit_html",
+    "units_html",
+]
+
+
+def highlight(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` escaped, with each (start, end) span wrapped in ``<mark>``; overlapping spans merge."""
+    pieces, cursor = [], 0
+    for start, end in sorted(spans):
+        if end <= cursor:
+            continue
+        start = max(start, cursor)
+        pieces += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        cursor = end
+    return "".join(pieces) + escape(text[cursor:])
+
+
+def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
+    spans = []
+    for quote in quotes:
+        start = text.find(quote)
+        if start >= 0:
+            spans.append((start, start + len(quote)))
+    return spans
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message for an answer (Markdown with escaped text); refusals are marked as such."""
+    body = escape(answer.text).replace("\n", "  \n")
+    if answer.refused:
+        return f"⚠️ **原文未涉及**  \n{body}"
+    rewritten = f"*（理解为：{escape(answer.rewritten)}）*  \n" if answer.rewritten else ""
+    return rewritten + body
+
+
+def source_cards(answer: Answer, units: dict[str, Unit]) -> str:
+    """One card per cited unit: its label, the quotes, and the whole unit with the quotes highlighted."""
+    if answer.refused:
+        nearest = "".join(f"<li>{escape(label)}</li>" for label in answer.nearest)
+        listing = f"<p>最接近的条文：</p><ul>{nearest}</ul>" if nearest else ""
+        return f'<div class="card refusal"><p class="card-title">⚠️ 原文未涉及这个问题</p>{listing}</div>'
+    grouped: dict[str, list[str]] = {}
+    for citation in answer.citations:
+        grouped.setdefault(citation.unit_id, []).append(citation.quote)
+    cards = []
+    for unit_id, quotes in grouped.items():
+        unit = units[unit_id]
+        quoted = "".join(f'<blockquote class="quote">{escape(q)}</blockquote>' for q in quotes)
+        full = highlight(unit.text, _quote_spans(unit.text, quotes))
+        cards.append(
+            f'<div class="card" data-unit="{escape(unit.id)}"><p class="card-title">{escape(unit.label)}</p>{quoted}'
+            f'<details><summary>查看全文</summary><div class="unit-text">{full}</div></details></div>'
+        )
+    return "".join(cards)
+
+
+def unit_html(unit: Unit, spans: list[tuple[int, int]] | None = None) -> str:
+    """A unit as a titled block, optionally with highlighted spans."""
+    return (
+        f'<div class="unit" data-unit="{escape(unit.id)}"><h3>{escape(unit.label)}</h3>'
+        f'<div class="unit-text">{highlight(unit.text, spans or [])}</div></div>'
+    )
+
+
+def units_html(units: list[Unit]) -> str:
+    """Several units one after another."""
+    return "".join(unit_html(u) for u in units)
+
+
+def search_results(matches: list[SearchMatch], keywords: str) -> str:
+    """Matching sentences with the keywords highlighted, each under its label."""
+    if not matches:
+        return f'<p class="empty">没有找到包含“{escape(keywords)}”的句子。</p>'
+    rows = "".join(
+        f'<li><span class="label">{escape(m.unit.label)}</span>：{highlight(m.sentence.text, list(m.spans))}</li>'
+        for m in matches
+    )
+    return f'<p>{len(matches)} 处匹配</p><ol class="hits">{rows}</ol>'
+
+
+def term_table(entries: list[TermEntry], query: str = "") -> str:
+    """The 提法 index: term, where it appears, and the sentence that introduces it (term highlighted)."""
+    chosen = [e for e in entries if query.strip() in e.term] if query.strip() else entries
+    if not chosen:
+        return f'<p class="empty">没有包含“{escape(query)}”的提法。</p>'
+    rows = []
+    for entry in chosen:
+        marked = f"“{entry.term}”"
+        start = entry.sentence.text.find(marked)
+        spans = [(start, start + len(marked))] if start >= 0 else []
+        where = "、".join(escape(u.label) for u in entry.units)
+        rows.append(
+            f"<tr><td class='term'>{escape(entry.term)}</td><td>{where}</td>"
+            f"<td>{highlight(entry.sentence.text, spans)}</td></tr>"
+        )
+    head = "<tr><th>提法</th><th>出处</th><th>首次出现的句子</th></tr>"
+    return f'<p>{len(chosen)} 个提法</p><table class="terms">{head}{"".join(rows)}</table>'

@@ -1,0 +1,106 @@
+"""The web app's handlers (no browser) and its API through gradio_client against a real local server."""
+
+import itertools
+import socket
+import sys
+
+import pytest
+
+from assistant import Assistant
+from assistant.config import PROJECT_ROOT
+
+gradio = pytest.importorskip("gradio")
+sys.path.insert(0, str(PROJECT_ROOT))
+import app as web  # noqa: E402
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def handlers(assistant: Assistant) -> web.Handlers:
+    return web.Handlers(assistant)
+
+
+def _run(handlers: web.Handlers, message: str, chat=None, answers=None):
+    return list(handlers.respond(message, chat or [], answers or []))
+
+
+def test_chat_streams_then_shows_cards(handlers: web.Handlers):
+    steps = _run(handlers, "容错纠错 applies when?")
+    assert len(steps) > 2  # several partial updates before the final one
+    chats = [step[0][-1]["content"] for step in steps]
+    assert all(len(a) <= len(b) for a, b in itertools.pairwise(chats))
+    chat, answers, cards, textbox = steps[-1]
+    assert chat[0] == {"role": "user", "content": "容错纠错 applies when?"}
+    assert chat[-1]["content"].startswith("《意见》第13条（坚持严管厚爱）")
+    assert "《意见》第13条（坚持严管厚爱）" in cards and "<mark>" in cards
+    assert len(answers) == 1 and textbox == ""
+
+
+def test_follow_up_uses_the_previous_turn(handlers: web.Handlers):
+    chat, answers, _, _ = _run(handlers, "第十三条讲了什么？")[-1]
+    chat, answers, cards, _ = _run(handlers, "那第十一条呢？", chat, answers)[-1]
+    assert "（理解为：第十一条讲了什么？）" in chat[-1]["content"]
+    assert "《意见》第11条（树牢用人导向）" in cards
+    assert len(answers) == 2 and len(chat) == 4
+
+
+def test_empty_input_is_ignored(handlers: web.Handlers):
+    ((chat, answers, _, textbox),) = _run(handlers, "   ")
+    assert chat == [] and answers == [] and textbox == ""
+
+
+def test_too_long_input_gets_a_message(handlers: web.Handlers):
+    chat, answers, cards, _ = _run(handlers, "干部" * 600)[-1]
+    assert "1200 characters; the limit is 1000" in chat[-1]["content"] and answers == [] and cards == ""
+
+
+def test_html_in_a_question_is_shown_as_text(handlers: web.Handlers):
+    chat, _, _, _ = _run(handlers, "<script>alert(1)</script>")[-1]
+    assert chat[0]["content"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+
+
+def test_a_failing_request_reports_and_the_next_one_works(assistant: Assistant, monkeypatch):
+    handlers = web.Handlers(assistant)
+    original = assistant.ask
+
+    def failing_once(question, history=()):
+        if question == "触发故障":
+            raise RuntimeError("injected failure")
+        return original(question, history)
+
+    monkeypatch.setattr(assistant, "ask", failing_once)
+    chat, answers, _, _ = _run(handlers, "触发故障")[-1]
+    assert chat[-1]["content"] == web.FAILURE and answers == []
+    chat, answers, _, _ = _run(handlers, "火线提拔", chat, answers)[-1]
+    assert "《意见》第11条" in chat[-1]["content"]
+
+
+def test_browser_tab_handlers(handlers: web.Handlers):
+    assert "<h3>《意见》第13条（坚持严管厚爱）</h3>" in handlers.jump("第13条")
+    assert handlers.jump("第四部分").count("<h3>") == 4
+    assert "《意见》共有15条" in handlers.jump("第99条")
+    assert "<mark>火线提拔</mark>" in handlers.search("火线提拔")
+    assert handlers.show_unit("commentary/para6").startswith('<div class="unit" data-unit="commentary/para6">')
+    assert "三个区分开来" in handlers.terms_table("三个") and "火线提拔" not in handlers.terms_table("三个")
+
+
+@pytest.mark.slow
+def test_api_through_gradio_client(assistant: Assistant):
+    from gradio_client import Client
+
+    port = free_port()
+    server = web.build_app(assistant)
+    server.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True, theme=web.theme(), css=web.CSS)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        result = client.predict("容错纠错 applies when?", api_name="/ask")
+        assert result["citations"][0]["label"] == "《意见》第13条（坚持严管厚爱）"
+        assert list(result) == ["question", "answer", "refused", "citations"]
+        assert "error" in client.predict("", api_name="/ask")
+    finally:
+        server.close()

@@ -1,0 +1,123 @@
+"""The web app in headless Chromium: the mission question, source cards, the article browser, and an XSS attempt.
+
+Needs Debian's chromium (``.ci/run`` installs it) and the playwright package; the screenshot is saved to
+tests/artifacts/chat.png.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from assistant.config import PROJECT_ROOT
+from tests.test_app import free_port
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="needs Debian chromium: apt-get install chromium fonts-noto-cjk"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture(scope="module")
+def server(assistant: Assistant, cache_dir: Path):
+    """``python app.py`` on a free port, reusing the session's index so start-up is quick."""
+    port = free_port()
+    env = dict(
+        os.environ,
+        ASSISTANT_INDEX_DIR=str(assistant.settings.index_dir),
+        ASSISTANT_CACHE_DIR=str(cache_dir),
+        ASSISTANT_APP_PORT=str(port),
+    )
+    process = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            if process.poll() is not None:
+                pytest.fail(process.stdout.read().decode(errors="replace"))
+            time.sleep(0.5)
+    else:
+        process.kill()
+        pytest.fail("the app did not start within 180 s")
+    yield url
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    external: list[str] = []
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )  # fmt: skip
+        tab = browser.new_page(viewport={"width": 1400, "height": 1000})
+        tab.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else external.append(r.url))
+        tab.goto(server)
+        tab.external_requests = external
+        yield tab
+        browser.close()
+
+
+def _ask(page, question: str) -> None:
+    page.get_by_role("tab", name="问答").click()
+    page.locator("#question textarea").fill(question)
+    page.locator("#send").click()
+
+
+def test_mission_question_cites_article_13_with_its_quote(page):
+    _ask(page, "容错纠错 applies when?")
+    card = page.locator("#sources .card").first
+    card.wait_for(timeout=30_000)
+    assert card.locator(".card-title").inner_text() == "《意见》第13条（坚持严管厚爱）"
+    quote = card.locator("blockquote.quote").first.inner_text()
+    assert "完善容错纠错、澄清正名办法" in quote
+    card.locator("summary").click()
+    assert card.locator("mark").first.inner_text() == quote
+    assert "坚持严管厚爱" in card.locator(".unit-text").inner_text()
+    page.get_by_text("《评论员文章》第6段").first.wait_for()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
+    assert page.locator("#chat").get_by_text("《意见》第13条（坚持严管厚爱）：“强化组织").count() >= 1
+
+
+def test_article_browser_jump_and_search(page):
+    page.get_by_role("tab", name="条文浏览").click()
+    page.locator("#jump textarea").fill("第13条")
+    page.locator("#go").click()
+    heading = page.locator("#unit-view h3").first
+    heading.wait_for(timeout=15_000)
+    assert heading.inner_text() == "《意见》第13条（坚持严管厚爱）"
+    page.locator("#keywords textarea").fill("火线提拔")
+    page.locator("#find").click()
+    page.locator("#unit-view mark").first.wait_for(timeout=15_000)
+    assert page.locator("#unit-view mark").first.inner_text() == "火线提拔"
+
+
+def test_script_in_a_question_is_shown_not_run(page):
+    attack = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
+    _ask(page, attack)
+    page.locator("#sources .card.refusal").wait_for(timeout=30_000)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("#chat").get_by_text('<img src=x onerror="window.__xss=1">', exact=False).count() >= 1
+
+
+def test_no_request_leaves_the_machine(page):
+    assert page.external_requests == []

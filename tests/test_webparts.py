@@ -1,0 +1,58 @@
+"""Browsing helpers and HTML rendering: table of contents, 提法 index, escaping, highlighting."""
+
+import pytest
+
+from assistant import Assistant
+from assistant.browse import table_of_contents, term_index
+from assistant.render import answer_markdown, highlight, search_results, source_cards, term_table
+
+
+def test_table_of_contents_nests_articles_under_parts(assistant: Assistant):
+    toc = table_of_contents(assistant.corpus)
+    assert len(toc) == 29
+    assert [(e.depth, e.title) for e in toc[:3]] == [
+        (0, "《意见》序言"),
+        (0, "第一部分（明确目标任务）"),
+        (1, "1. 锻造激情状态更加昂扬的“实干家”队伍"),
+    ]
+    assert toc[-1].title == "《评论员文章》第8段"
+    assert sum(e.depth == 1 for e in toc) == 15
+
+
+def test_term_index_finds_each_quoted_term_with_its_first_sentence(assistant: Assistant):
+    terms = {e.term: e for e in term_index(assistant.corpus)}
+    entry = terms["三个区分开来"]
+    assert [u.id for u in entry.units] == ["opinion/art13"]
+    assert entry.sentence.text.startswith("强化组织为干部担当")
+    assert [u.id for u in terms["长计划"].units] == ["opinion/art10", "commentary/para3"]
+    assert terms["实干家"].unit.id == "opinion/preamble"
+    assert len(terms) == 58
+
+
+def test_highlight_escapes_and_marks():
+    assert highlight("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
+    assert highlight("abcdef", [(0, 3), (2, 5)]) == "<mark>abc</mark><mark>de</mark>f"
+
+
+def test_cards_show_quote_inside_full_text(assistant: Assistant):
+    answer = assistant.ask("火线提拔适用于什么样的干部？")
+    html = source_cards(answer, {u.id: u for u in assistant.corpus.units})
+    quote = answer.citations[0].quote
+    assert html.count('class="card"') == len({c.unit_id for c in answer.citations})
+    assert f"<mark>{quote}</mark>" in html
+    assert "《意见》第11条（树牢用人导向）" in html
+
+
+def test_refusal_is_marked_and_lists_nearest(assistant: Assistant):
+    answer = assistant.ask("干部的退休年龄是多少？")
+    assert answer_markdown(answer).startswith("⚠️ **原文未涉及**")
+    html = source_cards(answer, {})
+    assert 'class="card refusal"' in html and all(label in html for label in answer.nearest)
+
+
+@pytest.mark.parametrize("attack", ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>"])
+def test_user_text_is_escaped_everywhere(assistant: Assistant, attack: str):
+    answer = assistant.ask(attack)
+    assert "<script" not in answer_markdown(answer) and "<img" not in answer_markdown(answer)
+    assert "<script" not in search_results([], attack) and "&lt;" in search_results([], attack)
+    assert "<img" not in term_table(term_index(assistant.corpus), attack)
