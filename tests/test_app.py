@@ -104,3 +104,25 @@ def test_api_through_gradio_client(assistant: Assistant):
         assert "error" in client.predict("", api_name="/ask")
     finally:
         server.close()
+
+
+@pytest.mark.slow
+def test_login_is_required_when_configured(assistant: Assistant):
+    from gradio_client import Client
+
+    port = free_port()
+    server = web.build_app(assistant)
+    server.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True, auth=("cadre", "s3cret"))
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        with pytest.raises(Exception):  # noqa: B017 - any refusal to connect without the login will do
+            Client(url, verbose=False)
+        client = Client(url, auth=("cadre", "s3cret"), verbose=False)
+        assert client.predict("第十三条", api_name="/ask")["citations"][0]["article"] == 13
+    finally:
+        server.close()
+
+
+def test_malformed_auth_flag_exits_2(capsys):
+    assert web.main(["--auth", "no-colon"]) == 2
+    assert "user:password" in capsys.readouterr().err
