@@ -10,9 +10,11 @@ import argparse
 import logging
 import os
 import sys
+import tempfile
 import threading
 from dataclasses import replace
 from html import escape
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 # Idle OpenMP threads of the e5 engine sleep instead of spinning, leaving the cores to the web server's threads.
@@ -28,6 +30,7 @@ from assistant import (
     render,
 )
 from assistant.browse import table_of_contents, term_index
+from assistant.training import QUESTION_TYPES
 
 __all__ = ["Handlers", "build_app", "main"]
 
@@ -116,6 +119,33 @@ class Handlers:
         except QuestionError:
             return '<p class="empty">请输入关键词。</p>'
 
+    def material(self, kind: str, scope: str, value: str, types: list[str], count: float, seed: float):
+        """培训备课: build a quiz, outline or glossary; returns (Markdown preview, .docx path or None)."""
+        from assistant.export import glossary_material, outline_material, quiz_material
+        from assistant.training import glossary, make_quiz, outline, select_units
+
+        corpus = self.assistant.corpus
+        try:
+            if scope == "按主题":
+                units, described = self.assistant.topic_units(value or ""), f"主题“{value}”"
+            else:
+                chosen = {"按条": {"articles": value}, "按部分": {"parts": value}}.get(scope, {})
+                units, described = select_units(corpus, **chosen), (f"{scope}：{value}" if chosen else "全文")
+            if kind == "学习提纲":
+                material = outline_material(corpus, outline(corpus, units), described)
+            elif kind == "术语表":
+                entries = glossary(corpus, None if scope == "全文" else units)
+                material = glossary_material(corpus, entries, described)
+            else:
+                quiz = make_quiz(corpus, units, count=int(count or 20), types=types, seed=int(seed or 0))
+                material = quiz_material(corpus, quiz, described)
+        except AssistantError as problem:
+            return f"⚠️ {escape(str(problem))}", None
+        folder = Path(tempfile.mkdtemp(prefix="shiganjia-"))
+        path = folder / f"{kind}.docx"
+        material.docx(path)
+        return material.markdown(), str(path)
+
     def terms_table(self, query: str) -> str:
         """The 提法 index, filtered by ``query``."""
         return render.term_table(self.terms, query or "")
@@ -165,6 +195,23 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             term_query = gr.Textbox(label="筛选提法", placeholder="例如：三个", elem_id="term-filter")
             term_view = gr.HTML(handlers.terms_table(""), elem_id="term-table")
             term_query.change(handlers.terms_table, term_query, term_view, **private)
+        with gr.Tab("培训备课", id="training"):
+            with gr.Row():
+                kind = gr.Radio(["学习测验", "学习提纲", "术语表"], value="学习测验", label="材料", elem_id="kind")
+                scope = gr.Radio(["全文", "按条", "按部分", "按主题"], value="按条", label="范围", elem_id="scope")
+                value = gr.Textbox(
+                    value="11-13", label="条/部分/主题", placeholder="11-13、四、年轻干部", elem_id="scope-value"
+                )
+            with gr.Row():
+                types = gr.CheckboxGroup(
+                    list(QUESTION_TYPES), value=list(QUESTION_TYPES), label="题型", elem_id="types"
+                )
+                count = gr.Number(value=20, minimum=1, maximum=200, precision=0, label="题量", elem_id="count")
+                seed = gr.Number(value=1, precision=0, label="随机种子（相同种子，相同试卷）", elem_id="seed")
+            make = gr.Button("生成", variant="primary", elem_id="make")
+            download = gr.File(label="下载 Word", elem_id="download")
+            preview = gr.Markdown(elem_id="preview")
+            make.click(handlers.material, [kind, scope, value, types, count, seed], [preview, download], **private)
         gr.api(handlers.api_ask, api_name="ask", queue=False, concurrency_limit=None)
     return app
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from .answer import Answer, ExtractiveAnswerer, RefusalRule
 from .config import Settings
-from .corpus import Corpus, Sentence, Unit, load_corpus
+from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
 from .followup import rewrite_followup
@@ -19,6 +19,8 @@ from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
 
 __all__ = ["Assistant", "SearchMatch"]
+
+_TOPIC_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,20 @@ class Assistant:
         previous = history[-1]
         unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
         return rewrite_followup(question, previous.rewritten or previous.question, unit)
+
+    def topic_units(self, topic: str, limit: int = 5) -> list[Unit]:
+        """Policy articles about ``topic``: the best-ranked ones, in reading order.
+
+        Raises:
+            QuestionError: if the text does not cover the topic.
+        """
+        answer, evidence = self.answer_with_evidence(topic)
+        articles = [h for h in evidence.hits if h.unit.kind == ARTICLE]
+        if answer.refused or not articles:
+            raise QuestionError(f"the text does not cover {topic!r}; choose articles or a part instead")
+        best = articles[0].score
+        chosen = [h for h in articles if h.score >= _TOPIC_SHARE * best][:limit]
+        return [h.unit for h in sorted(chosen, key=lambda h: h.position)]
 
     def variant(self, fusion: Fusion) -> Assistant:
         """The same corpus and index with another fusion (for ablations); nothing is reloaded."""

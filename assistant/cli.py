@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
 from .config import PROJECT_ROOT, Settings
+from .corpus import Corpus, load_corpus
 from .errors import AssistantError, QuestionError, UnitNotFoundError
 from .query import clean_question
 
@@ -142,6 +144,58 @@ def _eval(args: argparse.Namespace) -> int:
     return _ERROR if problems else 0
 
 
+def _scope(args: argparse.Namespace) -> tuple[Corpus, list, str]:
+    """The corpus, the articles in scope and a description of the scope, from --articles/--part/--topic."""
+    from .training import select_units
+
+    if args.topic:
+        assistant = _assistant()
+        units = assistant.topic_units(args.topic)
+        return assistant.corpus, units, f"主题“{args.topic}”"
+    corpus = load_corpus(Settings().corpus_dir)
+    units = select_units(corpus, articles=args.articles, parts=args.part)
+    described = [f"第{args.articles}条" if args.articles else "", f"第{args.part}部分" if args.part else ""]
+    return corpus, units, "、".join(d for d in described if d) or "全文"
+
+
+def _emit(material, output: Path | None) -> int:
+    from .export import write_material
+
+    result = write_material(material, output)
+    print(result if output is None else f"wrote {result}", end="" if output is None else "\n")
+    return 0
+
+
+def _quiz(args: argparse.Namespace) -> int:
+    from .export import quiz_material
+    from .training import make_quiz
+
+    corpus, units, scope = _scope(args)
+    types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
+    quiz = make_quiz(corpus, units, count=args.n, types=types, seed=args.seed)
+    if quiz.shortfall:
+        print(quiz.shortfall, file=sys.stderr)
+    return _emit(quiz_material(corpus, quiz, scope), args.output)
+
+
+def _outline(args: argparse.Namespace) -> int:
+    from .export import outline_material
+    from .training import outline
+
+    corpus, units, scope = _scope(args)
+    return _emit(outline_material(corpus, outline(corpus, units), scope), args.output)
+
+
+def _glossary(args: argparse.Namespace) -> int:
+    from .export import glossary_material
+    from .training import glossary
+
+    corpus, units, scope = _scope(args)
+    whole = not (args.articles or args.part or args.topic)
+    entries = glossary(corpus, None if whole else units)
+    return _emit(glossary_material(corpus, entries, scope), args.output)
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark
 
@@ -177,6 +231,21 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor")
     evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
     evaluate.set_defaults(handler=_eval)
+    for name, handler, summary in (
+        ("quiz", _quiz, "a quiz with answer key (填空, 单选, 多选, 判断) as .docx or Markdown"),
+        ("outline", _outline, "a study outline (学习提纲) as .docx or Markdown"),
+        ("glossary", _glossary, "a glossary of official wording (术语表) as .docx or Markdown"),
+    ):
+        tool = commands.add_parser(name, help=summary)
+        tool.add_argument("--articles", help="article numbers, e.g. 11-13 or 5,7")
+        tool.add_argument("--part", help="part numbers, e.g. 四 or 2-3")
+        tool.add_argument("--topic", help="a topic; the articles that retrieval finds for it")
+        tool.add_argument("-o", "--output", type=Path, help="output file (.docx or .md); default: Markdown to stdout")
+        if name == "quiz":
+            tool.add_argument("--n", type=int, default=20, help="number of questions (default 20)")
+            tool.add_argument("--types", default="填空,单选,多选,判断", help="question types, comma-separated")
+            tool.add_argument("--seed", type=int, default=1, help="the same seed gives the same quiz (default 1)")
+        tool.set_defaults(handler=handler)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=int, default=3, help="warm passes over the question set (default 3)")
     bench.set_defaults(handler=_bench)

@@ -3,6 +3,7 @@
 import itertools
 import socket
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -126,3 +127,17 @@ def test_login_is_required_when_configured(assistant: Assistant):
 def test_malformed_auth_flag_exits_2(capsys):
     assert web.main(["--auth", "no-colon"]) == 2
     assert "user:password" in capsys.readouterr().err
+
+
+def test_training_tab_builds_previews_and_word_files(handlers: web.Handlers):
+    preview, path = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "判断"], 20, 1)
+    assert preview.startswith("# 学习测验") and "## 参考答案" in preview
+    assert path.endswith("学习测验.docx") and Path(path).stat().st_size > 0
+    again, _ = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "判断"], 20, 1)
+    assert again == preview
+    outline_preview, _ = handlers.material("学习提纲", "按部分", "四", [], 0, 0)
+    assert "### 《意见》第13条（坚持严管厚爱）" in outline_preview
+    topic_preview, _ = handlers.material("术语表", "按主题", "年轻干部", [], 0, 0)
+    assert "苗圃计划" in topic_preview
+    message, nothing = handlers.material("学习测验", "按条", "99", ["填空"], 5, 1)
+    assert message.startswith("⚠️") and nothing is None

@@ -1,0 +1,146 @@
+"""Study material as Markdown or Word (.docx): a title page, real headings, numbered questions, answer key."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .corpus import Corpus
+from .training import LETTERS, GlossaryEntry, OutlinePart, Quiz
+
+__all__ = ["Material", "glossary_material", "outline_material", "quiz_material", "write_material"]
+
+# A document is a title plus blocks: ("heading", level, text) or ("para", text) or ("item", number, text).
+Block = tuple
+
+
+class Material:
+    """A titled document made of headings, paragraphs and numbered items, renderable as Markdown or .docx."""
+
+    def __init__(self, title: str, subtitle: str, source_title: str) -> None:
+        self.title, self.subtitle, self.source_title = title, subtitle, source_title
+        self.blocks: list[Block] = []
+
+    def heading(self, text: str, level: int = 1) -> None:
+        self.blocks.append(("heading", level, text))
+
+    def para(self, text: str) -> None:
+        self.blocks.append(("para", text))
+
+    def item(self, number: int, text: str) -> None:
+        self.blocks.append(("item", number, text))
+
+    def markdown(self) -> str:
+        """The document as Markdown."""
+        lines = [f"# {self.title}", "", f"**{self.subtitle}**", "", f"依据：{self.source_title}", ""]
+        for block in self.blocks:
+            if block[0] == "heading":
+                lines += ["#" * (block[1] + 1) + " " + block[2], ""]
+            elif block[0] == "item":
+                lines += [f"{block[1]}. " + block[2].replace("\n", "\n   "), ""]
+            else:
+                lines += [block[1], ""]
+        return "\n".join(lines).rstrip() + "\n"
+
+    def docx(self, path: Path) -> None:
+        """Write the document as Word: title page, then headings, paragraphs and numbered items."""
+        from docx import Document
+        from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+        from docx.oxml.ns import qn
+        from docx.shared import Pt
+
+        document = Document()
+        for style_name in ("Normal", "Title", "Subtitle", "Heading 1", "Heading 2", "Heading 3"):
+            style = document.styles[style_name]
+            style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
+        document.styles["Normal"].font.size = Pt(11)
+        title = document.add_paragraph(self.title, style="Title")
+        title.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        subtitle = document.add_paragraph(self.subtitle, style="Subtitle")
+        subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        source = document.add_paragraph(f"依据：{self.source_title}")
+        source.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        source.add_run().add_break(WD_BREAK.PAGE)
+        for block in self.blocks:
+            if block[0] == "heading":
+                document.add_heading(block[2], level=block[1])
+            elif block[0] == "item":
+                paragraph = document.add_paragraph()
+                paragraph.add_run(f"{block[1]}. ").bold = True
+                paragraph.add_run(block[2])
+            else:
+                document.add_paragraph(block[1])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        document.save(str(path))
+
+
+def _source_title(corpus: Corpus) -> str:
+    policy = corpus.documents_of_kind("policy")
+    return f"《{policy[0].title}》" if policy else ""
+
+
+def quiz_material(corpus: Corpus, quiz: Quiz, scope: str) -> Material:
+    """A quiz: questions grouped by type, numbered throughout, and the answer key at the end."""
+    material = Material("学习测验", f"范围：{scope}；共{len(quiz.questions)}题", _source_title(corpus))
+    if quiz.shortfall:
+        material.para(quiz.shortfall)
+    kinds = list(dict.fromkeys(q.kind for q in quiz.questions))
+    numbering: dict[int, int] = {}
+    number = 0
+    for kind in kinds:
+        material.heading(f"{kind}题")
+        for index, question in enumerate(quiz.questions):
+            if question.kind != kind:
+                continue
+            number += 1
+            numbering[index] = number
+            options = "  ".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(question.options)) if kind != "判断" else ""
+            text = f"{question.stem}（{question.difficulty}）" + (f"\n{options}" if options else "")
+            material.item(number, text)
+    material.heading("参考答案")
+    for index, question in sorted(((i, q) for i, q in enumerate(quiz.questions)), key=lambda p: numbering[p[0]]):
+        material.item(numbering[index], f"{question.answer}。{question.explanation}")
+    return material
+
+
+def outline_material(corpus: Corpus, parts: Sequence[OutlinePart], scope: str) -> Material:
+    """The study outline: parts and articles as headings, key sentences, terms and commentary references."""
+    material = Material("学习提纲", f"范围：{scope}", _source_title(corpus))
+    for part in parts:
+        if part.unit is not None:
+            material.heading(part.unit.label, 1)
+        for article in part.articles:
+            material.heading(article.unit.label, 2)
+            for number, sentence in enumerate(article.key_sentences, start=1):
+                material.item(number, f"“{sentence}”")
+            if article.terms:
+                material.para("本条提法：" + "、".join(f"“{t}”" for t in article.terms))
+            if article.commentary:
+                material.para("评论员文章相关论述：" + "、".join(u.label for u in article.commentary))
+    return material
+
+
+def glossary_material(corpus: Corpus, entries: Sequence[GlossaryEntry], scope: str) -> Material:
+    """The glossary: each term, its items when enumerated, the introducing sentence and its label."""
+    material = Material("提法术语表", f"范围：{scope}；共{len(entries)}条", _source_title(corpus))
+    for number, entry in enumerate(entries, start=1):
+        text = f"“{entry.term}”" if entry.quoted else entry.term
+        if entry.items:
+            text += "：" + "、".join(entry.items)
+        text += f"\n{entry.unit.label}：“{entry.sentence.text}”"
+        if entry.also_in:
+            text += "\n另见：" + "、".join(entry.also_in)
+        material.item(number, text)
+    return material
+
+
+def write_material(material: Material, path: Path | None) -> str:
+    """Write to ``path`` (.docx or .md by suffix); with no path, return the Markdown."""
+    if path is None:
+        return material.markdown()
+    if path.suffix.lower() == ".docx":
+        material.docx(path)
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(material.markdown(), encoding="utf-8")
+    return str(path)

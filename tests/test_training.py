@@ -1,0 +1,162 @@
+"""Trainer toolkit: validity over many seeds, counts, repeatability, outline, glossary, Word round trip."""
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from assistant import QuestionError, load_corpus
+from assistant import cli as cli_module
+from assistant.export import glossary_material, outline_material, quiz_material
+from assistant.training import (
+    BLANK,
+    FILL,
+    JUDGE,
+    LETTERS,
+    MULTIPLE,
+    QUESTION_TYPES,
+    SINGLE,
+    check_question,
+    glossary,
+    make_quiz,
+    outline,
+    select_units,
+)
+from tests.conftest import CORPUS_DIR
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return load_corpus(CORPUS_DIR)
+
+
+@pytest.mark.parametrize("scope", [{}, {"articles": "11-13"}, {"parts": "二"}, {"articles": "5,7"}])
+def test_every_question_is_valid_for_many_seeds(corpus, scope):
+    units = select_units(corpus, **scope)
+    texts = [u.text for u in corpus.units]
+    for seed in range(40):
+        quiz = make_quiz(corpus, units, count=15, seed=seed)
+        assert quiz.dropped == [] or all(":" in d for d in quiz.dropped)
+        stems = [(q.kind, q.stem) for q in quiz.questions]
+        assert len(stems) == len(set(stems))
+        for question in quiz.questions:
+            assert check_question(question, corpus) == ""
+            unit = corpus.unit(question.unit_id)
+            assert unit in units or (question.kind == MULTIPLE and unit.doc == "opinion")
+            assert question.source in unit.text and question.label == unit.label
+            assert question.explanation == f"出处：{unit.label}：“{question.source}”"
+            assert question.difficulty in ("易", "中", "难")
+            if question.kind == FILL:
+                assert question.stem.replace(BLANK, question.answer) == question.source
+            if question.kind == SINGLE:
+                right = question.options[LETTERS.index(question.answer)]
+                assert question.stem.replace(BLANK, right) == question.source
+                assert all(o not in question.source for o in question.options if o != right)
+            if question.kind == MULTIPLE:
+                keyed = [o for letter, o in zip(LETTERS, question.options, strict=False) if letter in question.answer]
+                assert keyed and all(o in question.source for o in keyed)
+                assert all(o not in question.source for o in question.options if o not in keyed)
+            if question.kind == JUDGE:
+                statement = question.stem.split("提出：", 1)[1]
+                assert (question.answer == "正确") == any(statement in t for t in texts)
+
+
+def test_counts_are_honoured_or_the_shortfall_is_stated(corpus):
+    quiz = make_quiz(corpus, select_units(corpus, articles="11-13"), count=20, types=[FILL, SINGLE, JUDGE], seed=1)
+    assert len(quiz.questions) == 20 and quiz.shortfall == ""
+    assert {q.kind for q in quiz.questions} == {FILL, SINGLE, JUDGE}
+    small = make_quiz(corpus, select_units(corpus, articles="14"), count=50, seed=1)
+    assert len(small.questions) < 50
+    assert small.shortfall == f"只生成了{len(small.questions)}道有效题目（要求50道）：所选范围内可出的题目不足。"
+
+
+def test_same_seed_same_quiz_other_seed_other_quiz(corpus):
+    units = select_units(corpus)
+    first = make_quiz(corpus, units, count=20, seed=7).questions
+    assert make_quiz(corpus, units, count=20, seed=7).questions == first
+    assert make_quiz(corpus, units, count=20, seed=8).questions != first
+
+
+def test_validity_check_catches_broken_questions(corpus):
+    quiz = make_quiz(corpus, select_units(corpus), count=40, seed=2)
+    by_kind = {q.kind: q for q in quiz.questions}
+    single = by_kind[SINGLE]
+    right = single.options[LETTERS.index(single.answer)]
+    wrong_key = LETTERS[(LETTERS.index(single.answer) + 1) % 4]
+    assert "restore" in check_question(replace(single, answer=wrong_key), corpus)
+    assert check_question(replace(single, options=(right,) * 4), corpus) == "two options are the same"
+    fill = by_kind[FILL]
+    assert check_question(replace(fill, answer=fill.answer + "X"), corpus)
+    judge = by_kind[JUDGE]
+    flipped = "错误" if judge.answer == "正确" else "正确"
+    assert "判断" in check_question(replace(judge, answer=flipped), corpus)
+    multiple = by_kind[MULTIPLE]
+    assert "keyed wrongly" in check_question(replace(multiple, answer="ABCD"), corpus)
+
+
+def test_bad_scope_and_types(corpus):
+    with pytest.raises(QuestionError, match="out of range"):
+        select_units(corpus, articles="14-16")
+    with pytest.raises(QuestionError, match="not an article or part number"):
+        select_units(corpus, parts="abc")
+    with pytest.raises(QuestionError, match="question types"):
+        make_quiz(corpus, select_units(corpus), types=["简答"])
+
+
+def test_glossary_lists_formula_items(corpus):
+    entries = {e.term: e for e in glossary(corpus)}
+    assert entries["五个一线"].items == ("城市更新建设", "项目招引建设", "信访维稳", "疫情防控", "镇街村居")
+    assert entries["五个回头看"].items == ("日", "周", "月", "季", "年")
+    assert entries["三张清单"].items == ("配备目标", "重点措施", "调整计划")
+    assert entries["三个区分开来"].unit.label == "《意见》第13条（坚持严管厚爱）"
+    assert entries["三个发力点"].quoted is False and len(entries["三个发力点"].items) == 3
+    assert entries["两个确立"].items == ()
+
+
+def test_outline_of_part_four(corpus):
+    (part,) = outline(corpus, select_units(corpus, parts="四"))
+    assert part.unit.label == "《意见》第四部分（以“实干家”要求用好干部管好干部）"
+    assert [a.unit.number for a in part.articles] == [11, 12, 13]
+    article13 = part.articles[2]
+    assert "三个区分开来" in article13.terms
+    assert [u.label for u in article13.commentary] == ["《评论员文章》第3段", "《评论员文章》第6段"]
+    assert all(s in article13.unit.text for s in article13.key_sentences) and len(article13.key_sentences) == 3
+
+
+def test_word_round_trip(corpus, tmp_path: Path):
+    quiz = make_quiz(corpus, select_units(corpus, articles="11-13"), count=12, types=list(QUESTION_TYPES), seed=1)
+    path = tmp_path / "quiz.docx"
+    quiz_material(corpus, quiz, "第11-13条").docx(path)
+    document = Document(str(path))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[-1] == "参考答案"
+    assert {f"{k}题" for k in {q.kind for q in quiz.questions}} == set(headings[:-1])
+    assert document.paragraphs[0].style.name == "Title" and document.paragraphs[0].text == "学习测验"
+    assert document.paragraphs[2].text == f"依据：《{corpus.documents[0].title}》"
+    numbered = [p.text for p in document.paragraphs if p.text[:1].isdigit()]
+    assert len(numbered) == 2 * len(quiz.questions)  # questions, then the answer key
+    outline_path = tmp_path / "outline.docx"
+    outline_material(corpus, outline(corpus, select_units(corpus, parts="四")), "第四部分").docx(outline_path)
+    outline_headings = [p.text for p in Document(str(outline_path)).paragraphs if p.style.name == "Heading 2"]
+    assert outline_headings == [
+        "《意见》第11条（树牢用人导向）",
+        "《意见》第12条（严格奖优罚劣）",
+        "《意见》第13条（坚持严管厚爱）",
+    ]
+    markdown = glossary_material(corpus, glossary(corpus), "全文").markdown()
+    assert "“五个一线”：城市更新建设、项目招引建设、信访维稳、疫情防控、镇街村居" in markdown
+
+
+def test_cli_quiz_outline_glossary(tmp_path: Path, capsys):
+    args = ["quiz", "--articles", "11-13", "--n", "20", "--types", "填空,单选,判断", "--seed", "1"]
+    assert cli_module.main([*args, "-o", str(tmp_path / "quiz.docx")]) == 0
+    assert len([p for p in Document(str(tmp_path / "quiz.docx")).paragraphs if p.text[:1].isdigit()]) == 40
+    assert cli_module.main(["outline", "--part", "四", "-o", str(tmp_path / "outline.docx")]) == 0
+    assert cli_module.main(["glossary", "-o", str(tmp_path / "terms.md")]) == 0
+    assert (tmp_path / "terms.md").read_text(encoding="utf-8").startswith("# 提法术语表")
+    capsys.readouterr()
+    assert cli_module.main([*args]) == 0
+    assert capsys.readouterr().out.startswith("# 学习测验")
+    assert cli_module.main(["quiz", "--articles", "99"]) == 2
+    assert "out of range" in capsys.readouterr().err
