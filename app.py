@@ -11,7 +11,6 @@ import logging
 import os
 import sys
 import tempfile
-import threading
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -27,9 +26,11 @@ from assistant import (
     Assistant,
     AssistantError,
     QuestionError,
+    Settings,
     render,
 )
 from assistant.browse import table_of_contents, term_index
+from assistant.cli import add_llm_flags, llm_config
 from assistant.training import QUESTION_TYPES
 
 __all__ = ["Handlers", "build_app", "main"]
@@ -64,12 +65,6 @@ class Handlers:
         self.assistant = assistant
         self.units = {u.id: u for u in assistant.corpus.units}
         self.terms = term_index(assistant.corpus)
-        self._lock = threading.Lock()  # one question at a time through the embedders' native code
-
-    def ask(self, question: str, history: list[Answer]) -> Answer:
-        """One answer, serialised across concurrent requests."""
-        with self._lock:
-            return self.assistant.ask(question, history)
 
     def respond(self, message: str, chat: list[dict], answers: list[Answer]):
         """Chat event: streams the answer, then shows its source cards. Yields (chat, answers, cards, textbox)."""
@@ -79,8 +74,16 @@ class Handlers:
             yield chat, answers, gr.skip(), ""
             return
         chat = [*chat, {"role": "user", "content": escape(question)}]
+        shown, answer = "", None
         try:
-            answer = self.ask(question, answers)
+            for event in self.assistant.stream(question, answers):
+                if event.answer is not None:
+                    answer = event.answer
+                    break
+                for end in range(_STREAM_STEP, len(event.text) + _STREAM_STEP, _STREAM_STEP):
+                    partial = render.text_markdown(shown + event.text[:end])
+                    yield [*chat, {"role": "assistant", "content": partial}], answers, gr.skip(), ""
+                shown += event.text
         except QuestionError as problem:
             yield [*chat, {"role": "assistant", "content": f"⚠️ {escape(str(problem))}"}], answers, "", ""
             return
@@ -88,16 +91,13 @@ class Handlers:
             LOG.exception("request failed")
             yield [*chat, {"role": "assistant", "content": FAILURE}], answers, "", ""
             return
-        for end in range(_STREAM_STEP, len(answer.text), _STREAM_STEP):
-            partial = render.answer_markdown(replace(answer, text=answer.text[:end]))
-            yield [*chat, {"role": "assistant", "content": partial}], answers, gr.skip(), ""
         final = [*chat, {"role": "assistant", "content": render.answer_markdown(answer)}]
         yield final, [*answers, answer], render.source_cards(answer, self.units), ""
 
     def api_ask(self, question: str) -> dict:
         """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
         try:
-            return self.ask(question, []).to_dict()
+            return self.assistant.ask(question).to_dict()
         except QuestionError as problem:
             return {"question": question[:200], "error": str(problem)}
 
@@ -223,6 +223,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--auth", default=os.environ.get("ASSISTANT_APP_AUTH"), help="require a login, given as user:password"
     )
+    add_llm_flags(parser)
     return parser.parse_args(argv)
 
 
@@ -242,7 +243,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         auth = (user, password)
     try:
-        assistant = Assistant(notify=lambda message: print(message, file=sys.stderr), progress=True)
+        settings = replace(Settings(), llm=llm_config(args))
+        assistant = Assistant(settings, notify=lambda message: print(message, file=sys.stderr), progress=True)
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+
+from langchain_core.language_models.chat_models import BaseChatModel
 
 from .answer import Answer, ExtractiveAnswerer, RefusalRule
 from .config import Settings
@@ -14,6 +16,7 @@ from .embeddings import load_embedder
 from .errors import QuestionError
 from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
+from .llm import GenerativeAnswerer, StreamEvent, make_chat_model, rewrite_with_llm
 from .query import clean_question, parse_question, parse_reference
 from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
@@ -45,6 +48,8 @@ class Assistant:
         notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
         progress: show a progress bar while building.
         rebuild: build the index even when the stored one is fresh.
+        chat_model: a LangChain chat model for generative answers; by default one is made from
+            ``settings.llm`` when an endpoint is configured, else answers are extractive.
     """
 
     def __init__(
@@ -55,6 +60,7 @@ class Assistant:
         notify: Callable[[str], None] | None = None,
         progress: bool = False,
         rebuild: bool = False,
+        chat_model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.corpus: Corpus = load_corpus(self.settings.corpus_dir)
@@ -70,6 +76,12 @@ class Assistant:
             )
         self.retriever = Retriever(self.index, fusion)
         self.answerer = ExtractiveAnswerer("和".join(d.short for d in self.corpus.documents), refusal)
+        self.generator: GenerativeAnswerer | None = None
+        config = self.settings.llm
+        if chat_model is None and config is not None:
+            chat_model = make_chat_model(config)
+        if chat_model is not None:
+            self.generator = GenerativeAnswerer(chat_model, self.answerer, config.timeout if config else 20.0)
 
     def ask(self, question: str, history: Sequence[Answer] = ()) -> Answer:
         """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.
@@ -86,21 +98,47 @@ class Assistant:
 
     def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
+        evidence, cleaned, standalone = self._evidence(question, history)
+        answer = self.generator.answer(evidence) if self.generator else self.answerer.answer(evidence)
+        return self._finish(answer, cleaned, standalone), evidence
+
+    def stream(self, question: str, history: Sequence[Answer] = ()) -> Iterator[StreamEvent]:
+        """Like ``ask``, streaming the answer text (guarded sentence by sentence with an LLM); the last event
+        carries the finished ``Answer``.
+
+        Raises:
+            QuestionError: if the question is empty or too long.
+        """
+        evidence, cleaned, standalone = self._evidence(question, history)
+        if self.generator is None:
+            answer = self.answerer.answer(evidence)
+            events: Iterable[StreamEvent] = (StreamEvent(answer.text), StreamEvent(answer=answer))
+        else:
+            events = self.generator.stream(evidence)
+        for event in events:
+            yield StreamEvent(answer=self._finish(event.answer, cleaned, standalone)) if event.answer else event
+
+    def _evidence(self, question: str, history: Sequence[Answer]) -> tuple[Evidence, str, str]:
         cleaned = clean_question(question)
         standalone = self.standalone(cleaned, history)
-        evidence = self.retriever.retrieve(parse_question(standalone))
-        answer = self.answerer.answer(evidence)
-        if standalone != cleaned:
-            answer = replace(answer, question=cleaned, rewritten=standalone)
-        return answer, evidence
+        return self.retriever.retrieve(parse_question(standalone)), cleaned, standalone
+
+    @staticmethod
+    def _finish(answer: Answer, cleaned: str, standalone: str) -> Answer:
+        return replace(answer, question=cleaned, rewritten=standalone) if standalone != cleaned else answer
 
     def standalone(self, question: str, history: Sequence[Answer]) -> str:
         """The question rewritten to stand alone, given the conversation so far."""
         if not history:
             return question
         previous = history[-1]
+        previous_question = previous.rewritten or previous.question
+        if self.generator is not None:
+            rewritten = rewrite_with_llm(self.generator.model, question, previous_question, self.generator.timeout)
+            if rewritten:
+                return rewritten
         unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
-        return rewrite_followup(question, previous.rewritten or previous.question, unit)
+        return rewrite_followup(question, previous_question, unit)
 
     def topic_units(self, topic: str, limit: int = 5) -> list[Unit]:
         """Policy articles about ``topic``: the best-ranked ones, in reading order.

@@ -11,16 +11,17 @@ import re
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
-from .config import PROJECT_ROOT, Settings
+from .config import PROJECT_ROOT, LLMConfig, Settings
 from .corpus import Corpus, load_corpus
 from .errors import AssistantError, QuestionError, UnitNotFoundError
 from .query import clean_question
 
-__all__ = ["main"]
+__all__ = ["add_llm_flags", "llm_config", "main"]
 
 _BAD_INPUT = 2
 _ERROR = 1
@@ -31,8 +32,28 @@ def _notify(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _assistant(rebuild: bool = False) -> Assistant:
-    return Assistant(Settings(), notify=_notify, progress=sys.stderr.isatty() or rebuild, rebuild=rebuild)
+def llm_config(args: argparse.Namespace | None) -> LLMConfig | None:
+    """ASSISTANT_LLM_* settings, overridden by --llm-* flags; --no-llm turns generation off."""
+    return LLMConfig.resolve(
+        base_url=getattr(args, "llm_base_url", None),
+        model=getattr(args, "llm_model", None),
+        api_key=getattr(args, "llm_api_key", None),
+        timeout=getattr(args, "llm_timeout", None),
+        disabled=getattr(args, "no_llm", False),
+    )
+
+
+def _assistant(args: argparse.Namespace | None = None, rebuild: bool = False) -> Assistant:
+    settings = replace(Settings(), llm=llm_config(args))
+    return Assistant(settings, notify=_notify, progress=sys.stderr.isatty() or rebuild, rebuild=rebuild)
+
+
+def _stream_answer(assistant: Assistant, question: str) -> None:
+    """Print the answer as it arrives (sentence by sentence when an LLM writes it)."""
+    for event in assistant.stream(question):
+        if event.text:
+            print(event.text, end="", flush=True)
+    print(flush=True)
 
 
 def _print_answer(answer: Answer, as_json: bool) -> None:
@@ -51,13 +72,20 @@ def _questions_from_stdin() -> Iterable[str]:
 def _ask(args: argparse.Namespace) -> int:
     if args.question != "-":
         clean_question(args.question)
-        assistant = _assistant()
-        _print_answer(assistant.ask(args.question), args.json)
+        assistant = _assistant(args)
+        if args.json:
+            _print_answer(assistant.ask(args.question), True)
+        else:
+            _stream_answer(assistant, args.question)
         return 0
-    assistant = _assistant()
+    assistant = _assistant(args)
     status = 0
     for question in _questions_from_stdin():
         try:
+            if not args.json:
+                _stream_answer(assistant, question)
+                print(flush=True)
+                continue
             answer = assistant.ask(question)
         except QuestionError as problem:
             status = _BAD_INPUT
@@ -66,9 +94,7 @@ def _ask(args: argparse.Namespace) -> int:
             else:
                 print(f"error: {problem}", file=sys.stderr, flush=True)
             continue
-        _print_answer(answer, args.json)
-        if not args.json:
-            print(flush=True)
+        _print_answer(answer, True)
     return status
 
 
@@ -203,6 +229,15 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def add_llm_flags(parser: argparse.ArgumentParser) -> None:
+    """The --llm-* flags shared by ``ask`` and the web app."""
+    parser.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default $ASSISTANT_LLM_BASE_URL)")
+    parser.add_argument("--llm-model", help="model name (default $ASSISTANT_LLM_MODEL)")
+    parser.add_argument("--llm-api-key", help="API key (default $ASSISTANT_LLM_API_KEY)")
+    parser.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (default 20)")
+    parser.add_argument("--no-llm", action="store_true", help="extractive answers even when an LLM is configured")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m assistant",
@@ -212,6 +247,7 @@ def _parser() -> argparse.ArgumentParser:
     ask = commands.add_parser("ask", help="answer a question with verbatim, cited quotes")
     ask.add_argument("question", help='the question, or "-" to read one question per line from stdin')
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    add_llm_flags(ask)
     ask.set_defaults(handler=_ask)
     build = commands.add_parser("build", help="(re)build the index with a progress bar")
     build.set_defaults(handler=_build)

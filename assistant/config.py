@@ -43,6 +43,52 @@ def _env_embedders() -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
+class LLMConfig:
+    """Where the OpenAI-compatible endpoint is, which model to use, and how long to wait for it."""
+
+    base_url: str
+    model: str
+    api_key: str = ""
+    timeout: float = 20.0
+
+    @classmethod
+    def resolve(
+        cls,
+        base_url: str | None = None,
+        model: str | None = None,
+        api_key: str | None = None,
+        timeout: float | None = None,
+        disabled: bool = False,
+    ) -> LLMConfig | None:
+        """The environment's configuration with any given value taking precedence; None when disabled or unset."""
+        if disabled:
+            return None
+        env = cls.from_env()
+        url = base_url or (env.base_url if env else "")
+        if not url:
+            return None
+        return cls(
+            base_url=url,
+            model=model or (env.model if env else "default"),
+            api_key=api_key or (env.api_key if env else ""),
+            timeout=timeout or (env.timeout if env else 20.0),
+        )
+
+    @classmethod
+    def from_env(cls) -> LLMConfig | None:
+        """The configuration from ASSISTANT_LLM_* variables, or None when no endpoint is set."""
+        base_url = os.environ.get("ASSISTANT_LLM_BASE_URL", "").strip()
+        if not base_url:
+            return None
+        return cls(
+            base_url=base_url,
+            model=os.environ.get("ASSISTANT_LLM_MODEL", "").strip() or "default",
+            api_key=os.environ.get("ASSISTANT_LLM_API_KEY", ""),
+            timeout=float(os.environ.get("ASSISTANT_LLM_TIMEOUT", "20")),
+        )
+
+
+@dataclass(frozen=True)
 class Settings:
     """Where the corpus, index and caches live, and which embedders the index uses.
 
@@ -52,9 +98,11 @@ class Settings:
         cache_dir: writable folder for the segmenter's cache.
         embedders: embedder specs, e.g. ``("e5",)``, ``("e5", "use")`` or
             ``("st:BAAI/bge-small-zh-v1.5",)``; an empty tuple means sparse retrieval only.
+        llm: an OpenAI-compatible endpoint for generative answers (ASSISTANT_LLM_*); None: extractive only.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_CORPUS_DIR", PROJECT_ROOT / "corpus"))
     index_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_INDEX_DIR", PROJECT_ROOT / "index"))
     cache_dir: Path = field(default_factory=default_cache_dir)
     embedders: tuple[str, ...] = field(default_factory=_env_embedders)
+    llm: LLMConfig | None = field(default_factory=lambda: LLMConfig.from_env())

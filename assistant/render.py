@@ -18,6 +18,7 @@ __all__ = [
     "search_results",
     "source_cards",
     "term_table",
+    "text_markdown",
     "unit_html",
     "units_html",
 ]
@@ -44,9 +45,14 @@ def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def text_markdown(text: str) -> str:
+    """Answer text as chat Markdown: escaped, line breaks kept (also for partial text while streaming)."""
+    return escape(text).replace("\n", "  \n")
+
+
 def answer_markdown(answer: Answer) -> str:
     """The chat message for an answer (Markdown with escaped text); refusals are marked as such."""
-    body = escape(answer.text).replace("\n", "  \n")
+    body = text_markdown(answer.text)
     if answer.refused:
         return f"⚠️ **原文未涉及**  \n{body}"
     rewritten = f"*（理解为：{escape(answer.rewritten)}）*  \n" if answer.rewritten else ""

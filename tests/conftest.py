@@ -19,6 +19,8 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     base = tmp_path_factory.getbasetemp()
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(base / "default-index"))
     monkeypatch.setenv("ASSISTANT_CACHE_DIR", str(base / "cache"))
+    for name in ("ASSISTANT_LLM_BASE_URL", "ASSISTANT_LLM_MODEL", "ASSISTANT_LLM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +31,9 @@ def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def assistant(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
     """The real corpus with the default embedders, built once for the whole session."""
-    settings = Settings(corpus_dir=CORPUS_DIR, index_dir=tmp_path_factory.mktemp("index"), cache_dir=cache_dir)
+    settings = Settings(
+        corpus_dir=CORPUS_DIR, index_dir=tmp_path_factory.mktemp("index"), cache_dir=cache_dir, llm=None
+    )
     return Assistant(settings)
 
 

@@ -67,14 +67,14 @@ def test_html_in_a_question_is_shown_as_text(handlers: web.Handlers):
 
 def test_a_failing_request_reports_and_the_next_one_works(assistant: Assistant, monkeypatch):
     handlers = web.Handlers(assistant)
-    original = assistant.ask
+    original = assistant.stream
 
     def failing_once(question, history=()):
         if question == "触发故障":
             raise RuntimeError("injected failure")
         return original(question, history)
 
-    monkeypatch.setattr(assistant, "ask", failing_once)
+    monkeypatch.setattr(assistant, "stream", failing_once)
     chat, answers, _, _ = _run(handlers, "触发故障")[-1]
     assert chat[-1]["content"] == web.FAILURE and answers == []
     chat, answers, _, _ = _run(handlers, "火线提拔", chat, answers)[-1]
@@ -141,3 +141,15 @@ def test_training_tab_builds_previews_and_word_files(handlers: web.Handlers):
     assert "苗圃计划" in topic_preview
     message, nothing = handlers.material("学习测验", "按条", "99", ["填空"], 5, 1)
     assert message.startswith("⚠️") and nothing is None
+
+
+def test_chat_streams_guarded_llm_sentences(assistant: Assistant):
+    from tests.test_llm import fake, with_llm
+
+    reply = "完善容错纠错、澄清正名办法[第13条]。干部退休年龄是65岁[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    steps = _run(web.Handlers(with_llm(assistant, fake(reply))), "容错纠错、澄清正名办法有什么要求？")
+    shown = [step[0][-1]["content"] for step in steps]
+    assert all("65" not in text for text in shown)
+    chat, answers, cards, _ = steps[-1]
+    assert chat[-1]["content"] == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert "《意见》第13条（坚持严管厚爱）" in cards and answers[-1].citations[0].unit_id == "opinion/art13"

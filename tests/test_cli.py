@@ -14,7 +14,7 @@ from assistant.config import PROJECT_ROOT
 @pytest.fixture
 def cli(assistant, monkeypatch):
     """Run ``main`` in-process with the session's assistant; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli_module, "_assistant", lambda rebuild=False: assistant)
+    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
 
     def run(capsys, *argv: str, stdin: str | None = None):
         if stdin is not None:

@@ -1,0 +1,143 @@
+"""The citation guard: keep only generated sentences that the cited source units support.
+
+A generated answer cites sources with tags such as ``[第13条]``, ``[第四部分]``, ``[序言]`` or ``[评论员文章第6段]``.
+Each sentence survives only if
+- every tag names one of the units given to the model,
+- it carries at least one tag (unless it is a short connective or says the text does not cover the question),
+- every number and every quoted term in it occurs in a unit it cites.
+The citations of the answer are rebuilt from the surviving sentences, each with a verbatim supporting quote.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .answer import Citation
+from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
+from .numerals import int_to_cn
+from .query import parse_reference
+
+__all__ = ["GuardResult", "citation_tag", "guard_answer", "split_generated"]
+
+_TAG_RE = re.compile(r"[\[【]([^\[\]【】]{1,24})[\]】]")
+_SENTENCE_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_QUOTED_RE = re.compile(r"[“「『\"]([^“”「」『』\"]{1,40})[”」』\"]")
+_NOT_COVERED_RE = re.compile(
+    r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I
+)
+_CONNECTIVE_CHARS = 12
+
+
+def citation_tag(unit: Unit) -> str:
+    """The tag the model is asked to use for ``unit``: 第13条, 第四部分, 序言, 评论员文章第6段."""
+    if unit.kind == ARTICLE:
+        return f"第{unit.number}条"
+    if unit.kind == PART:
+        return f"第{int_to_cn(unit.number or 1)}部分"
+    if unit.kind == PARAGRAPH:
+        return f"评论员文章第{unit.number}段"
+    return "序言"
+
+
+@dataclass
+class GuardResult:
+    """What survived the guard: the text, its citations, and the removed sentences with reasons."""
+
+    text: str
+    citations: list[Citation]
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        """True when no sentence that states anything survived."""
+        return not self.text.strip()
+
+
+def split_generated(text: str) -> list[str]:
+    """Sentences of generated text (tags stay with the sentence they follow)."""
+    pieces = [m.group(0) for m in _SENTENCE_RE.finditer(text) if m.group(0).strip()]
+    merged: list[str] = []
+    for piece in pieces:
+        if merged and _TAG_RE.fullmatch(piece.strip().rstrip("。")):
+            merged[-1] += piece  # a tag written after the full stop belongs to the sentence before
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
+    by_tag = {citation_tag(u): u for u in sources}
+    if tag in by_tag:
+        return by_tag[tag]
+    references = parse_reference(tag)
+    if len(references) != 1:
+        return None
+    reference = references[0]
+    for unit in sources:
+        number_matches = reference.number == unit.number or reference.kind == PREAMBLE
+        if unit.kind == reference.kind and number_matches:
+            return unit
+    return None
+
+
+def _check(sentence: str, sources: Sequence[Unit]) -> tuple[list[Unit], str]:
+    """The units a sentence cites, and why it fails (empty when it passes)."""
+    tags = _TAG_RE.findall(sentence)
+    cited: list[Unit] = []
+    for tag in tags:
+        unit = _resolve(tag.strip(), sources)
+        if unit is None:
+            return [], f"cites [{tag}], which is not among the sources"
+        cited.append(unit)
+    claim = _TAG_RE.sub("", sentence).strip()
+    if not cited:
+        if len(re.sub(r"\W", "", claim)) <= _CONNECTIVE_CHARS or _NOT_COVERED_RE.search(claim):
+            return [], ""
+        return [], "states something without a citation"
+    texts = [u.text for u in cited]
+    for number in _NUMBER_RE.findall(claim):
+        pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d])")
+        if not any(pattern.search(t) for t in texts):
+            return [], f"the number {number} is not in the cited text"
+    for term in _QUOTED_RE.findall(claim):
+        if not any(term in t for t in texts):
+            return [], f"“{term}” is not in the cited text"
+    return cited, ""
+
+
+def _support(unit: Unit, claims: list[str]) -> tuple[str, float]:
+    """The unit sentence sharing the most characters with the claims that cite it, and that share."""
+    wanted = set("".join(claims))
+    best, best_share = unit.sentences[0].text, -1.0
+    for sentence in unit.sentences:
+        share = len(set(sentence.text) & wanted) / max(len(set(sentence.text)), 1)
+        if share > best_share:
+            best, best_share = sentence.text, share
+    return best, max(best_share, 0.0)
+
+
+def guard_answer(text: str, sources: Sequence[Unit]) -> GuardResult:
+    """Check every sentence of ``text`` against ``sources``; drop the ones that fail."""
+    kept: list[str] = []
+    removed: list[tuple[str, str]] = []
+    claims_by_unit: dict[str, list[str]] = {}
+    units: dict[str, Unit] = {}
+    for sentence in split_generated(text):
+        cited, problem = _check(sentence, sources)
+        if problem:
+            removed.append((sentence.strip(), problem))
+            continue
+        kept.append(sentence)
+        for unit in cited:
+            units[unit.id] = unit
+            claims_by_unit.setdefault(unit.id, []).append(_TAG_RE.sub("", sentence))
+    citations = []
+    for unit_id, claims in claims_by_unit.items():
+        unit = units[unit_id]
+        quote, share = _support(unit, claims)
+        citations.append(Citation(unit.doc, unit.article, unit.paragraph, unit.label, quote, share, unit.id))
+    substantive = any(_TAG_RE.search(s) for s in kept)
+    return GuardResult("".join(kept).strip() if substantive else "", citations, removed)
