@@ -1,8 +1,8 @@
 """实干家助手: a cited, offline question-answering assistant for the 「实干家」 Opinion and its commentary."""
 
-from .answer import Answer, Citation, RefusalRule
+from .answer import Answer, Citation, RefusalRule, StreamEvent
 from .assistant import Assistant, SearchMatch
-from .config import Settings
+from .config import LLMConfig, Settings
 from .corpus import Corpus, Document, Sentence, Unit, load_corpus
 from .errors import (
     AssistantError,
@@ -25,11 +25,13 @@ __all__ = [
     "EmbedderUnavailableError",
     "Fusion",
     "IndexStoreError",
+    "LLMConfig",
     "QuestionError",
     "RefusalRule",
     "SearchMatch",
     "Sentence",
     "Settings",
+    "StreamEvent",
     "Unit",
     "UnitNotFoundError",
     "load_corpus",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .corpus import PART, Unit
 from .retrieve import Evidence, Hit
 
-__all__ = ["Answer", "Citation", "ExtractiveAnswerer", "RefusalRule"]
+__all__ = ["Answer", "Citation", "ExtractiveAnswerer", "RefusalRule", "StreamEvent"]
 
 _LIST_MAX = 6
 _RELATED_MAX = 3
@@ -63,6 +63,14 @@ class Answer:
             "refused": self.refused,
             "citations": [c.to_dict() for c in self.citations],
         }
+
+
+@dataclass(frozen=True)
+class StreamEvent:
+    """A piece of streamed answer text, or (last) the finished ``Answer``."""
+
+    text: str = ""
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,20 @@ import copy
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from langchain_core.language_models.chat_models import BaseChatModel
-
-from .answer import Answer, ExtractiveAnswerer, RefusalRule
+from .answer import Answer, ExtractiveAnswerer, RefusalRule, StreamEvent
 from .config import Settings
 from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
 from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
-from .llm import GenerativeAnswerer, StreamEvent, make_chat_model, rewrite_with_llm
+
+if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model is given
+    from langchain_core.language_models.chat_models import BaseChatModel
+
+    from .llm import GenerativeAnswerer
 from .query import clean_question, parse_question, parse_reference
 from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
@@ -78,10 +81,11 @@ class Assistant:
         self.answerer = ExtractiveAnswerer("和".join(d.short for d in self.corpus.documents), refusal)
         self.generator: GenerativeAnswerer | None = None
         config = self.settings.llm
-        if chat_model is None and config is not None:
-            chat_model = make_chat_model(config)
-        if chat_model is not None:
-            self.generator = GenerativeAnswerer(chat_model, self.answerer, config.timeout if config else 20.0)
+        if chat_model is not None or config is not None:
+            from .llm import GenerativeAnswerer, make_chat_model
+
+            model = chat_model if chat_model is not None else make_chat_model(config)
+            self.generator = GenerativeAnswerer(model, self.answerer, config.timeout if config else 20.0)
 
     def ask(self, question: str, history: Sequence[Answer] = ()) -> Answer:
         """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.
@@ -134,6 +138,8 @@ class Assistant:
         previous = history[-1]
         previous_question = previous.rewritten or previous.question
         if self.generator is not None:
+            from .llm import rewrite_with_llm
+
             rewritten = rewrite_with_llm(self.generator.model, question, previous_question, self.generator.timeout)
             if rewritten:
                 return rewritten

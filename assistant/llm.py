@@ -13,12 +13,11 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import Answer, ExtractiveAnswerer
+from .answer import Answer, ExtractiveAnswerer, StreamEvent
 from .config import LLMConfig
 from .corpus import Unit
 from .errors import AssistantError
@@ -62,14 +61,6 @@ def make_chat_model(config: LLMConfig) -> BaseChatModel:
         temperature=0,
         streaming=True,
     )
-
-
-@dataclass(frozen=True)
-class StreamEvent:
-    """A piece of streamed answer text, or (last) the finished ``Answer``."""
-
-    text: str = ""
-    answer: Answer | None = None
 
 
 def _sources(evidence: Evidence) -> list[Unit]:
