@@ -96,10 +96,11 @@ class Handlers:
 
     def api_ask(self, question: str) -> dict:
         """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
+        text = question if isinstance(question, str) else ""
         try:
-            return self.assistant.ask(question).to_dict()
+            return self.assistant.ask(text).to_dict()
         except QuestionError as problem:
-            return {"question": question[:200], "error": str(problem)}
+            return {"question": text[:200], "error": str(problem)}
 
     def show_unit(self, unit_id: str | None) -> str:
         """The unit chosen in the table of contents."""

@@ -80,22 +80,30 @@ class RefusalRule:
     ``coverage`` is the IDF-weighted share of the question's content words (English words through the
     dictionary bridge) that occur in the best unit. A question is answered when the coverage reaches
     ``min_coverage``, or reaches ``weak_coverage`` while the dense similarity reaches ``strong_dense``.
-    A question about a named unit (第13条) is always answered unless the unit does not exist.
+    English questions need at least two of their words found in the best unit. A question about named units
+    (第13条) is answered unless the units do not exist or it asks for something they do not mention.
     """
 
     min_coverage: float = 0.33
     weak_coverage: float = 0.10
     strong_dense: float = 0.885
+    english_min_matched: int = 2
 
     def refuse(self, evidence: Evidence) -> bool:
         """True when the question should get a refusal."""
         if evidence.direct:
-            return bool(evidence.not_found)
+            return bool(evidence.not_found) or self.off_unit(evidence)
         if not evidence.hits:
             return True
+        if evidence.question.language == "en" and evidence.matched < self.english_min_matched:
+            return True  # English words reach the text through a dictionary: one match is too little evidence
         if evidence.coverage >= self.min_coverage:
             return False
         return not (evidence.coverage >= self.weak_coverage and evidence.dense_top >= self.strong_dense)
+
+    def off_unit(self, evidence: Evidence) -> bool:
+        """A question about named units (第13条…) asking for something those units do not mention."""
+        return bool(evidence.query_tokens) and evidence.coverage < self.min_coverage
 
 
 def _quote(hit: Hit, index: int) -> str:
@@ -134,6 +142,10 @@ class ExtractiveAnswerer:
 
     def _refusal(self, evidence: Evidence) -> Answer:
         nearest = tuple(h.unit.label for h in evidence.hits[:3])
+        if evidence.direct:
+            named = "、".join(h.unit.label for h in evidence.hits[:3])
+            text = f"{named}没有涉及这个问题。"
+            return Answer(evidence.question.original, text, (), True, nearest)
         text = f"{self.sources}没有涉及这个问题，无法依据原文作答。"
         if nearest:
             text += "最接近的内容见：" + "、".join(nearest) + "。"

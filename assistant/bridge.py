@@ -15,13 +15,16 @@ from importlib import resources
 
 from .segment import STOPWORDS
 
-__all__ = ["build_bridge", "cedict_path", "english_lemma"]
+__all__ = ["build_bridge", "cedict_path", "english_forms", "english_lemma", "lookup"]
 
 _LINE_RE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 _WORD_RE = re.compile(r"[a-z]+")
 _SKIP_GLOSS = re.compile(r"^(CL:|variant of|old variant|see |surname|abbr\. for|used in)", re.I)
 _GLOSS_STOPWORDS = STOPWORDS | {"sb", "sth", "one's", "oneself", "etc", "lit", "fig", "used", "very", "also"}
 _MAX_GLOSS_WORDS = 4
+_MIN_TARGET_CHARS = 2  # single characters (好, 是 …) gloss too many English words to carry meaning
+_MIN_ENGLISH_CHARS = 3
+_MAX_TARGETS = 12  # a word glossing more corpus words than this (one → 23 words) says nothing specific
 
 
 def cedict_path() -> str | None:
@@ -35,41 +38,65 @@ def cedict_path() -> str | None:
 
 
 def english_lemma(word: str) -> str:
-    """A crude English stem, applied the same way to glosses and questions (``trained`` → ``train``)."""
+    """A plain form for glosses: lower-case, a plural ``s`` dropped (``cadres`` → ``cadre``)."""
     word = word.lower()
-    for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            stem = word[: -len(suffix)] + replacement
-            if len(stem) >= 4 and stem[-1] == stem[-2] and stem[-1] not in "aeiouls":
-                stem = stem[:-1]
-            return stem
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
     return word
+
+
+def english_forms(word: str) -> list[str]:
+    """Forms to look a question word up by, most literal first (``trained`` → train, ``studies`` → study)."""
+    word = word.lower()
+    forms = [word, english_lemma(word)]
+    for suffix, replacements in (
+        ("ies", ("y",)), ("es", ("", "e")), ("ing", ("", "e")), ("ied", ("y",)), ("ed", ("", "e")),
+        ("tion", ("t", "te")), ("ion", ("", "e")), ("ical", ("ic", "y")), ("ise", ("ize",)), ("al", ("",)),
+    ):  # fmt: skip
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            forms += [word[: -len(suffix)] + r for r in replacements]
+    return list(dict.fromkeys(forms))
 
 
 def _gloss_words(gloss: str) -> list[str]:
     gloss = re.sub(r"\([^)]*\)", " ", gloss)
-    words = [w for w in _WORD_RE.findall(gloss.lower()) if w not in _GLOSS_STOPWORDS]
+    words = [w for w in _WORD_RE.findall(gloss.lower()) if w not in _GLOSS_STOPWORDS and len(w) >= _MIN_ENGLISH_CHARS]
     return words if len(words) <= _MAX_GLOSS_WORDS else []
 
 
 def build_bridge(vocabulary: Iterable[str], dictionary: str | None = None) -> dict[str, list[str]]:
     """Map English lemmas to the corpus words (from ``vocabulary``) whose glosses contain them.
 
-    Returns an empty map when no dictionary is available.
+    A lemma that only glosses single corpus characters (``years`` → 年) maps to an empty list: it is known but says
+    nothing about the topic, so retrieval ignores it instead of counting it as a word the text lacks. Returns an
+    empty map when no dictionary is available.
     """
-    wanted = {w for w in vocabulary if re.search(r"[\u4e00-\u9fff]", w)}
+    words = {w for w in vocabulary if re.fullmatch(r"[\u4e00-\u9fff]+", w)}
     path = dictionary or cedict_path()
-    if not path or not wanted:
+    if not path or not words:
         return {}
     bridge: dict[str, set[str]] = defaultdict(set)
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             match = _LINE_RE.match(line.strip())
-            if not match or match.group(1) not in wanted:
+            if not match or match.group(1) not in words:
                 continue
+            headword = match.group(1)
             for gloss in match.group(2).split("/"):
                 if _SKIP_GLOSS.match(gloss):
                     continue
                 for word in _gloss_words(gloss):
-                    bridge[english_lemma(word)].add(match.group(1))
-    return {lemma: sorted(words) for lemma, words in sorted(bridge.items())}
+                    targets = bridge[english_lemma(word)]
+                    if len(headword) >= _MIN_TARGET_CHARS:
+                        targets.add(headword)
+    return {lemma: sorted(targets) for lemma, targets in sorted(bridge.items())}
+
+
+def lookup(bridge: dict[str, list[str]], word: str) -> list[str] | None:
+    """Corpus words for an English question word: a list (empty when the word is too vague to count), or None
+    when the dictionary knows no corpus word for it."""
+    for form in english_forms(word):
+        if form in bridge:
+            targets = bridge[form]
+            return [] if len(targets) > _MAX_TARGETS else targets
+    return None

@@ -229,6 +229,20 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
+def _material_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() not in (".docx", ".md", ".markdown"):
+        raise argparse.ArgumentTypeError(f"{text!r}: write .docx (Word) or .md (Markdown)")
+    return path
+
+
 def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     """The --llm-* flags shared by ``ask`` and the web app."""
     parser.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default $ASSISTANT_LLM_BASE_URL)")
@@ -256,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     show.set_defaults(handler=_show)
     search = commands.add_parser("search", help="list sentences containing every keyword, highlighted")
     search.add_argument("keywords", nargs="+")
-    search.add_argument("--limit", type=int, default=50, help="at most this many sentences (default 50)")
+    search.add_argument("--limit", type=_positive, default=50, help="at most this many sentences (default 50)")
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     search.set_defaults(handler=_search)
     evaluate = commands.add_parser("eval", help="score the assistant on the eval set (report, JSON, chart)")
@@ -276,14 +290,14 @@ def _parser() -> argparse.ArgumentParser:
         tool.add_argument("--articles", help="article numbers, e.g. 11-13 or 5,7")
         tool.add_argument("--part", help="part numbers, e.g. 四 or 2-3")
         tool.add_argument("--topic", help="a topic; the articles that retrieval finds for it")
-        tool.add_argument("-o", "--output", type=Path, help="output file (.docx or .md); default: Markdown to stdout")
+        tool.add_argument("-o", "--output", type=_material_path, help="output file (.docx or .md); default: stdout")
         if name == "quiz":
-            tool.add_argument("--n", type=int, default=20, help="number of questions (default 20)")
+            tool.add_argument("--n", type=_positive, default=20, help="number of questions (default 20)")
             tool.add_argument("--types", default="填空,单选,多选,判断", help="question types, comma-separated")
             tool.add_argument("--seed", type=int, default=1, help="the same seed gives the same quiz (default 1)")
         tool.set_defaults(handler=handler)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
-    bench.add_argument("--rounds", type=int, default=3, help="warm passes over the question set (default 3)")
+    bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")
     bench.set_defaults(handler=_bench)
     return parser
 

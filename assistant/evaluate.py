@@ -96,7 +96,11 @@ def load_items(path: Path = DEFAULT_ITEMS) -> list[EvalItem]:
     """
     items: list[EvalItem] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EvalSetError(f"cannot read the eval set {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

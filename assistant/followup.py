@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import re
 
-from .corpus import PARAGRAPH, PART, PREAMBLE, Unit
+from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
 from .numerals import int_to_cn
 from .query import parse_reference, strip_references
 
 __all__ = ["rewrite_followup"]
 
 _RELATIVE = re.compile(r"(下|上|前|后)一(条|段|部分)|\b(next|previous) (article|paragraph|part)\b", re.I)
-_DEICTIC = re.compile(r"这一?条|该条|本条|这一?段|该段|这一?部分|\bthis (article|paragraph|part)\b|\bit\b", re.I)
+_DEICTIC = re.compile(r"这一?条|该条|本条|这一?段|该段|这一?部分|\bthis (article|paragraph|part)\b", re.I)
+_KIND_OF_WORD = {"条": ARTICLE, "article": ARTICLE, "段": PARAGRAPH, "paragraph": PARAGRAPH, "部分": PART, "part": PART}
 _POINTING = re.compile(
     r"^(那|那么|还有|另外|and|what about|how about)|呢[?？]?$|具体|哪一条|哪条|出自|怎么说|还讲了|还有什么|"
     r"\b(which article|where|more|else|details?)\b",
@@ -28,12 +29,26 @@ _POINTING = re.compile(
 _SHORT = 14
 
 
-def _reference_text(unit: Unit, number: int) -> str:
-    if unit.kind == PART:
+def _reference_text(kind: str, number: int) -> str:
+    if kind == PART:
         return f"第{int_to_cn(number)}部分"
-    if unit.kind == PARAGRAPH:
+    if kind == PARAGRAPH:
         return f"评论员文章第{number}段"
     return f"第{number}条"
+
+
+def _relative(match: re.Match[str], unit: Unit) -> str | None:
+    """下一条 / 上一部分 / next paragraph … from ``unit``: the same kind of unit next to it, or its part's neighbour."""
+    kind = _KIND_OF_WORD[(match.group(2) or match.group(4)).lower()]
+    step = -1 if (match.group(1) or match.group(3) or "").lower() in ("上", "前", "previous") else 1
+    if kind == unit.kind and unit.number is not None:
+        origin = unit.number
+    elif kind == PART and unit.part is not None:
+        origin = unit.part
+    else:
+        return None
+    target = origin + step
+    return _reference_text(kind, target) if target >= 1 else None
 
 
 def _content(text: str) -> str:
@@ -54,9 +69,8 @@ def rewrite_followup(question: str, previous_question: str | None, previous_unit
         return question
     numbered = previous_unit is not None and previous_unit.number is not None and previous_unit.kind != PREAMBLE
     relative = _RELATIVE.search(question)
-    if relative and numbered:
-        backwards = (relative.group(1) or relative.group(3) or "").lower() in ("上", "前", "previous")
-        return _reference_text(previous_unit, previous_unit.number + (-1 if backwards else 1))
+    if relative and previous_unit is not None:
+        return _relative(relative, previous_unit) or question
     leftover = _content(_drop_lead(question))
     points_back = bool(_POINTING.search(question)) or len(leftover) <= 2
     if parse_reference(question):
@@ -66,7 +80,7 @@ def rewrite_followup(question: str, previous_question: str | None, previous_unit
         joiner = " " if re.search(r"[A-Za-z0-9]$", lead) or re.match(r"[A-Za-z]", topic) else ""
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
-        return f"{_reference_text(previous_unit, previous_unit.number)}{_DEICTIC.sub('', question)}"
+        return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
     if len(question) <= _SHORT and points_back:
         return f"{previous_question} {question}"
     return question

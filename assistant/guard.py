@@ -17,18 +17,26 @@ from dataclasses import dataclass, field
 from .answer import Citation
 from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
 from .numerals import int_to_cn
-from .query import parse_reference
+from .query import parse_reference, strip_references
 
 __all__ = ["GuardResult", "citation_tag", "guard_answer", "split_generated"]
 
 _TAG_RE = re.compile(r"[\[【]([^\[\]【】]{1,24})[\]】]")
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
-_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
-_QUOTED_RE = re.compile(r"[“「『\"]([^“”「」『』\"]{1,40})[”」』\"]")
+_ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
+_CHINESE_NUMBER_RE = re.compile(
+    r"[零一二两三四五六七八九十百千万亿]{2,}|[两三四五六七八九十百千万亿]+(?=[个次年岁元天项批名倍条])"
+)
+_QUOTED_RE = re.compile(r"[“「『‘\"'《]([^“”「」『』‘’\"'《》]{1,200})[”」』’\"'》]")
+_KIND_WORD_RE = re.compile(r"条|部分|段|序言|前言|引言|article|art\.?|part|section|paragraph|para|preamble", re.I)
 _NOT_COVERED_RE = re.compile(
     r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I
 )
-_CONNECTIVE_CHARS = 12
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_CONNECTIVE_CHARS = 6
+_NOT_COVERED_CHARS = 30
+_MIN_SUPPORT = 0.6  # share of a Chinese claim's characters that must occur in the units it cites
+_SUPPORT_MIN_CJK = 8
 
 
 def citation_tag(unit: Unit) -> str:
@@ -69,43 +77,64 @@ def split_generated(text: str) -> list[str]:
 
 
 def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
+    """The source a tag names; only a bare reference with a kind word counts (not [1], [13] or [第13条第99款])."""
     by_tag = {citation_tag(u): u for u in sources}
     if tag in by_tag:
         return by_tag[tag]
     references = parse_reference(tag)
-    if len(references) != 1:
+    leftover = re.sub(r"[\s《》]|意见|评论员文章|评论", "", strip_references(tag))
+    if len(references) != 1 or leftover or not _KIND_WORD_RE.search(tag):
         return None
     reference = references[0]
     for unit in sources:
-        number_matches = reference.number == unit.number or reference.kind == PREAMBLE
-        if unit.kind == reference.kind and number_matches:
+        if unit.kind == reference.kind and (reference.number == unit.number or reference.kind == PREAMBLE):
             return unit
     return None
 
 
+def _numbers(claim: str) -> list[str]:
+    return _ARABIC_RE.findall(claim) + _CHINESE_NUMBER_RE.findall(claim)
+
+
 def _check(sentence: str, sources: Sequence[Unit]) -> tuple[list[Unit], str]:
     """The units a sentence cites, and why it fails (empty when it passes)."""
-    tags = _TAG_RE.findall(sentence)
     cited: list[Unit] = []
-    for tag in tags:
+    for tag in _TAG_RE.findall(sentence):
         unit = _resolve(tag.strip(), sources)
         if unit is None:
             return [], f"cites [{tag}], which is not among the sources"
         cited.append(unit)
     claim = _TAG_RE.sub("", sentence).strip()
     if not cited:
-        if len(re.sub(r"\W", "", claim)) <= _CONNECTIVE_CHARS or _NOT_COVERED_RE.search(claim):
+        plain = re.sub(r"\W", "", claim)
+        harmless = not _numbers(claim) and not _QUOTED_RE.search(claim)
+        if len(plain) <= _CONNECTIVE_CHARS or (
+            harmless and len(plain) <= _NOT_COVERED_CHARS and _NOT_COVERED_RE.search(claim)
+        ):
             return [], ""
         return [], "states something without a citation"
+    return cited, _unsupported(claim, cited)
+
+
+def _unsupported(claim: str, cited: list[Unit]) -> str:
+    """Why the claim is not supported by the units it cites (empty when it is)."""
     texts = [u.text for u in cited]
-    for number in _NUMBER_RE.findall(claim):
+    for reference in parse_reference(claim):
+        if not any(u.kind == reference.kind and u.number == reference.number for u in cited):
+            return "mentions a unit it does not cite"
+    for number in _numbers(claim):
         pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d])")
         if not any(pattern.search(t) for t in texts):
-            return [], f"the number {number} is not in the cited text"
+            return f"the number {number} is not in the cited text"
     for term in _QUOTED_RE.findall(claim):
         if not any(term in t for t in texts):
-            return [], f"“{term}” is not in the cited text"
-    return cited, ""
+            return f"“{term}” is not in the cited text"
+    characters = set(_CJK_RE.findall(claim))
+    if len(characters) >= _SUPPORT_MIN_CJK:
+        present = set("".join(texts))
+        if len(characters & present) / len(characters) < _MIN_SUPPORT:
+            return "most of its wording is not in the cited text"
+    return ""
 
 
 def _support(unit: Unit, claims: list[str]) -> tuple[str, float]:

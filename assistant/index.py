@@ -33,7 +33,7 @@ from .segment import Segmenter
 
 __all__ = ["BM25", "FORMAT_VERSION", "Row", "SearchIndex", "build_index", "load_index", "open_index"]
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 _BATCH = 16
 _MAX_QUERY_EMBED_CHARS = 300
@@ -76,6 +76,11 @@ class BM25:
     def idf(self, token: str) -> float:
         """Inverse document frequency of ``token``; a token in no document gets the highest value."""
         count = len(self.postings[token][0]) if token in self.postings else 0
+        return math.log(1 + (self.size - count + 0.5) / (count + 0.5))
+
+    def idf_at(self, share: float) -> float:
+        """The IDF of a token found in ``share`` of the documents."""
+        count = max(1, int(share * self.size))
         return math.log(1 + (self.size - count + 0.5) / (count + 0.5))
 
     def scores(self, tokens: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:

@@ -18,7 +18,8 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii":
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ARTICLE, re.compile(rf"第\s*({_NUM})\s*条")),
-    (ARTICLE, re.compile(r"(?<![\d第])(\d{1,3})\s*条")),
+    # "13条" names an article only at the start or after punctuation or a document name, not in "哪3条", "2条措施"
+    (ARTICLE, re.compile(r"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<=意见))(\d{1,3})\s*条(?![例件款])")),
     (ARTICLE, re.compile(r"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{1,3})\b", re.I)),
     (PART, re.compile(rf"第\s*({_NUM})\s*部分")),
     (PART, re.compile(r"\b(?:part|section)\s*(\d{1,2}|[ivx]{1,4})\b", re.I)),

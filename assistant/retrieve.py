@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .bridge import english_lemma
+from .bridge import lookup
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit
 from .errors import UnitNotFoundError
 from .index import SearchIndex
@@ -20,6 +20,8 @@ from .query import LAST, PART, ParsedQuestion, Reference
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
 
 _ASCII_WORD = re.compile(r"^[a-z]+$")
+_MIN_ENGLISH_WORD = 3  # "s" of "what's", "ok": no topic
+_SPECIFIC_SHARE = 0.25  # a word in at most a quarter of the units says what the question is about
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class Evidence:
         coverage: share of the question's content tokens that occur in the best unit.
         known: share of the question's content tokens that occur anywhere in the corpus.
         dense_top: best cosine similarity of the question to any unit or sentence (first embedder).
+        matched: how many specific question words (in at most a quarter of the units) occur in the best unit
+            (in the named units, for 第13条…).
         direct: the question named units (第13条…), which are the hits.
         not_found: a message when a named unit does not exist (第99条).
     """
@@ -80,6 +84,7 @@ class Evidence:
     coverage: float = 0.0
     known: float = 0.0
     dense_top: float = 0.0
+    matched: int = 0
     direct: bool = False
     not_found: str = ""
 
@@ -196,7 +201,10 @@ class Retriever:
         terms: list[tuple[str, list[str]]] = []
         for token in dict.fromkeys(self.index.segmenter.tokens(text)):
             if _ASCII_WORD.match(token):
-                terms.append((token, self.index.bridge.get(english_lemma(token), [])))
+                targets = lookup(self.index.bridge, token)
+                if len(token) < _MIN_ENGLISH_WORD or targets == []:
+                    continue  # too short, or too vague (years → 年, one → 23 words): no topic either way
+                terms.append((token, targets or []))
             else:
                 terms.append((token, [token]))
         return terms
@@ -216,14 +224,18 @@ class Retriever:
         """Attach the refusal features: IDF-weighted shares of the question's words found."""
         bm25 = self.index.unit_bm25
         coverage = known = 0.0
+        matched = 0
         if hits and terms:
-            top_tokens = set(self.index.tokens[self.index.unit_rows[self._unit_position[hits[0].unit.id]]])
+            against = hits if question.references else hits[:1]  # named units together, else the best one
+            unit_tokens = {t for h in against for t in self.index.tokens[self.index.unit_rows[h.position]]}
             weights = np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
-            in_top = np.array([any(t in top_tokens for t in tokens) for _, tokens in terms])
+            in_top = np.array([any(t in unit_tokens for t in tokens) for _, tokens in terms])
             in_corpus = np.array([any(t in bm25.postings for t in tokens) for _, tokens in terms])
             coverage = float(weights[in_top].sum() / weights.sum())
             known = float(weights[in_corpus].sum() / weights.sum())
-        return Evidence(question, hits, [word for word, _ in terms], coverage, known, dense_top)
+            specific = weights >= bm25.idf_at(_SPECIFIC_SHARE)
+            matched = int((in_top & specific).sum())
+        return Evidence(question, hits, [word for word, _ in terms], coverage, known, dense_top, matched=matched)
 
     def _score(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, list[str]]], float]:
         """Fused scores for every unit and every sentence, the query terms and the top dense cosine."""

@@ -47,6 +47,7 @@ _LIST_SPLIT = re.compile(r"[、，]")
 _KEY_SENTENCES = 3
 _SHARED_PASSAGE = 8
 _MAX_STATEMENT = 90
+_MIN_STATEMENT = 10
 
 
 @dataclass(frozen=True)
@@ -361,33 +362,69 @@ def _judge(blank: _Blank, pool: Sequence[_Blank], rng: random.Random, truth: boo
 
 def check_question(question: Question, corpus: Corpus) -> str:
     """Why ``question`` is invalid against the text, or an empty string when it is valid."""
-    unit = corpus.unit(question.unit_id)
-    texts = [u.text for u in corpus.units]
-    if question.source not in unit.text or unit.label != question.label:
+    try:
+        unit = corpus.unit(question.unit_id)
+    except KeyError:
+        return "the cited unit does not exist"
+    if not question.source or question.source not in unit.text or unit.label != question.label:
         return "the source sentence is not verbatim in the cited unit"
     if len(set(question.options)) != len(question.options):
         return "two options are the same"
-    if question.kind == FILL:
-        if question.stem.replace(BLANK, question.answer, 1) != question.source:
-            return "the answer does not restore the source sentence"
-    elif question.kind == SINGLE:
-        right = question.options[LETTERS.index(question.answer)]
-        if question.stem.replace(BLANK, right, 1) != question.source:
-            return "the keyed option does not restore the source sentence"
-        for option in question.options:
-            if option != right and any(question.stem.replace(BLANK, option, 1) in t for t in texts):
-                return f"distractor {option!r} also makes a sentence of the text"
-            if option != right and option in question.source:
-                return f"distractor {option!r} occurs in the source sentence"
-    elif question.kind == MULTIPLE:
-        for letter, option in zip(LETTERS, question.options, strict=False):
-            if (letter in question.answer) != (option in question.source):
-                return f"option {option!r} is keyed wrongly against the source sentence"
-    elif question.kind == JUDGE:
-        statement = question.stem.split("提出：", 1)[1]
-        in_text = any(statement in t for t in texts)
-        if (question.answer == "正确") != in_text:
-            return "the 判断 key does not match the text"
+    checks = {FILL: _check_fill, SINGLE: _check_single, MULTIPLE: _check_multiple, JUDGE: _check_judge}
+    if question.kind not in checks:
+        return f"unknown question type {question.kind!r}"
+    return checks[question.kind](question, unit, [u.text for u in corpus.units])
+
+
+def _check_fill(question: Question, unit: Unit, texts: list[str]) -> str:
+    if question.stem.count(BLANK) != 1 or not question.answer or question.options:
+        return "a 填空 question needs one blank, an answer and no options"
+    if question.stem.replace(BLANK, question.answer, 1) != question.source:
+        return "the answer does not restore the source sentence"
+    return ""
+
+
+def _check_single(question: Question, unit: Unit, texts: list[str]) -> str:
+    if question.stem.count(BLANK) != 1 or len(question.options) < 2 or len(question.answer) != 1:
+        return "a 单选 question needs one blank, two or more options and one keyed letter"
+    if question.answer not in LETTERS[: len(question.options)]:
+        return f"the key {question.answer!r} names no option"
+    right = question.options[LETTERS.index(question.answer)]
+    if question.stem.replace(BLANK, right, 1) != question.source:
+        return "the keyed option does not restore the source sentence"
+    for option in question.options:
+        if option != right and any(question.stem.replace(BLANK, option, 1) in t for t in texts):
+            return f"distractor {option!r} also makes a sentence of the text"
+        if option != right and option in question.source:
+            return f"distractor {option!r} occurs in the source sentence"
+    return ""
+
+
+def _is_listed(item: str, sentence: str) -> bool:
+    """``item`` stands in ``sentence`` as one whole item of an enumeration (between 、 ， “ ”, or one character)."""
+    if len(item) == 1:
+        return item in sentence
+    return bool(re.search(rf"(?:^|[、，“—：]|实施|明确|推行){re.escape(item)}(?:$|[、，”。；])", sentence))
+
+
+def _check_multiple(question: Question, unit: Unit, texts: list[str]) -> str:
+    letters = LETTERS[: len(question.options)]
+    if len(question.options) < 3 or not question.answer or any(k not in letters for k in question.answer):
+        return "a 多选 question needs three or more options and a key of their letters"
+    for letter, option in zip(letters, question.options, strict=True):
+        if (letter in question.answer) != _is_listed(option, question.source):
+            return f"option {option!r} is keyed wrongly against the source sentence"
+    return ""
+
+
+def _check_judge(question: Question, unit: Unit, texts: list[str]) -> str:
+    statement = question.stem.split("提出：", 1)[1] if "提出：" in question.stem else ""
+    if len(statement) < _MIN_STATEMENT or question.answer not in ("正确", "错误"):
+        return "a 判断 question needs a whole statement and the key 正确 or 错误"
+    if question.answer == "正确" and statement != question.source:
+        return "a true statement must be the cited sentence itself"
+    if question.answer == "错误" and any(statement in t for t in texts):
+        return "the false statement is in the text"
     return ""
 
 

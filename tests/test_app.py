@@ -153,3 +153,9 @@ def test_chat_streams_guarded_llm_sentences(assistant: Assistant):
     chat, answers, cards, _ = steps[-1]
     assert chat[-1]["content"] == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
     assert "《意见》第13条（坚持严管厚爱）" in cards and answers[-1].citations[0].unit_id == "opinion/art13"
+
+
+@pytest.mark.parametrize("question", [None, 123, ""])
+def test_api_rejects_non_text_cleanly(handlers: web.Handlers, question):
+    result = handlers.api_ask(question)
+    assert result == {"question": "", "error": "the question is empty: type a question, e.g. 容错纠错 applies when?"}

@@ -150,3 +150,22 @@ def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
     assert [a["citations"][0]["article"] for a in answers] == [13, 13]
     assert result.stderr.count("Building the index") == 1
     assert (tmp_path / "index" / "manifest.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", "火线提拔", "--limit", "0"], "must be 1 or more"),
+        (["quiz", "-o", "quiz.pdf"], "write .docx (Word) or .md (Markdown)"),
+        (["bench", "--rounds", "0"], "must be 1 or more"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
+    with pytest.raises(SystemExit) as stopped:
+        cli_module.main(argv)
+    assert stopped.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_missing_eval_set_is_a_clear_error(cli, capsys, tmp_path):
+    code, _, err = cli(capsys, "eval", "--items", str(tmp_path / "missing.jsonl"), "--no-ablation")
+    assert code == 1 and err.startswith("error: cannot read the eval set")

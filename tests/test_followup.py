@@ -51,3 +51,15 @@ def test_follow_up_after_a_refusal_still_stands_alone(assistant: Assistant):
     assert refused.refused
     answer = assistant.ask("火线提拔是什么？", [refused])
     assert answer.citations[0].unit_id == "opinion/art11"
+
+
+@pytest.mark.parametrize(
+    ("previous", "unit_id", "question", "standalone"),
+    [
+        ("第一部分", "opinion/part1", "上一部分", "上一部分"),
+        ("第13条", "opinion/art13", "下一部分", "第五部分"),
+        ("第11条", "opinion/art11", "Is it true that cadres retire at 65?", "Is it true that cadres retire at 65?"),
+    ],
+)
+def test_relative_references_follow_the_kind_asked_for(corpus, previous, unit_id, question, standalone):
+    assert rewrite_followup(question, previous, corpus.unit(unit_id)) == standalone

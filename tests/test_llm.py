@@ -71,6 +71,16 @@ def test_guard_keeps_grounded_sentences_and_rebuilds_citations(units):
         ("干部每年必须完成规定学时的专题培训，这是硬性要求。", "states something without a citation"),
         ("干部每年选树3批标兵，提拔年龄放宽到45岁[第13条]。", "the number 3 is not in the cited text"),
         ("落实“四个区分开来”要求[第13条]。", "“四个区分开来” is not in the cited text"),
+        ("犯错干部可获三百万元补偿[第13条]。", "the number 三百万 is not in the cited text"),
+        ("意见提出‘终身免责’制度[第13条]。", "“终身免责” is not in the cited text"),
+        ("意见提出《干部免责条例》[第13条]。", "“干部免责条例” is not in the cited text"),
+        ("依照（第九十九条）处理[第13条]。", "mentions a unit it does not cite"),
+        ("要实施苗圃计划突破提升行动[1]。", "cites [1], which is not among the sources"),
+        ("要大胆改[13]。", "cites [13], which is not among the sources"),
+        ("要大胆改[第13条第99款]。", "cites [第13条第99款], which is not among the sources"),
+        ("干部退休年龄为六十五。", "states something without a citation"),
+        ("第13条没有规定退休年龄是六十五岁。", "states something without a citation"),
+        ("机关食堂伙食补贴按月足额发放到个人[第13条]。", "most of its wording is not in the cited text"),
     ],
 )
 def test_guard_removes_unsupported_sentences(units, sentence: str, reason: str):

@@ -127,3 +127,22 @@ def test_list_question_answered_by_one_enumerating_sentence(assistant: Assistant
     answer = assistant.ask("五个一线是哪五个？")
     assert answer.citations[0].unit_id == "opinion/art7"
     assert "城市更新建设、项目招引建设、信访维稳、疫情防控、镇街村居“五个一线”" in answer.citations[0].quote
+
+
+@pytest.mark.parametrize(
+    "question", ["hello", "test", "ok", "What's the weather today?", "What is the retirement age?"]
+)
+def test_off_topic_english_is_refused(assistant: Assistant, question: str):
+    assert assistant.ask(question).refused
+
+
+@pytest.mark.parametrize("question", ["意见中有哪3条关于年轻干部的规定？", "请列举2条容错纠错的措施"])
+def test_counts_with_tiao_are_not_article_numbers(assistant: Assistant, question: str):
+    answer = assistant.ask(question)
+    assert not answer.refused
+    assert answer.citations[0].unit_id not in ("opinion/art2", "opinion/art3")
+
+
+def test_a_named_article_that_does_not_cover_the_question(assistant: Assistant):
+    answer = assistant.ask("第十三条规定了退休年龄吗？")
+    assert answer.refused and answer.text == "《意见》第13条（坚持严管厚爱）没有涉及这个问题。"

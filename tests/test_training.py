@@ -90,9 +90,44 @@ def test_validity_check_catches_broken_questions(corpus):
     assert check_question(replace(fill, answer=fill.answer + "X"), corpus)
     judge = by_kind[JUDGE]
     flipped = "错误" if judge.answer == "正确" else "正确"
-    assert "判断" in check_question(replace(judge, answer=flipped), corpus)
+    assert check_question(replace(judge, answer=flipped), corpus) in (
+        "the false statement is in the text",
+        "a true statement must be the cited sentence itself",
+    )
     multiple = by_kind[MULTIPLE]
     assert "keyed wrongly" in check_question(replace(multiple, answer="ABCD"), corpus)
+
+
+def test_malformed_questions_are_rejected_not_crashing(corpus):
+    quiz = make_quiz(corpus, select_units(corpus), count=40, seed=2)
+    by_kind = {q.kind: q for q in quiz.questions}
+    fill, single, multiple, judge = (by_kind[k] for k in (FILL, SINGLE, MULTIPLE, JUDGE))
+    broken = [
+        replace(fill, stem=fill.source),
+        replace(fill, stem=fill.stem.replace(fill.answer, ""), answer=""),
+        replace(single, options=single.options[:1]),
+        replace(single, answer="AB"),
+        replace(single, answer="E"),
+        replace(single, options=single.options[:3], answer="D"),
+        replace(multiple, answer=""),
+        replace(multiple, answer="Z"),
+        replace(judge, stem="《意见》第13条说：强化"),
+        replace(judge, stem="《意见》第13条提出：强化", answer="正确"),
+        replace(judge, unit_id="opinion/art13", label=corpus.unit("opinion/art13").label),
+        replace(judge, unit_id="opinion/nowhere"),
+    ]
+    for question in broken:
+        assert check_question(question, corpus), question
+
+
+def test_multiple_choice_needs_whole_listed_items(corpus):
+    unit = corpus.unit("opinion/art13")
+    source = unit.sentences[1].text
+    fragments = replace(
+        make_quiz(corpus, select_units(corpus), count=40, seed=2, types=[MULTIPLE]).questions[0],
+        options=("干部", "担当", "上级", "下级"), answer="ABCD", source=source, unit_id=unit.id, label=unit.label,
+    )  # fmt: skip
+    assert "keyed wrongly" in check_question(fragments, corpus)
 
 
 def test_bad_scope_and_types(corpus):
