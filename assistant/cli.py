@@ -56,11 +56,8 @@ def _stream_answer(assistant: Assistant, question: str) -> None:
     print(flush=True)
 
 
-def _print_answer(answer: Answer, as_json: bool) -> None:
-    if as_json:
-        print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
-    else:
-        print(answer.text, flush=True)
+def _print_json(answer: Answer) -> None:
+    print(json.dumps(answer.to_dict(), ensure_ascii=False), flush=True)
 
 
 def _questions_from_stdin() -> Iterable[str]:
@@ -74,7 +71,7 @@ def _ask(args: argparse.Namespace) -> int:
         clean_question(args.question)
         assistant = _assistant(args)
         if args.json:
-            _print_answer(assistant.ask(args.question), True)
+            _print_json(assistant.ask(args.question))
         else:
             _stream_answer(assistant, args.question)
         return 0
@@ -94,7 +91,7 @@ def _ask(args: argparse.Namespace) -> int:
             else:
                 print(f"error: {problem}", file=sys.stderr, flush=True)
             continue
-        _print_answer(answer, True)
+        _print_json(answer)
     return status
 
 

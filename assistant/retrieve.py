@@ -6,6 +6,7 @@ Unit references (第13条, 第四部分, 序言, 第6段) bypass ranking and go 
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -209,31 +210,36 @@ class Retriever:
                 terms.append((token, [token]))
         return terms
 
+    def _term_weights(self, terms: list[tuple[str, list[str]]]) -> np.ndarray:
+        """IDF of each question word (its best translation; a word the corpus lacks gets the highest IDF)."""
+        bm25 = self.index.unit_bm25
+        return np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
+
+    @staticmethod
+    def _found(terms: list[tuple[str, list[str]]], vocabulary: Container[str]) -> np.ndarray:
+        return np.array([any(t in vocabulary for t in tokens) for _, tokens in terms], dtype=bool)
+
     def _known_share(self, terms: list[tuple[str, list[str]]]) -> float:
         """IDF-weighted share of the question's words that occur in the corpus."""
-        bm25 = self.index.unit_bm25
         if not terms:
             return 0.0
-        weights = np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
-        known = np.array([any(t in bm25.postings for t in tokens) for _, tokens in terms])
-        return float(weights[known].sum() / weights.sum())
+        weights = self._term_weights(terms)
+        return float(weights[self._found(terms, self.index.unit_bm25.postings)].sum() / weights.sum())
 
     def _evidence(
         self, question: ParsedQuestion, hits: list[Hit], terms: list[tuple[str, list[str]]], dense_top: float
     ) -> Evidence:
         """Attach the refusal features: IDF-weighted shares of the question's words found."""
-        bm25 = self.index.unit_bm25
         coverage = known = 0.0
         matched = 0
         if hits and terms:
             against = hits if question.references else hits[:1]  # named units together, else the best one
             unit_tokens = {t for h in against for t in self.index.tokens[self.index.unit_rows[h.position]]}
-            weights = np.array([max((bm25.idf(t) for t in tokens), default=bm25.idf("")) for _, tokens in terms])
-            in_top = np.array([any(t in unit_tokens for t in tokens) for _, tokens in terms])
-            in_corpus = np.array([any(t in bm25.postings for t in tokens) for _, tokens in terms])
+            weights = self._term_weights(terms)
+            in_top = self._found(terms, unit_tokens)
             coverage = float(weights[in_top].sum() / weights.sum())
-            known = float(weights[in_corpus].sum() / weights.sum())
-            specific = weights >= bm25.idf_at(_SPECIFIC_SHARE)
+            known = self._known_share(terms)
+            specific = weights >= self.index.unit_bm25.idf_at(_SPECIFIC_SHARE)
             matched = int((in_top & specific).sum())
         return Evidence(question, hits, [word for word, _ in terms], coverage, known, dense_top, matched=matched)
 
