@@ -3,7 +3,9 @@
     python eval/load_app.py                 # starts `python app.py` on a free port, N = 1, 10, 50
     python eval/load_app.py --url http://127.0.0.1:7860/ --clients 10 --requests 20
 
-Prints p50/p95 latency and the error count per N. Traffic goes only to the local server; loops are bounded.
+Prints p50/p95 latency, the error count and throughput per N, and the CPU time per request spent by the server
+(when this script started it; Linux only) and by the clients, so one can see which side the two cores went to.
+Traffic goes only to the local server; loops are bounded.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -52,10 +55,29 @@ def _start_server() -> tuple[subprocess.Popen, str]:
     raise SystemExit("the app did not start within 5 minutes")
 
 
-def _drive(url: str, clients: int, per_client: int, questions: list[str]) -> tuple[list[float], int]:
+def _server_cpu_seconds(process: subprocess.Popen | None) -> float | None:
+    """User + system CPU time of the server process so far, from /proc; None when unknown."""
+    try:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (AttributeError, OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _drive(url: str, clients: int, per_client: int, questions: list[str], share_tls: bool) -> tuple[list[float], int]:
+    import ssl
+
     from gradio_client import Client
 
-    connections = [Client(url, verbose=False) for _ in range(clients)]
+    # gradio_client builds a fresh httpx client, and with it a TLS context (~18 ms of CPU), twice per request.
+    # One shared, fully verifying context keeps the load generator from competing with the server for the CPU.
+    tls = ssl.create_default_context() if share_tls else True
+    connections = [Client(url, verbose=False, ssl_verify=tls) for _ in range(clients)]
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -87,19 +109,41 @@ def main() -> int:
     parser.add_argument("--url", help="a running app; default: start `python app.py` on a free port")
     parser.add_argument("--clients", default="1,10,50", help="comma-separated client counts (default 1,10,50)")
     parser.add_argument("--requests", type=int, default=200, help="requests per round, split across clients")
+    parser.add_argument(
+        "--tls-per-request",
+        action="store_true",
+        help="let gradio_client build a TLS context per request, as it does by default (costs the clients CPU)",
+    )
     args = parser.parse_args()
+    try:
+        rounds = [int(count) for count in args.clients.split(",")]
+    except ValueError:
+        parser.error(f"--clients takes comma-separated whole numbers, not {args.clients!r}")
+    if min(rounds) < 1 or args.requests < 1:
+        parser.error("--clients and --requests must be at least 1")
     process, url = (None, args.url) if args.url else _start_server()
     questions = _questions()
     try:
         print(f"server {url}; {args.requests} requests per round through /ask")
-        print(f"{'clients':>8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s':>7}")
-        for clients in (int(c) for c in args.clients.split(",")):
+        print(
+            f"{'clients':>8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s':>7}"
+            f" {'server CPU ms/req':>18} {'client CPU ms/req':>18}"
+        )
+        for clients in rounds:
             per_client = max(1, args.requests // clients)
+            server_before, client_before = _server_cpu_seconds(process), _own_cpu_seconds()
             started = time.perf_counter()
-            latencies, errors = _drive(url, clients, per_client, questions)
+            latencies, errors = _drive(url, clients, per_client, questions, not args.tls_per_request)
             wall = time.perf_counter() - started
+            server_after, client_after = _server_cpu_seconds(process), _own_cpu_seconds()
             p50, p95 = np.percentile(latencies, [50, 95])
-            print(f"{clients:>8} {len(latencies):>9} {p50:>8.1f} {p95:>8.1f} {errors:>7} {len(latencies) / wall:>7.1f}")
+            count = len(latencies)
+            server_cpu = "-" if server_before is None else f"{(server_after - server_before) / count * 1000:.1f}"
+            client_cpu = f"{(client_after - client_before) / count * 1000:.1f}"
+            print(
+                f"{clients:>8} {count:>9} {p50:>8.1f} {p95:>8.1f} {errors:>7} {count / wall:>7.1f}"
+                f" {server_cpu:>18} {client_cpu:>18}"
+            )
     finally:
         if process:
             process.terminate()

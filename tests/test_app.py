@@ -3,6 +3,9 @@
 import itertools
 import socket
 import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -91,37 +94,64 @@ def test_browser_tab_handlers(handlers: web.Handlers):
 
 
 @pytest.mark.slow
+@contextmanager
+def running_app(assistant: Assistant, **launch_options) -> Iterator[str]:
+    """The app served on a free local port for the duration of the block; yields its URL."""
+    port = free_port()
+    server = web.build_app(assistant)
+    server.queue().launch(
+        server_port=port, prevent_thread_lock=True, quiet=True, theme=web.theme(), css=web.CSS, **launch_options
+    )
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        server.close()
+
+
 def test_api_through_gradio_client(assistant: Assistant):
     from gradio_client import Client
 
-    port = free_port()
-    server = web.build_app(assistant)
-    server.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True, theme=web.theme(), css=web.CSS)
-    try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+    with running_app(assistant) as url:
+        client = Client(url, verbose=False)
         result = client.predict("容错纠错 applies when?", api_name="/ask")
         assert result["citations"][0]["label"] == "《意见》第13条（坚持严管厚爱）"
         assert list(result) == ["question", "answer", "refused", "citations"]
         assert "error" in client.predict("", api_name="/ask")
-    finally:
-        server.close()
+
+
+def test_concurrent_api_clients_get_the_same_answers_as_direct_calls(assistant: Assistant):
+    from gradio_client import Client
+
+    questions = [
+        "容错纠错 applies when?",
+        "第十一条讲了什么？",
+        "干部考核怎么做？",
+        "今天天气怎么样？",
+        "担当作为",
+        "第四部分",
+    ]
+    expected = {question: assistant.ask(question).to_dict() for question in questions}
+    with running_app(assistant) as url, ThreadPoolExecutor(len(questions)) as pool:
+        clients = [Client(url, verbose=False) for _ in questions]
+        rotations = [questions[shift:] + questions[:shift] for shift in range(len(questions))]
+
+        def ask_all(client: Client, order: list[str]) -> list[tuple[str, dict]]:
+            return [(question, client.predict(question, api_name="/ask")) for question in order]
+
+        for replies in pool.map(ask_all, clients, rotations):
+            for question, reply in replies:
+                assert reply == expected[question]
 
 
 @pytest.mark.slow
 def test_login_is_required_when_configured(assistant: Assistant):
     from gradio_client import Client
 
-    port = free_port()
-    server = web.build_app(assistant)
-    server.queue().launch(server_port=port, prevent_thread_lock=True, quiet=True, auth=("cadre", "s3cret"))
-    try:
-        url = f"http://127.0.0.1:{port}/"
+    with running_app(assistant, auth=("cadre", "s3cret")) as url:
         with pytest.raises(Exception):  # noqa: B017 - any refusal to connect without the login will do
             Client(url, verbose=False)
         client = Client(url, auth=("cadre", "s3cret"), verbose=False)
         assert client.predict("第十三条", api_name="/ask")["citations"][0]["article"] == 13
-    finally:
-        server.close()
 
 
 def test_malformed_auth_flag_exits_2(capsys):
