@@ -24,7 +24,9 @@ _GLOSS_STOPWORDS = STOPWORDS | {"sb", "sth", "one's", "oneself", "etc", "lit", "
 _MAX_GLOSS_WORDS = 4
 _MIN_TARGET_CHARS = 2  # single characters (好, 是 …) gloss too many English words to carry meaning
 _MIN_ENGLISH_CHARS = 3
-_MAX_TARGETS = 12  # a word glossing more corpus words than this (one → 23 words) says nothing specific
+_MAX_TARGETS = 12
+_POTENTIAL_INFIXES = "不得"  # 打不开 / 打得开: "can(not) open"
+_POTENTIAL_LENGTH = 3  # a word glossing more corpus words than this (one → 23 words) says nothing specific
 
 
 def cedict_path() -> str | None:
@@ -75,28 +77,48 @@ def build_bridge(vocabulary: Iterable[str], dictionary: str | None = None) -> di
     path = dictionary or cedict_path()
     if not path or not words:
         return {}
+    glossed_as = _potential_forms(words)
+    for word in words:
+        glossed_as[word].add(word)
     bridge: dict[str, set[str]] = defaultdict(set)
     with open(path, encoding="utf-8") as lines:
         for line in lines:
             match = _LINE_RE.match(line.strip())
-            if not match or match.group(1) not in words:
+            if not match or match.group(1) not in glossed_as:
                 continue
-            headword = match.group(1)
+            corpus_words = [w for w in glossed_as[match.group(1)] if len(w) >= _MIN_TARGET_CHARS]
             for gloss in match.group(2).split("/"):
                 if _SKIP_GLOSS.match(gloss):
                     continue
                 for word in _gloss_words(gloss):
-                    targets = bridge[english_lemma(word)]
-                    if len(headword) >= _MIN_TARGET_CHARS:
-                        targets.add(headword)
+                    bridge[english_lemma(word)].update(corpus_words)
     return {lemma: sorted(targets) for lemma, targets in sorted(bridge.items())}
+
+
+def _potential_forms(words: set[str]) -> defaultdict[str, set[str]]:
+    """Verb-complement words written in their potential form (打不开, 看得准) under their dictionary form (打开, 看准).
+
+    Dictionaries list the plain verb-complement only, so the potential form takes its glosses: "open" finds 打不开.
+    """
+    forms: defaultdict[str, set[str]] = defaultdict(set)
+    for word in words:
+        if len(word) == _POTENTIAL_LENGTH and word[1] in _POTENTIAL_INFIXES:
+            forms[word[0] + word[2]].add(word)
+    return forms
 
 
 def lookup(bridge: dict[str, list[str]], word: str) -> list[str] | None:
     """Corpus words for an English question word: a list (empty when the word is too vague to count), or None
-    when the dictionary knows no corpus word for it."""
+    when the dictionary knows no corpus word for it.
+
+    Forms are tried most literal first; a form too vague to count gives way to a later, specific one
+    (``selected`` only glosses the character 选, ``select`` glosses 选拔).
+    """
+    known = False
     for form in english_forms(word):
-        if form in bridge:
-            targets = bridge[form]
-            return [] if len(targets) > _MAX_TARGETS else targets
-    return None
+        targets = bridge.get(form)
+        if targets is not None:
+            known = True
+            if 0 < len(targets) <= _MAX_TARGETS:
+                return targets
+    return [] if known else None

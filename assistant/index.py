@@ -25,20 +25,34 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
+from . import bridge as _bridge_module
+from . import corpus as _corpus_module
+from . import embeddings as _embeddings_module
+from . import segment as _segment_module
 from .bridge import build_bridge
 from .corpus import Corpus, Unit
 from .embeddings import ArrayEmbeddings
 from .errors import IndexStoreError
 from .segment import Segmenter
 
-__all__ = ["BM25", "FORMAT_VERSION", "Row", "SearchIndex", "build_index", "load_index", "open_index"]
+__all__ = [
+    "BM25",
+    "FORMAT_VERSION",
+    "Row",
+    "SearchIndex",
+    "build_index",
+    "builder_fingerprint",
+    "load_index",
+    "open_index",
+]
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 _BATCH = 16
 _MAX_QUERY_EMBED_CHARS = 300
 
 Notify = Callable[[str], None]
+_BUILDER_MODULES = (_bridge_module, _corpus_module, _embeddings_module, _segment_module)
 
 
 @dataclass(frozen=True)
@@ -91,6 +105,22 @@ class BM25:
             if token in self.postings:
                 ids, term_weights = self.postings[token]
                 total[ids] += weight * term_weights
+        return total
+
+    def grouped_scores(self, groups: Sequence[tuple[Sequence[str], float]]) -> np.ndarray:
+        """BM25 score of every document for weighted groups of alternative tokens (synonyms).
+
+        A group counts once per document, with its best-scoring token there, so a word with several
+        translations does not outscore a word with one just because a document uses more of them.
+        """
+        total = np.zeros(self.size, dtype=np.float64)
+        for tokens, weight in groups:
+            best = np.zeros(self.size, dtype=np.float64)
+            for token in tokens:
+                if token in self.postings:
+                    ids, term_weights = self.postings[token]
+                    np.maximum.at(best, ids, term_weights)
+            total += weight * best
         return total
 
     def known(self, tokens: Sequence[str]) -> list[str]:
@@ -186,6 +216,7 @@ def build_index(
         "embedders": embedder_entries,
         "segmenter": segmenter.fingerprint,
         "bridge": _bridge_source(),
+        "builder": builder_fingerprint(),
     }
     _atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
     _remove_unreferenced(index_dir, manifest)
@@ -211,6 +242,8 @@ def load_index(
             raise IndexStoreError("the corpus changed since the index was built")
         if manifest["segmenter"] != segmenter.fingerprint or manifest["bridge"] != _bridge_source():
             raise IndexStoreError("the segmenter or dictionary changed since the index was built")
+        if manifest.get("builder") != builder_fingerprint():
+            raise IndexStoreError("the code that builds the index changed since the index was built")
         wanted = [(e.name, e.id) for e in embedders]
         stored = [(e["name"], e["id"]) for e in manifest["embedders"]]
         if wanted != stored:
@@ -266,6 +299,17 @@ def _embed_all(embedder: ArrayEmbeddings, texts: list[str], progress: bool) -> n
         bar.update(len(batch))
     bar.close()
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+
+
+def builder_fingerprint() -> str:
+    """Hash of the source of the modules whose code decides what the index stores (units, tokens, bridge, vectors).
+
+    Editing any of them makes existing indexes stale, so a changed rule never meets an index built by the old one.
+    """
+    digest = hashlib.sha256()
+    for source in [*(module.__file__ for module in _BUILDER_MODULES), __file__]:
+        digest.update(Path(source).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _bridge_source() -> str:

@@ -252,17 +252,14 @@ class Retriever:
             return np.zeros(n_units), np.zeros(len(index.sentence_rows)), terms, 0.0
         signals: list[tuple[np.ndarray, np.ndarray, float, bool]] = []
         dense_top = 0.0
-        token_weight: dict[str, float] = {}
-        for _, tokens in terms:
-            for token in tokens:
-                token_weight[token] = max(token_weight.get(token, 0.0), 1.0 / len(tokens))
-        if fusion.use_sparse and index.unit_bm25.known(list(token_weight)):
+        # An English word counts once, split over its translations; a Chinese word is a group of one.
+        groups = [(tokens, 1.0 / len(tokens)) for _, tokens in terms if tokens]
+        if fusion.use_sparse and index.unit_bm25.known([t for tokens, _ in groups for t in tokens]):
             weight = 1.0 - fusion.dense_weight if fusion.use_dense and index.dense else 1.0
             if fusion.adaptive_sparse and fusion.use_dense and index.dense:
                 weight *= self._known_share(terms)
-            tokens, weights = list(token_weight), list(token_weight.values())
             signals.append(
-                (index.unit_bm25.scores(tokens, weights), index.sentence_bm25.scores(tokens, weights), weight, True)
+                (index.unit_bm25.grouped_scores(groups), index.sentence_bm25.grouped_scores(groups), weight, True)
             )
         ranking = [
             name for name in index.dense if fusion.use_dense and (fusion.embedders is None or name in fusion.embedders)

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.index import BM25, MANIFEST
+from assistant.index import BM25, MANIFEST, builder_fingerprint
 
 
 def _settings(corpus: Path, index: Path, cache: Path, embedders=("e5",)) -> Settings:
@@ -26,6 +26,17 @@ def test_bm25_scores_match_the_formula():
     expected = idf * 1 * 2.2 / (1 + 1.2 * (1 - 0.75 + 0.75 * 2 / average))
     assert scores[0] == pytest.approx(expected)
     assert bm25.known(["经费", "没有"]) == ["经费"]
+
+
+def test_synonyms_in_a_group_count_once_per_document():
+    bm25 = BM25([["培训", "训练", "调训"], ["培养", "年轻"], ["经费"]])
+    training = (["培训", "训练", "调训", "培养"], 0.25)
+    scores = bm25.grouped_scores([training])
+    assert scores[0] == pytest.approx(0.25 * max(bm25.scores([t])[0] for t in training[0]))
+    assert scores[1] == pytest.approx(0.25 * bm25.scores(["培养"])[1])
+    assert scores[2] == 0.0
+    young = (["年轻"], 1.0)
+    assert bm25.grouped_scores([training, young])[1] == pytest.approx(scores[1] + bm25.scores(["年轻"])[1])
 
 
 def test_round_trip_and_files(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
@@ -51,6 +62,17 @@ def _rebuild_reason(settings: Settings) -> str:
     _, again = _open(settings)
     assert again == []  # rebuilt index is fresh
     return messages[0]
+
+
+def test_index_built_by_other_code_is_rebuilt(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
+    settings = _settings(tiny_corpus, tmp_path / "index", cache_dir)
+    _open(settings)
+    manifest_path = settings.index_dir / MANIFEST
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["builder"] == builder_fingerprint()
+    manifest["builder"] = "0" * 16
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert "the code that builds the index changed" in _rebuild_reason(settings)
 
 
 def test_edited_corpus_is_detected(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):

@@ -61,3 +61,17 @@ def test_english_bridge_maps_words_to_corpus_words():
     assert "培养" in lookup(bridge, "cultivating")
     assert lookup(bridge, "weather") is None
     assert english_lemma("cadres") == "cadre" and english_forms("trained")[:3] == ["trained", "train", "traine"]
+
+
+def test_potential_complements_take_the_glosses_of_their_dictionary_form():
+    bridge = build_bridge({"打不开", "看得准", "局面"})
+    assert lookup(bridge, "open") == ["打不开"]
+    assert "看得准" in lookup(bridge, "observe")
+    assert lookup(bridge, "situation") == ["局面"]
+
+
+def test_a_vague_literal_form_gives_way_to_a_specific_lemma():
+    bridge = {"selected": [], "select": ["选拔"], "years": []}
+    assert lookup(bridge, "selected") == ["选拔"]
+    assert lookup(bridge, "years") == []
+    assert lookup(bridge, "weather") is None
