@@ -18,6 +18,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -99,13 +100,8 @@ class BM25:
 
     def scores(self, tokens: Sequence[str], weights: Sequence[float] | None = None) -> np.ndarray:
         """BM25 score of every document for the query ``tokens``, each weighted (default 1)."""
-        total = np.zeros(self.size, dtype=np.float64)
         weight_of = dict(zip(tokens, weights, strict=True)) if weights is not None else dict.fromkeys(tokens, 1.0)
-        for token, weight in weight_of.items():
-            if token in self.postings:
-                ids, term_weights = self.postings[token]
-                total[ids] += weight * term_weights
-        return total
+        return self.grouped_scores([([token], weight) for token, weight in weight_of.items()])
 
     def grouped_scores(self, groups: Sequence[tuple[Sequence[str], float]]) -> np.ndarray:
         """BM25 score of every document for weighted groups of alternative tokens (synonyms).
@@ -119,7 +115,7 @@ class BM25:
             for token in tokens:
                 if token in self.postings:
                     ids, term_weights = self.postings[token]
-                    np.maximum.at(best, ids, term_weights)
+                    best[ids] = np.maximum(best[ids], term_weights)  # a posting lists each document once
             total += weight * best
         return total
 
@@ -301,6 +297,7 @@ def _embed_all(embedder: ArrayEmbeddings, texts: list[str], progress: bool) -> n
     return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
 
 
+@cache
 def builder_fingerprint() -> str:
     """Hash of the source of the modules whose code decides what the index stores (units, tokens, bridge, vectors).
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-__all__ = ["CN_DIGITS", "cn_to_int", "int_to_cn"]
+__all__ = ["CN_COUNTS", "CN_DIGITS", "cn_to_int", "int_to_cn"]
 
 CN_DIGITS = "〇零一二两三四五六七八九十百千"
+CN_COUNTS = "一二两三四五六七八九十"  # the numerals of small counts: 哪四个, 三张清单
 _DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
-from .numerals import CN_DIGITS, cn_to_int
+from .numerals import CN_COUNTS, CN_DIGITS, cn_to_int
 
 __all__ = ["ParsedQuestion", "Reference", "clean_question", "parse_question", "parse_reference", "strip_references"]
 
@@ -37,9 +37,9 @@ _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", r
 _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
-_LIST_COUNT = re.compile(r"哪([一二两三四五六七八九十\d]{1,2})(?:个|条|项|种|类|方面|点|大)")
+_LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大)")
 _LIST_HINT = re.compile(
-    r"哪些|哪几|有几|几个|几项|几种|哪[一二两三四五六七八九十\d]|包括|列举|分别"
+    rf"哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d]|包括|列举|分别"
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
     re.I,
 )

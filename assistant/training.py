@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from .browse import term_index
 from .corpus import ARTICLE, COMMENTARY, PART, POLICY, Corpus, Document, Sentence, Unit, quoted_terms
 from .errors import QuestionError
-from .numerals import cn_to_int
+from .numerals import CN_COUNTS, cn_to_int
 
 __all__ = [
     "QUESTION_TYPES",
@@ -40,8 +40,8 @@ FILL, SINGLE, MULTIPLE, JUDGE = "填空", "单选", "多选", "判断"
 QUESTION_TYPES = (FILL, SINGLE, MULTIPLE, JUDGE)
 BLANK = "（    ）"
 LETTERS = "ABCD"
-_FORMULA_RE = re.compile(r"^([一二两三四五六七八九十]+)[个张项种条大]")
-_UNQUOTED_FORMULA_RE = re.compile(r"([一二两三四五六七八九十]+)[个张项种]([\u4e00-\u9fff]{2,3}?)(?=——|：)")
+_FORMULA_RE = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")
+_UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
 _NUMBER_RE = re.compile(r"\d+(?:至\d+)?[年次个]")
 _LIST_SPLIT = re.compile(r"[、，]")
 _KEY_SENTENCES = 3
