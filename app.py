@@ -49,6 +49,7 @@ FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "
 CSS = """
 .card {border: 1px solid #d0d7de; border-left: 4px solid #b91c1c; border-radius: 6px; padding: 8px 12px; margin: 8px 0;}
 .card.refusal {border-left-color: #d97706; background: #fffbeb;}
+.card.partial {border-left-color: #2563eb; background: #eff6ff;}
 .card-title {font-weight: 600; margin: 0 0 4px 0;}
 .quote {margin: 4px 0; padding-left: 8px; border-left: 3px solid #e5e7eb; color: #374151;}
 .unit-text {white-space: pre-wrap; line-height: 1.7;}

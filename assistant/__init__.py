@@ -1,6 +1,6 @@
 """实干家助手: a cited, offline question-answering assistant for the 「实干家」 Opinion and its commentary."""
 
-from .answer import Answer, Citation, RefusalRule, StreamEvent
+from .answer import Answer, Citation, Draft, StreamEvent
 from .assistant import Assistant, SearchMatch
 from .config import LLMConfig, Settings
 from .corpus import Corpus, Document, Sentence, Unit, load_corpus
@@ -12,7 +12,10 @@ from .errors import (
     QuestionError,
     UnitNotFoundError,
 )
+from .normalize import Correction, NormalizedQuestion, Normalizer
+from .query import QuestionKind
 from .retrieve import Fusion
+from .support import Grade, SupportFeatures, SupportRule
 
 __all__ = [
     "Answer",
@@ -21,17 +24,24 @@ __all__ = [
     "Citation",
     "Corpus",
     "CorpusError",
+    "Correction",
     "Document",
+    "Draft",
     "EmbedderUnavailableError",
     "Fusion",
+    "Grade",
     "IndexStoreError",
     "LLMConfig",
+    "NormalizedQuestion",
+    "Normalizer",
     "QuestionError",
-    "RefusalRule",
+    "QuestionKind",
     "SearchMatch",
     "Sentence",
     "Settings",
     "StreamEvent",
+    "SupportFeatures",
+    "SupportRule",
     "Unit",
     "UnitNotFoundError",
     "load_corpus",

@@ -8,13 +8,16 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .answer import Answer, ExtractiveAnswerer, RefusalRule, StreamEvent
+from .answer import Answer, StreamEvent
 from .config import Settings
 from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
 from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
+from .kinds import AnswerContext, ExtractiveAnswerer, numbered_formulas
+from .normalize import NormalizedQuestion, Normalizer
+from .support import SupportRule, calibration_key, load_rule
 
 if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model is given
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -47,7 +50,7 @@ class Assistant:
     Args:
         settings: corpus, index and cache folders and embedder specs; defaults from the environment.
         fusion: how sparse and dense evidence are combined.
-        refusal: when to refuse instead of answering.
+        support_rule: the support thresholds; by default the entry of ``calibration.json`` for the embedders.
         notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
         progress: show a progress bar while building.
         rebuild: build the index even when the stored one is fresh.
@@ -59,7 +62,7 @@ class Assistant:
         self,
         settings: Settings | None = None,
         fusion: Fusion | None = None,
-        refusal: RefusalRule | None = None,
+        support_rule: SupportRule | None = None,
         notify: Callable[[str], None] | None = None,
         progress: bool = False,
         rebuild: bool = False,
@@ -78,7 +81,17 @@ class Assistant:
                 self.corpus, self.segmenter, embedders, self.settings.index_dir, notify=notify, progress=progress
             )
         self.retriever = Retriever(self.index, fusion)
-        self.answerer = ExtractiveAnswerer("和".join(d.short for d in self.corpus.documents), refusal)
+        self.normalizer = Normalizer(self.corpus, self.segmenter)
+        if support_rule is None:
+            support_rule, entry = load_rule(self.settings.embedders)
+            key = calibration_key(self.settings.embedders)
+            if entry != key and notify is not None:
+                notify(f"Support thresholds were not calibrated for embedders {key!r}; using {entry or 'built-in'} "
+                       "values. Run `python -m assistant eval --calibrate` to fit them.")  # fmt: skip
+        self.formulas = numbered_formulas(self.corpus)
+        self.answerer = ExtractiveAnswerer(
+            AnswerContext(self.corpus, self.retriever, support_rule, self.segmenter, self.formulas)
+        )
         self.generator: GenerativeAnswerer | None = None
         config = self.settings.llm
         if chat_model is not None or config is not None:
@@ -102,9 +115,12 @@ class Assistant:
 
     def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
-        evidence, cleaned, standalone = self._evidence(question, history)
-        answer = self.generator.answer(evidence) if self.generator else self.answerer.answer(evidence)
-        return self._finish(answer, cleaned, standalone), evidence
+        evidence, normalized, standalone = self._evidence(question, history)
+        if self.generator:
+            answer = self.generator.answer(evidence, normalized)
+        else:
+            answer = self.answerer.answer(evidence, normalized)
+        return self._finish(answer, normalized, standalone), evidence
 
     def stream(self, question: str, history: Sequence[Answer] = ()) -> Iterator[StreamEvent]:
         """Like ``ask``, streaming the answer text (guarded sentence by sentence with an LLM); the last event
@@ -113,23 +129,25 @@ class Assistant:
         Raises:
             QuestionError: if the question is empty or too long.
         """
-        evidence, cleaned, standalone = self._evidence(question, history)
+        evidence, normalized, standalone = self._evidence(question, history)
         if self.generator is None:
-            answer = self.answerer.answer(evidence)
+            answer = self.answerer.answer(evidence, normalized)
             events: Iterable[StreamEvent] = (StreamEvent(answer.text), StreamEvent(answer=answer))
         else:
-            events = self.generator.stream(evidence)
+            events = self.generator.stream(evidence, normalized)
         for event in events:
-            yield StreamEvent(answer=self._finish(event.answer, cleaned, standalone)) if event.answer else event
+            yield StreamEvent(answer=self._finish(event.answer, normalized, standalone)) if event.answer else event
 
-    def _evidence(self, question: str, history: Sequence[Answer]) -> tuple[Evidence, str, str]:
-        cleaned = clean_question(question)
-        standalone = self.standalone(cleaned, history)
-        return self.retriever.retrieve(parse_question(standalone)), cleaned, standalone
+    def _evidence(self, question: str, history: Sequence[Answer]) -> tuple[Evidence, NormalizedQuestion, str]:
+        normalized = self.normalizer.normalize(question)
+        standalone = self.standalone(normalized.text, history)
+        parsed = parse_question(standalone, original=normalized.original)
+        return self.retriever.retrieve(parsed), normalized, standalone
 
     @staticmethod
-    def _finish(answer: Answer, cleaned: str, standalone: str) -> Answer:
-        return replace(answer, question=cleaned, rewritten=standalone) if standalone != cleaned else answer
+    def _finish(answer: Answer, normalized: NormalizedQuestion, standalone: str) -> Answer:
+        answer = replace(answer, question=normalized.original)
+        return replace(answer, rewritten=standalone) if standalone != normalized.text else answer
 
     def standalone(self, question: str, history: Sequence[Answer]) -> str:
         """The question rewritten to stand alone, given the conversation so far."""
@@ -164,6 +182,13 @@ class Assistant:
         """The same corpus and index with another fusion (for ablations); nothing is reloaded."""
         other = copy.copy(self)
         other.retriever = Retriever(self.index, fusion)
+        other.answerer = ExtractiveAnswerer(replace(self.answerer.context, retriever=other.retriever))
+        return other
+
+    def with_rule(self, rule: SupportRule) -> Assistant:
+        """The same assistant with other support thresholds (for calibration); nothing is reloaded."""
+        other = copy.copy(self)
+        other.answerer = ExtractiveAnswerer(replace(self.answerer.context, rule=rule))
         return other
 
     def show(self, reference: str) -> list[Unit]:

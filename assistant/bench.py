@@ -22,8 +22,8 @@ _COLD_QUESTION = "容错纠错 applies when?"
 
 
 def benchmark_questions() -> list[str]:
-    """The eval set's questions (``eval/questions.jsonl``)."""
-    path = PROJECT_ROOT / "eval" / "questions.jsonl"
+    """The dev split's questions (``eval/dev.jsonl``)."""
+    path = PROJECT_ROOT / "eval" / "dev.jsonl"
     return [json.loads(line)["question"] for line in path.open(encoding="utf-8") if line.strip()]
 
 

@@ -139,29 +139,49 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import Evaluator, check_floors, load_items, run_ablation, write_outputs
+    from .evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
+    from .support import save_rule
 
-    items = load_items(args.items)
     assistant = _assistant()
     progress = sys.stderr.isatty()
-    run = Evaluator(items, "hybrid e5+use (default)")(assistant, progress=progress)
-    ablation = [] if args.no_ablation else run_ablation(assistant, items, progress=progress)
-    paths = write_outputs(run, ablation, args.out)
-    problems = check_floors(run, args.floors) if args.gate else []
+    if args.calibrate:
+        rule, report = calibrate(assistant, load_items(args.dev), progress=progress)
+        save_rule(rule, assistant.settings.embedders, report)
+        print(f"calibrated on {report['fitted_on']}: {rule.thresholds()}")
+        print(f"dev {report['dev']}; 5-fold cross-validated {report['cross_validated']}")
+        assistant = assistant.with_rule(rule)
+    runs = {}
+    for split, path in (("dev", args.dev), ("test", args.test)):
+        if args.split in (split, "both"):
+            items = load_items(path)
+            run = Evaluator(items, f"{split} split")(assistant, progress=progress)
+            ablation = [] if args.no_ablation or split != "test" else run_ablation(assistant, items, progress=progress)
+            runs[split] = (run, ablation, write_outputs(run, ablation, args.out / split))
+    gated = runs.get("test", runs.get("dev"))
+    problems = check_floors(gated[0], args.floors) if args.gate and gated else []
     if args.json:
-        summary = {"metrics": run.metrics, "categories": run.categories, "failed": [r.item.id for r in run.failures]}
-        summary["ablation"] = {r.name: r.metrics for r in ablation}
+        summary = {
+            split: {
+                "metrics": run.metrics,
+                "kinds": run.kinds,
+                "categories": run.categories,
+                "failed": [r.item.id for r in run.failures],
+                "ablation": {r.name: r.metrics for r in ablation},
+            }
+            for split, (run, ablation, _) in runs.items()
+        }
         summary["gate"] = problems
         print(json.dumps(summary, ensure_ascii=False))
     else:
-        metrics = run.metrics
-        print(
-            f"primary {metrics['primary']:.3f} | hit@1 {metrics['hit@1']:.3f}"
-            f" | key facts {metrics['key_fact_recall']:.3f}"
-            f" | correct refusal {metrics['correct_refusal']:.3f} | false refusal {metrics['false_refusal']:.3f}"
-            f" | quotes {metrics['quote_validity']:.3f} | p95 {metrics['latency_p95_ms']:.1f} ms"
-        )
-        print(f"{len(run.failures)} failed items; report: {paths['report']}, chart: {paths['chart']}")
+        for split, (run, _, paths) in runs.items():
+            metrics = run.metrics
+            print(
+                f"{split:4} primary {metrics['primary']:.3f} | hit@1 {metrics['hit@1']:.3f}"
+                f" | key facts {metrics['key_fact_recall']:.3f} | support full {metrics['support_full']:.3f}"
+                f" | false refusal {metrics['false_refusal']:.3f} | open handled {metrics['unanswerable_ok']:.3f}"
+                f" | quotes {metrics['quote_validity']:.3f} | p95 {metrics['latency_p95_ms']:.1f} ms"
+                f" | {len(run.failures)} failed; {paths['report']}"
+            )
     for problem in problems:
         print(f"gate: {problem}", file=sys.stderr)
     return _ERROR if problems else 0
@@ -270,12 +290,17 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--limit", type=_positive, default=50, help="at most this many sentences (default 50)")
     search.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     search.set_defaults(handler=_search)
-    evaluate = commands.add_parser("eval", help="score the assistant on the eval set (report, JSON, chart)")
-    evaluate.add_argument("--items", type=Path, default=PROJECT_ROOT / "eval" / "questions.jsonl")
+    evaluate = commands.add_parser("eval", help="score the assistant on the dev and test splits (report, JSON, chart)")
+    evaluate.add_argument("--dev", type=Path, default=PROJECT_ROOT / "eval" / "dev.jsonl", help="the dev split")
+    evaluate.add_argument("--test", type=Path, default=PROJECT_ROOT / "eval" / "test.jsonl", help="the test split")
+    evaluate.add_argument("--split", choices=("dev", "test", "both"), default="both", help="which split to score")
+    evaluate.add_argument(
+        "--calibrate", action="store_true", help="fit the support thresholds on the dev split first and store them"
+    )
     evaluate.add_argument("--out", type=Path, default=PROJECT_ROOT / "eval" / "results", help="results folder")
     evaluate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     evaluate.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
-    evaluate.add_argument("--gate", action="store_true", help="exit 1 when a metric is below its floor")
+    evaluate.add_argument("--gate", action="store_true", help="exit 1 when a test-split metric is below its floor")
     evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
     evaluate.set_defaults(handler=_eval)
     for name, handler, summary in (

@@ -13,16 +13,20 @@ import re
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from .answer import Answer, ExtractiveAnswerer, StreamEvent
+from .answer import Answer, StreamEvent
 from .config import LLMConfig
 from .corpus import Unit
 from .errors import AssistantError
 from .guard import citation_tag, guard_answer, split_generated
+from .kinds import GENERATIVE_KINDS, ExtractiveAnswerer, answer_notes
+from .normalize import NormalizedQuestion
 from .retrieve import Evidence
+from .support import FULL
 
 __all__ = ["FALLBACK_NOTICE", "GenerativeAnswerer", "LLMConfig", "StreamEvent", "make_chat_model", "rewrite_with_llm"]
 
@@ -122,24 +126,33 @@ class GenerativeAnswerer:
         self.extractive = extractive
         self.timeout = timeout
 
-    def answer(self, evidence: Evidence) -> Answer:
+    def answer(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
         """The guarded generative answer (or the extractive fallback)."""
         final = None
-        for event in self.stream(evidence):
+        for event in self.stream(evidence, normalized):
             final = event.answer or final
         assert final is not None
         return final
 
-    def stream(self, evidence: Evidence) -> Iterator[StreamEvent]:
-        """Stream guarded sentences as they complete, then the final ``Answer``."""
-        extractive = self.extractive.answer(evidence)
-        if extractive.refused or evidence.direct:
+    def stream(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Iterator[StreamEvent]:
+        """Stream guarded sentences as they complete, then the final ``Answer``.
+
+        Only fully supported answers of the kinds that read the text's content (``GENERATIVE_KINDS``) are written by
+        the model; structure, sentence, occurrence and lookup answers, and answers the text supports only partly or
+        not at all, stay extractive, so the model never fills a gap the text leaves open.
+        """
+        extractive = self.extractive.answer(evidence, normalized)
+        generative = extractive.support == FULL and evidence.question.kind in GENERATIVE_KINDS
+        if not generative or evidence.direct:
             yield StreamEvent(extractive.text)
             yield StreamEvent(answer=extractive)
             return
         sources = _sources(evidence)
         messages = build_messages(evidence.question.original, sources)
         pending, shown = "", []
+        notes = answer_notes(extractive.corrections, extractive.support, extractive.gap)
+        if notes:
+            yield StreamEvent("\n".join(notes) + "\n")
         try:
             for piece in _chunks_with_deadline(self.model, messages, self.timeout):
                 pending += piece
@@ -150,14 +163,15 @@ class GenerativeAnswerer:
                     yield from self._release(sentence, sources, shown)
             yield from self._release(pending, sources, shown)
         except Exception:
-            yield from self._fallback(extractive, bool(shown))
+            yield from self._fallback(extractive, bool(shown or notes))
             return
         result = guard_answer("".join(shown), sources)
         if result.empty:
-            yield from self._fallback(extractive, bool(shown))
+            yield from self._fallback(extractive, bool(shown or notes))
             return
         citations = tuple(sorted(result.citations, key=lambda c: -c.score))
-        yield StreamEvent(answer=Answer(extractive.question, result.text, citations, False))
+        text = "\n".join([*notes, result.text])
+        yield StreamEvent(answer=replace(extractive, text=text, citations=citations))
 
     @staticmethod
     def _release(sentence: str, sources: Sequence[Unit], shown: list[str]) -> Iterator[StreamEvent]:
@@ -174,8 +188,7 @@ class GenerativeAnswerer:
         if restart:
             yield StreamEvent("\n")
         yield StreamEvent(text)
-        yield StreamEvent(answer=Answer(extractive.question, text, extractive.citations, extractive.refused,
-                                        extractive.nearest))  # fmt: skip
+        yield StreamEvent(answer=replace(extractive, text=text))
 
 
 def rewrite_with_llm(model: BaseChatModel, question: str, previous: str, timeout: float) -> str | None:

@@ -1,30 +1,73 @@
-"""Question parsing: cleaning, unit references (第13条, article 13, 第四部分, 序言, 第6段), language, list intent."""
+"""Question parsing: cleaning, unit references (第13条, article 13, 第四部分, 序言, 第6段), language, and the
+question's kind (what is asked: content, locate, structure, sentence, occurrence, compare, list, definition, lookup).
+
+Kinds are recognised by general patterns of how a question asks, never by its topic; the answer strategy for each
+kind lives in ``kinds.py``.
+"""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import Enum
 
 from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
 from .numerals import CN_COUNTS, CN_DIGITS, cn_to_int
 
-__all__ = ["ParsedQuestion", "Reference", "clean_question", "parse_question", "parse_reference", "strip_references"]
+__all__ = [
+    "ParsedQuestion",
+    "QuestionKind",
+    "Reference",
+    "clean_question",
+    "parse_question",
+    "parse_reference",
+    "strip_references",
+]
 
 ARTICLE, PART, PREAMBLE, PARAGRAPH = "article", "part", "preamble", "paragraph"
 _NUM = rf"[{CN_DIGITS}\d]+"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
+_ENGLISH_NUMBERS = {
+    word: number
+    for number, word in enumerate(
+        [
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ],
+        start=1,
+    )
+}
+_EN_NUM = "|".join(_ENGLISH_NUMBERS)
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ARTICLE, re.compile(rf"第\s*({_NUM})\s*条")),
     # "13条" names an article only at the start or after punctuation or a document name, not in "哪3条", "2条措施"
     (ARTICLE, re.compile(r"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<=意见))(\d{1,3})\s*条(?![例件款])")),
-    (ARTICLE, re.compile(r"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{1,3})\b", re.I)),
+    (ARTICLE, re.compile(rf"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{{1,3}}|{_EN_NUM})\b", re.I)),
     (PART, re.compile(rf"第\s*({_NUM})\s*部分")),
-    (PART, re.compile(r"\b(?:part|section)\s*(\d{1,2}|[ivx]{1,4})\b", re.I)),
+    (PART, re.compile(rf"\b(?:part|section)\s*(\d{{1,2}}|[ivx]{{1,4}}|{_EN_NUM})\b", re.I)),
     (PARAGRAPH, re.compile(rf"第\s*({_NUM})\s*段")),
-    (PARAGRAPH, re.compile(r"\b(?:paragraph|para\.?)\s*(\d{1,2})\b", re.I)),
+    (PARAGRAPH, re.compile(rf"\b(?:paragraph|para\.?)\s*(\d{{1,2}}|{_EN_NUM})\b", re.I)),
     (PREAMBLE, re.compile(r"(序言|前言|引言|\bpreamble\b)", re.I)),
     (ARTICLE, re.compile(r"(最后一条|末条|\blast article\b)", re.I)),
     (PART, re.compile(r"(最后一(?:个)?部分|\blast part\b)", re.I)),
@@ -43,9 +86,74 @@ _LIST_HINT = re.compile(
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
     re.I,
 )
+_SENTENCE_ORDINAL = re.compile(
+    rf"第\s*({_NUM})\s*句|(最后|末尾?|结尾)(?:一|那)?句|(?:开头|头)(?:一|那)?句|首句"
+    r"|\b(first|last|final|opening|closing) sentence\b|\bsentence\s*(\d{1,2})\b",
+    re.I,
+)
+_ORDINAL_WORDS = {"first": 1, "opening": 1, "last": -1, "final": -1, "closing": -1}
+_MEMBERS = re.compile(
+    r"哪[几些]条|几条|多少条|包括|包含|由哪|组成|下设|\bwhich articles\b|\bhow many articles\b|\barticles? (?:in|of)\b",
+    re.I,
+)
+_PART_OF = re.compile(r"属于|哪[一个]?部分|第几部分|\bwhich part\b|\bwhat part\b|\bin which part\b", re.I)
+_TITLE = re.compile(r"标题|题目|小标题|叫什么|名称|\btitle\b|\bheading\b|\bcalled\b", re.I)
+_DOCUMENT_COUNT = re.compile(
+    r"(?:几|多少)个?(?:条|部分|段|大部分|方面内容)|分[为成]?(?:几|多少)个?(?:部分|块|大块)?|结构|框架|目录|篇幅"
+    r"|\bhow many (?:articles|parts|paragraphs|sections)\b|\bstructure\b|\boutline\b",
+    re.I,
+)
+_OCCURRENCE = re.compile(
+    r"(?:出现|提到|提及|用到|使用|写到|说到)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
+    r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
+    r"|\bhow many times\b.*\b(?:appear|mention|occur|use)\w*|\boccurrences?\b",
+    re.I,
+)
+_COMPARE = re.compile(
+    r"区别|不同|差别|差异|异同|不一样|有何不同|相比|比较|对比|\bdiffer\w*|\bcompare\w*|\bversus\b|\bvs\.?", re.I
+)
+_COMPARE_SPLIT = re.compile(r"\s*(?:和|与|跟|同|及|以及|、|\band\b|\bvs\.?|\bversus\b)\s*", re.I)
+_LOCATE = re.compile(
+    r"哪一?条|第几条|哪[一个]?部分|第几部分|哪一?段|第几段|出自|出处|在哪|哪里|哪儿|什么地方"
+    r"|\bwhich (?:article|part|paragraph|section)\b|\bwhat article\b|\bwhere\b",
+    re.I,
+)
+_DEFINITION = re.compile(
+    r"(?:是|指)?(?:什么|啥)意思|指(?:的是)?(?:什么|啥)|是指|含义|内涵|何谓|什么[叫是]|怎么理解|如何理解|是(?:什么|啥)"
+    r"|\bwhat (?:does|do) .+ mean\b|\bmeaning of\b|\bdefin\w+|\bwhat (?:is|are)\b|\bwhat's\b",
+    re.I,
+)
+_GENERIC = re.compile(
+    r"讲了?什么|说了?什么|讲的?是?什么|说的?是?什么|写了?什么|有(?:哪些|什么)内容|内容(?:是什么)?|原文|全文|是什么"
+    r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b",
+    re.I,
+)
+_FILLER = re.compile(
+    r"(?:请问|一下|一共|总共|共计|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是有在])+"
+)
+_PUNCTUATION = re.compile(r"[\s?？。.!！,，、:：;；“”\"'《》()（）]+")
+_EDGE_WORDS = re.compile(
+    r"^(?:请问|文件[里中]|原?文[里中]|全文|里面|讲|说|提到|提出|谈到|规定|关于|有关|涉及|是|对|把|一共|总共|共)+|(?:一共|总共|共|分别|都|的|了|呢|吗|是|在|有)+$"
+)
+_QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』]{1,30})[”\"」』]")
+_MAX_SUBJECT_CHARS = 12
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
+
+
+class QuestionKind(str, Enum):
+    """What a question asks for; each kind has one answer strategy (``kinds.py``)."""
+
+    CONTENT = "content"
+    LOCATE = "locate"
+    STRUCTURE = "structure"
+    SENTENCE = "sentence"
+    OCCURRENCE = "occurrence"
+    COMPARE = "compare"
+    LIST = "list"
+    DEFINITION = "definition"
+    LOOKUP = "lookup"
 
 
 @dataclass(frozen=True)
@@ -70,6 +178,12 @@ class ParsedQuestion:
         is_list: the question asks for several items (哪四个…, 包括哪些…, which…).
         list_count: how many items, when the question says (哪四个 → 4).
         about_commentary: the question names the commentary (评论员文章…, commentary).
+        kind: what the question asks for.
+        ordinal: for ``sentence`` questions, which sentence (1-based; -1 for the last one).
+        subjects: what the question is about once the kind's wording is removed: the term of a definition or
+            occurrence question, the two sides of a comparison (quoted terms first).
+        aspect: for ``structure`` questions: ``members`` (第四部分有哪几条), ``part_of`` (第9条属于哪部分),
+            ``title`` (第二部分的标题) or ``count`` (共有几条).
     """
 
     original: str
@@ -80,6 +194,10 @@ class ParsedQuestion:
     is_list: bool
     list_count: int | None
     about_commentary: bool = False
+    kind: QuestionKind = QuestionKind.CONTENT
+    ordinal: int | None = None
+    subjects: tuple[str, ...] = ()
+    aspect: str = ""
 
 
 def clean_question(question: str) -> str:
@@ -103,6 +221,8 @@ def clean_question(question: str) -> str:
 
 def _number(raw: str) -> int:
     lowered = raw.lower()
+    if lowered in _ENGLISH_NUMBERS:
+        return _ENGLISH_NUMBERS[lowered]
     return _ROMAN[lowered] if lowered in _ROMAN else cn_to_int(raw)
 
 
@@ -138,20 +258,121 @@ def strip_references(text: str) -> str:
     return _BARE_NUMBER.sub(" ", text).strip()
 
 
-def parse_question(question: str) -> ParsedQuestion:
-    """Clean ``question`` and recognise references, language and list intent."""
-    original = clean_question(question)
-    text = unicodedata.normalize("NFKC", original)
+def parse_question(question: str, original: str | None = None) -> ParsedQuestion:
+    """Clean ``question`` and recognise references, language, list intent and the question's kind.
+
+    ``original`` is the question as typed when ``question`` is its normalized form.
+    """
+    text = unicodedata.normalize("NFKC", clean_question(question))
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "mixed" if cjk and latin >= 3 else ("en" if latin and not cjk else "zh")
     count_match = _LIST_COUNT.search(text)
+    references = tuple(parse_reference(text))
+    remainder = strip_references(text)
+    is_list = bool(_LIST_HINT.search(text))
+    kind, ordinal, subjects, aspect = _kind(text, remainder, references, is_list)
     return ParsedQuestion(
-        original=original,
+        original=clean_question(original) if original is not None else clean_question(question),
         text=text,
-        remainder=strip_references(text),
-        references=tuple(parse_reference(text)),
+        remainder=remainder,
+        references=references,
         language=language,
-        is_list=bool(_LIST_HINT.search(text)),
+        is_list=is_list,
         list_count=cn_to_int(count_match.group(1)) if count_match else None,
         about_commentary=bool(_COMMENTARY_HINT.search(text)),
+        kind=kind,
+        ordinal=ordinal,
+        subjects=subjects,
+        aspect=aspect,
     )
+
+
+def _leftover(text: str, *patterns: re.Pattern[str]) -> str:
+    """``text`` without the given patterns, document names and filler: what is left says what is asked about."""
+    for pattern in patterns:
+        text = pattern.sub(" ", text)
+    return _FILLER.sub("", _DOCUMENT_NAME.sub(" ", text))
+
+
+def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
+    """Quoted terms of the question, else what is left once the kind's wording is removed."""
+    quoted = tuple(dict.fromkeys(_QUOTED.findall(remainder)))
+    if quoted:
+        return quoted
+    text = _DOCUMENT_NAME.sub(" ", remainder)
+    for pattern in (*patterns, _LIST_HINT, _GENERIC):
+        text = pattern.sub(" ", text)
+    pieces = [_EDGE_WORDS.sub("", piece) for piece in _PUNCTUATION.split(text)]
+    left = max(pieces, key=len, default="")
+    return (left,) if 0 < len(left) <= _MAX_SUBJECT_CHARS and _CJK.search(left) else ()
+
+
+def _ordinal(match: re.Match[str]) -> int:
+    number, last, english, english_number = match.group(1), match.group(2), match.group(3), match.group(4)
+    if number:
+        return cn_to_int(number)
+    if last:
+        return LAST
+    if english:
+        return _ORDINAL_WORDS[english.lower()]
+    return int(english_number) if english_number else 1
+
+
+def _kind(
+    text: str, remainder: str, references: tuple[Reference, ...], is_list: bool
+) -> tuple[QuestionKind, int | None, tuple[str, ...], str]:
+    """The kind of a question, with the sentence ordinal, the subjects and the structure aspect where they apply."""
+    if references:
+        return _referenced_kind(text, remainder, references, is_list)
+    if _DOCUMENT_COUNT.search(text) and len(_leftover(text, _DOCUMENT_COUNT, _TITLE, _GENERIC, _LIST_HINT)) <= 3:
+        return QuestionKind.STRUCTURE, None, (), "count"
+    if _OCCURRENCE.search(text):
+        return QuestionKind.OCCURRENCE, None, _subjects(remainder, _OCCURRENCE, _LOCATE), ""
+    compare = _COMPARE.search(text)
+    if compare:
+        sides = _compare_sides(remainder)
+        if len(sides) >= 2:
+            return QuestionKind.COMPARE, None, sides, ""
+    if _LOCATE.search(text):
+        return QuestionKind.LOCATE, None, _subjects(remainder, _LOCATE), ""
+    if _DEFINITION.search(text) and not is_list:
+        subjects = _subjects(remainder, _DEFINITION)
+        if subjects:
+            return QuestionKind.DEFINITION, None, subjects, ""
+    if is_list:
+        return QuestionKind.LIST, None, (), ""
+    return QuestionKind.CONTENT, None, (), ""
+
+
+def _referenced_kind(
+    text: str, remainder: str, references: tuple[Reference, ...], is_list: bool
+) -> tuple[QuestionKind, int | None, tuple[str, ...], str]:
+    sentence = _SENTENCE_ORDINAL.search(text)
+    if sentence:
+        return QuestionKind.SENTENCE, _ordinal(sentence), (), ""
+    kinds = {r.kind for r in references}
+    if kinds & {PART, PREAMBLE} == {PART} and _MEMBERS.search(text):
+        return QuestionKind.STRUCTURE, None, (), "members"
+    if ARTICLE in kinds and _PART_OF.search(remainder):
+        return QuestionKind.STRUCTURE, None, (), "part_of"
+    if _TITLE.search(remainder) and len(_leftover(remainder, _TITLE, _GENERIC)) <= 2:
+        return QuestionKind.STRUCTURE, None, (), "title"
+    if len(references) >= 2 and _COMPARE.search(text):
+        return QuestionKind.COMPARE, None, (), ""
+    if _OCCURRENCE.search(text):
+        return QuestionKind.OCCURRENCE, None, _subjects(remainder, _OCCURRENCE), ""
+    if len(_leftover(remainder, _GENERIC)) <= 1:
+        return QuestionKind.LOOKUP, None, (), ""
+    return (QuestionKind.LIST if is_list else QuestionKind.CONTENT), None, (), ""
+
+
+def _compare_sides(remainder: str) -> tuple[str, ...]:
+    """The two things a comparison names: quoted terms, else the words around 和/与/and."""
+    quoted = tuple(dict.fromkeys(_QUOTED.findall(remainder)))
+    if len(quoted) >= 2:
+        return quoted[:2]
+    core = _COMPARE.split(remainder)[0]
+    core = re.sub(r"(?:有|存在)?(?:什么|啥|哪些|何)?$|^(?:请问)?", "", core.strip(" ?？。"))
+    sides = [_FILLER.sub("", side) for side in _COMPARE_SPLIT.split(core)]
+    sides = [side for side in sides if side]
+    return tuple(sides[-2:]) if len(sides) >= 2 else ()

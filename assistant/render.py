@@ -11,6 +11,7 @@ from .answer import Answer
 from .assistant import SearchMatch
 from .browse import TermEntry
 from .corpus import Unit
+from .support import PARTIAL
 
 __all__ = [
     "answer_markdown",
@@ -51,12 +52,15 @@ def text_markdown(text: str) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The chat message for an answer (Markdown with escaped text); refusals are marked as such."""
-    body = text_markdown(answer.text)
-    if answer.refused:
-        return f"⚠️ **原文未涉及**  \n{body}"
+    """The chat message for an answer (Markdown with escaped text), marked by its support grade:
+    ⚠️ not covered, ◐ partly covered (the gap in bold first), or plain when the text answers it."""
     rewritten = f"*（理解为：{escape(answer.rewritten)}）*  \n" if answer.rewritten else ""
-    return rewritten + body
+    if answer.refused:
+        return f"⚠️ **原文未涉及**  \n{text_markdown(answer.text)}"
+    if answer.support == PARTIAL and answer.gap:
+        rest = answer.text.replace(answer.gap, "", 1).replace("\n\n", "\n").strip("\n")
+        return f"{rewritten}◐ **原文只部分涉及：{escape(answer.gap)}**  \n{text_markdown(rest)}"
+    return rewritten + text_markdown(answer.text)
 
 
 def source_cards(answer: Answer, units: dict[str, Unit]) -> str:
@@ -69,6 +73,8 @@ def source_cards(answer: Answer, units: dict[str, Unit]) -> str:
     for citation in answer.citations:
         grouped.setdefault(citation.unit_id, []).append(citation.quote)
     cards = []
+    if answer.support == PARTIAL and answer.gap:
+        cards.append(f'<div class="card partial"><p class="card-title">◐ {escape(answer.gap)}</p></div>')
     for unit_id, quotes in grouped.items():
         unit = units[unit_id]
         quoted = "".join(f'<blockquote class="quote">{escape(q)}</blockquote>' for q in quotes)

@@ -21,12 +21,15 @@ _HEADLINE = (
     ("citation_precision", "cite P"),
     ("citation_recall", "cite R"),
     ("quote_validity", "quotes ok"),
-    ("correct_refusal", "refuse ok"),
+    ("support_full", "full"),
     ("false_refusal", "false refuse"),
+    ("unanswerable_ok", "open ok"),
+    ("correct_refusal", "refuse ok"),
+    ("gap_stated", "gap stated"),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
 )
-_ABLATION = ("primary", "hit@1", "hit@3", "mrr", "ndcg@5", "key_fact_recall", "correct_refusal", "false_refusal")
+_ABLATION = ("primary", "hit@1", "hit@3", "mrr", "ndcg@5", "key_fact_recall", "unanswerable_ok", "false_refusal")
 
 
 def _cell(value: float) -> str:
@@ -52,6 +55,7 @@ def render_markdown(run: EvalRun, ablation: list[EvalRun]) -> str:
         "",
     ]
     lines += ["## Overall", "", *_table([("overall", run.metrics)], columns, labels), ""]
+    lines += ["## Per kind", "", *_table(sorted(run.kinds.items()), columns, labels), ""]
     lines += ["## Per category", "", *_table(sorted(run.categories.items()), columns, labels), ""]
     if ablation:
         lines += ["## Ablation (same index, same questions)", ""]
@@ -59,8 +63,8 @@ def render_markdown(run: EvalRun, ablation: list[EvalRun]) -> str:
     lines += [f"## Failed items ({len(run.failures)})", ""]
     for result in run.failures:
         item = result.item
-        expected = ", ".join(item.gold) if item.answerable else "a refusal"
-        got = "refusal" if result.answer.refused else ", ".join(result.ranked[:3])
+        expected = ", ".join(item.gold) if item.answerable else f"support none, or partial naming {'/'.join(item.gap)}"
+        got = f"support {result.answer.support}: " + ", ".join(result.ranked[:3])
         lines.append(f"- **{item.id}** {item.question} — expected {expected}; got {got}. {'; '.join(result.problems)}")
         if item.key_facts:
             lines.append(f"  - key facts: {' / '.join(item.key_facts)}")
@@ -74,6 +78,7 @@ def run_to_json(run: EvalRun, ablation: list[EvalRun]) -> dict:
         "name": run.name,
         "metrics": run.metrics,
         "categories": run.categories,
+        "kinds": run.kinds,
         "ablation": {r.name: r.metrics for r in ablation},
         "items": [
             {
@@ -82,6 +87,10 @@ def run_to_json(run: EvalRun, ablation: list[EvalRun]) -> dict:
                 "question": r.item.question,
                 "gold": list(r.item.gold),
                 "ranked": r.ranked[:5],
+                "kind": r.item.kind,
+                "support": r.answer.support,
+                "expected_support": r.item.support,
+                "gap": r.answer.gap,
                 "refused": r.answer.refused,
                 "answer": r.answer.text,
                 "metrics": r.metrics,
@@ -104,9 +113,9 @@ def render_chart(run: EvalRun, path: Path) -> None:
     series = {
         "hit@1": [run.categories[n]["hit@1"] for n in names],
         "key-fact recall": [run.categories[n]["key_fact_recall"] for n in names],
-        "correct refusal / no false refusal": [
-            run.categories[n]["correct_refusal"]
-            if not math.isnan(run.categories[n]["correct_refusal"])
+        "open questions handled / no false refusal": [
+            run.categories[n]["unanswerable_ok"]
+            if not math.isnan(run.categories[n]["unanswerable_ok"])
             else 1 - run.categories[n]["false_refusal"]
             for n in names
         ],

@@ -23,6 +23,8 @@ __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
 _ASCII_WORD = re.compile(r"^[a-z]+$")
 _MIN_ENGLISH_WORD = 3  # "s" of "what's", "ok": no topic
 _SPECIFIC_SHARE = 0.25  # a word in at most a quarter of the units says what the question is about
+# a heading this short wins BM25's length normalisation on a single shared word
+_SHORT_TITLE = 8
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Fusion:
         use_sparse: include BM25; use_dense: include the embedders.
         embedders: names of the index's embedders to rank with (None: all of them). The refusal feature
             ``dense_top`` always comes from the index's first embedder, so refusal stays calibrated.
+        title_weight: weight of an article's short title when it is the unit's best sentence (a four-character
+            heading such as 加强组织领导 otherwise outscores whole sentences on one shared word).
     """
 
     method: str = "weighted"
@@ -48,6 +52,7 @@ class Fusion:
     use_dense: bool = True
     embedders: tuple[str, ...] | None = None
     adaptive_sparse: bool = True
+    title_weight: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,16 @@ class Evidence:
     not_found: str = ""
 
 
+def _is_title_row(unit: Unit, sentence: int) -> bool:
+    """An article's short heading as a sentence of its own (加强组织领导), not a titled first sentence."""
+    title = unit.title
+    return (
+        unit.kind == ARTICLE
+        and 0 < len(title) <= _SHORT_TITLE
+        and unit.sentences[sentence - 1].text.rstrip("。") == title
+    )
+
+
 def _minmax(values: np.ndarray) -> np.ndarray:
     span = float(values.max() - values.min()) if values.size else 0.0
     return (values - values.min()) / span if span > 1e-12 else np.zeros_like(values)
@@ -113,6 +128,13 @@ class Retriever:
         self.index = index
         self.fusion = fusion or Fusion()
         self._unit_position = {u.id: i for i, u in enumerate(index.units)}
+        rows = [index.rows[i] for i in index.sentence_rows]
+        self._sentence_weight = np.array(
+            [
+                self.fusion.title_weight if _is_title_row(index.units[unit], row.sentence) else 1.0
+                for unit, row in zip(index.sentence_unit, rows, strict=True)
+            ]
+        )
         commentaries = {d.id for d in index.corpus.documents_of_kind(COMMENTARY)}
         in_commentary = np.array([u.doc in commentaries for u in index.units])
         # A question that names the commentary ranks its paragraphs first (unless there is no commentary).
@@ -278,7 +300,7 @@ class Retriever:
         for unit_raw, sentence_raw, weight, sparse in signals:
             unit_part, sentence_part = self._normalise(unit_raw, sentence_raw, sparse)
             best_sentence = np.zeros(n_units)
-            np.maximum.at(best_sentence, index.sentence_unit, sentence_part)
+            np.maximum.at(best_sentence, index.sentence_unit, sentence_part * self._sentence_weight)
             unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
             sentence_total += weight * sentence_part
         factors = np.array([fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units])

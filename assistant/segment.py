@@ -67,6 +67,7 @@ class Segmenter:
         self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
         self.terms = tuple(terms)
+        self._tagger = None
         for term in self.terms:
             self._jieba.add_word(term, freq=_DOMAIN_WORD_FREQ)
 
@@ -76,9 +77,22 @@ class Segmenter:
         digest = hashlib.sha256("\n".join([jieba.__version__, *self.terms, "", *sorted(STOPWORDS)]).encode())
         return digest.hexdigest()[:16]
 
+    @property
+    def dictionary(self) -> dict[str, int]:
+        """jieba's word frequencies (its dictionary plus the domain words)."""
+        return self._jieba.FREQ
+
     def words(self, text: str) -> list[str]:
         """jieba's precise segmentation, whitespace dropped (for display and tests)."""
         return [w for w in self._jieba.lcut(text) if w.strip()]
+
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, part-of-speech tag) pairs from jieba's tagger (``ns`` place names, ``n`` nouns …)."""
+        if self._tagger is None:
+            from jieba import posseg
+
+            self._tagger = posseg.POSTokenizer(self._jieba)
+        return [(pair.word, pair.flag) for pair in self._tagger.lcut(text)]
 
     def tokens(self, text: str) -> list[str]:
         """Search tokens: jieba search-mode words, lower-cased, without stopwords or punctuation."""

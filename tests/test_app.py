@@ -115,7 +115,7 @@ def test_api_through_gradio_client(assistant: Assistant):
         client = Client(url, verbose=False)
         result = client.predict("容错纠错 applies when?", api_name="/ask")
         assert result["citations"][0]["label"] == "《意见》第13条（坚持严管厚爱）"
-        assert list(result) == ["question", "answer", "refused", "citations"]
+        assert list(result) == ["question", "answer", "support", "refused", "gap", "kind", "corrections", "citations"]
         assert "error" in client.predict("", api_name="/ask")
 
 

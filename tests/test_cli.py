@@ -27,7 +27,7 @@ def cli(assistant, monkeypatch):
 
 
 def _check_contract(payload: dict) -> None:
-    assert list(payload) == ["question", "answer", "refused", "citations"]
+    assert list(payload) == ["question", "answer", "support", "refused", "gap", "kind", "corrections", "citations"]
     assert isinstance(payload["question"], str) and isinstance(payload["answer"], str)
     assert isinstance(payload["refused"], bool)
     for citation in payload["citations"]:
@@ -58,11 +58,11 @@ def test_ask_plain_text(cli, capsys):
 
 
 def test_ask_json_stdin_one_object_per_line(cli, capsys):
-    stdin = "火线提拔\n\n第99条\n" + "长" * 1001 + "\n干部的退休年龄是多少？\n"
+    stdin = "火线提拔\n\n第99条\n" + "长" * 1001 + "\n今天天气怎么样？\n"
     code, out, _ = cli(capsys, "ask", "--json", "-", stdin=stdin)
     lines = [json.loads(line) for line in out.splitlines()]
     assert code == 2  # one line was too long; the others were still answered
-    assert [line["question"][:4] for line in lines] == ["火线提拔", "第99条", "长长长长", "干部的退"]
+    assert [line["question"][:4] for line in lines] == ["火线提拔", "第99条", "长长长长", "今天天气"]
     _check_contract(lines[0])
     assert lines[0]["citations"][0]["article"] == 11
     assert lines[1]["refused"] is True and "共有15条" in lines[1]["answer"]
@@ -167,5 +167,5 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
 
 
 def test_missing_eval_set_is_a_clear_error(cli, capsys, tmp_path):
-    code, _, err = cli(capsys, "eval", "--items", str(tmp_path / "missing.jsonl"), "--no-ablation")
+    code, _, err = cli(capsys, "eval", "--dev", str(tmp_path / "missing.jsonl"), "--split", "dev", "--no-ablation")
     assert code == 1 and err.startswith("error: cannot read the eval set")

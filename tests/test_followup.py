@@ -47,7 +47,7 @@ def test_conversation_through_the_assistant(assistant: Assistant):
 
 
 def test_follow_up_after_a_refusal_still_stands_alone(assistant: Assistant):
-    refused = assistant.ask("干部的退休年龄是多少？")
+    refused = assistant.ask("今天天气怎么样？")
     assert refused.refused
     answer = assistant.ask("火线提拔是什么？", [refused])
     assert answer.citations[0].unit_id == "opinion/art11"

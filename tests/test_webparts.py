@@ -44,7 +44,7 @@ def test_cards_show_quote_inside_full_text(assistant: Assistant):
 
 
 def test_refusal_is_marked_and_lists_nearest(assistant: Assistant):
-    answer = assistant.ask("干部的退休年龄是多少？")
+    answer = assistant.ask("今天天气怎么样？")
     assert answer_markdown(answer).startswith("⚠️ **原文未涉及**")
     html = source_cards(answer, {})
     assert 'class="card refusal"' in html and all(label in html for label in answer.nearest)
@@ -56,3 +56,13 @@ def test_user_text_is_escaped_everywhere(assistant: Assistant, attack: str):
     assert "<script" not in answer_markdown(answer) and "<img" not in answer_markdown(answer)
     assert "<script" not in search_results([], attack) and "&lt;" in search_results([], attack)
     assert "<img" not in term_table(term_index(assistant.corpus), attack)
+
+
+def test_three_support_grades_look_different(assistant: Assistant):
+    full = answer_markdown(assistant.ask("火线提拔是什么？"))
+    partial_answer = assistant.ask("对表现突出的干部奖金发多少")
+    partial = answer_markdown(partial_answer)
+    none = answer_markdown(assistant.ask("今天天气怎么样？"))
+    assert not full.startswith(("⚠️", "◐")) and none.startswith("⚠️ **原文未涉及**")
+    assert partial.startswith(f"◐ **原文只部分涉及：{partial_answer.gap}**")
+    assert 'class="card partial"' in source_cards(partial_answer, {u.id: u for u in assistant.corpus.units})

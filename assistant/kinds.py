@@ -1,0 +1,597 @@
+"""One answer strategy per question kind, and the extractive answerer that dispatches to them.
+
+Every strategy quotes the text verbatim and cites it; none generates policy text. Strategies for questions about
+the text's content (``content``, ``list``, ``locate``, ``definition``, ``compare`` of terms) are *graded*: their draft
+is checked by the support rule (relevance, then gaps) and becomes ``full``, ``partial`` with the gap stated first, or
+``none`` naming the nearest units. Strategies that read the text's structure (``lookup``, ``structure``,
+``sentence``, ``occurrence``, ``compare`` of named units) answer from the parsed corpus directly.
+
+A new kind is one function here (``draft(context, evidence) -> Draft``) registered in ``STRATEGIES``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+
+from .answer import Answer, Citation, Draft
+from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, Corpus, Document, Sentence, Unit
+from .normalize import Correction, NormalizedQuestion
+from .numerals import CN_COUNTS, int_to_cn
+from .query import LAST, QuestionKind
+from .retrieve import Evidence, Hit, Retriever
+from .segment import STOPWORDS, Segmenter
+from .support import FULL, NONE, PARTIAL, SupportFeatures, SupportRule, formula_gap, measure_gap, place_gap
+
+__all__ = [
+    "GENERATIVE_KINDS",
+    "STRATEGIES",
+    "AnswerContext",
+    "ExtractiveAnswerer",
+    "answer_notes",
+    "body_sentences",
+    "numbered_formulas",
+]
+
+_LIST_MAX = 6
+_RELATED_MAX = 3
+_WHOLE_UNITS_MAX = 3
+_GROUP_LEADS = 3
+_SHORT_SENTENCE = 40
+_MIN_AFFIX = 3
+_OCCURRENCE_CITATIONS = 8
+_NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
+_PLACE_TAG = "ns"
+_FORMULA = re.compile(rf"^[{CN_COUNTS}]+[个张项种条大]")
+_ASKS_CONTENT = re.compile(
+    r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
+)
+GENERATIVE_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.DEFINITION})
+
+
+@dataclass
+class AnswerContext:
+    """What the strategies read: the corpus, the retriever, the support rule and facts derived from the text.
+
+    Attributes:
+        formulas: numbered formulas of the text (三张清单, 三个区分开来) → whether the text lists their items.
+        sources: the documents' short names for "not covered" answers, e.g. 《意见》和《评论员文章》.
+    """
+
+    corpus: Corpus
+    retriever: Retriever
+    rule: SupportRule
+    segmenter: Segmenter
+    formulas: dict[str, bool] = field(default_factory=dict)
+    sources: str = ""
+
+    def __post_init__(self) -> None:
+        self.corpus_text = "\n".join(u.text for u in self.corpus.units)
+        self.units_by_id = {u.id: u for u in self.corpus.units}
+        if not self.sources:
+            self.sources = "和".join(d.short for d in self.corpus.documents)
+
+    def document(self, unit: Unit) -> Document:
+        """The document a unit belongs to."""
+        return next(d for d in self.corpus.documents if d.id == unit.doc)
+
+
+Strategy = Callable[[AnswerContext, Evidence], Draft]
+
+
+# ---------------------------------------------------------------- quoting helpers
+
+
+def _citation(unit: Unit, quote: str, score: float) -> Citation:
+    return Citation(unit.doc, unit.article, unit.paragraph, unit.label, quote, score, unit.id)
+
+
+def _quoted_line(unit: Unit, quotes: Sequence[str]) -> str:
+    return f"{unit.label}：" + "……".join(f"“{q}”" for q in quotes)
+
+
+def _is_title(unit: Unit, sentence: Sentence) -> bool:
+    return bool(unit.title) and sentence.text.rstrip("。") == unit.title
+
+
+def body_sentences(unit: Unit) -> list[Sentence]:
+    """A unit's sentences without its heading (an article's short title, a part's heading)."""
+    if unit.kind == PART:
+        return list(unit.sentences[1:])
+    return [s for s in unit.sentences if not _is_title(unit, s)]
+
+
+def contains(text: str, subject: str) -> bool:
+    """``subject`` occurs in ``text`` (compared width-insensitively: 党委(党组) matches 党委（党组）)."""
+    return bool(subject) and unicodedata.normalize("NFKC", subject) in unicodedata.normalize("NFKC", text)
+
+
+def count_in(text: str, subject: str) -> int:
+    """How often ``subject`` occurs in ``text`` (width-insensitive)."""
+    return unicodedata.normalize("NFKC", text).count(unicodedata.normalize("NFKC", subject)) if subject else 0
+
+
+def _sentences_for(hit: Hit, limit: int = 2, subject: str = "") -> list[int]:
+    """The best sentences of a hit, in reading order; a bare title gets its best body sentence.
+
+    With a ``subject``, the first sentence containing it leads.
+    """
+    unit = hit.unit
+    ranked = hit.best_sentences(len(unit.sentences))
+    containing = [i for i, s in enumerate(unit.sentences) if contains(s.text, subject) and not _is_title(unit, s)]
+    top = containing[0] if containing else ranked[0]
+    chosen = [top]
+    scores = hit.sentence_scores
+    body = [i for i in ranked if not _is_title(unit, unit.sentences[i])]
+    following = top + 1
+    if _is_title(unit, unit.sentences[top]) and body:
+        chosen.append(body[0])
+    elif len(unit.sentences[top].text) < _SHORT_SENTENCE and following < len(unit.sentences):
+        chosen.append(following)  # a short lead sentence usually announces what the next one says
+    elif limit > 1 and len(ranked) > 1 and ranked[1] != top and scores[ranked[1]] >= 0.6 * scores[top] > 0:
+        chosen.append(ranked[1])
+    return sorted(dict.fromkeys(chosen[:limit]))
+
+
+def _quotes(hit: Hit, limit: int = 2, subject: str = "") -> list[str]:
+    return [hit.unit.sentences[i].text for i in _sentences_for(hit, limit, subject)]
+
+
+def _part_phrase(context: AnswerContext, unit: Unit) -> str:
+    if unit.kind != ARTICLE or unit.part is None:
+        return ""
+    part = context.document(unit).find(PART, unit.part)
+    return f"，属于第{int_to_cn(unit.part)}部分（{part.title}）" if part else ""
+
+
+# ---------------------------------------------------------------- content strategies (graded)
+
+
+def content(context: AnswerContext, evidence: Evidence) -> Draft:
+    """The best sentence(s) of the best unit, then related units."""
+    main = evidence.hits[0]
+    quotes = _quotes(main)
+    citations = [_citation(main.unit, q, main.score) for q in quotes]
+    lines = [_quoted_line(main.unit, quotes)]
+    related = [h for h in evidence.hits[1:] if h.score >= 0.6 * main.score][:_RELATED_MAX]
+    if related:
+        lines.append("相关内容：")
+    for hit in related:
+        quote = _quotes(hit, limit=1)[0]
+        citations.append(_citation(hit.unit, quote, hit.score))
+        lines.append(_quoted_line(hit.unit, [quote]))
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def listing(context: AnswerContext, evidence: Evidence) -> Draft:
+    """Items of a list: one enumerating sentence, a group of parallel units, or the top units."""
+    main = evidence.hits[0]
+    count = evidence.question.list_count
+    if count and _enumerates(_quotes(main, limit=1)[0], count):
+        return content(context, evidence)
+    group = _parallel_group(evidence.hits, count)
+    if group is None:
+        group = [h for h in evidence.hits if h.score >= 0.7 * main.score][: count or _LIST_MAX]
+    citations, lines = [], []
+    for number, hit in enumerate(sorted(group, key=lambda h: h.position), start=1):
+        quote = _quotes(hit, limit=1)[0]
+        citations.append(_citation(hit.unit, quote, hit.score))
+        lines.append(f"{number}. {_quoted_line(hit.unit, [quote])}")
+    citations.sort(key=lambda c: -c.score)
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def _subject_hits(evidence: Evidence, subject: str) -> list[Hit]:
+    """Hits whose unit contains ``subject``, else all hits; the document the question names (or the policy text)
+    first."""
+    containing = [h for h in evidence.hits if contains(h.unit.text, subject)] or evidence.hits
+    commentary_first = evidence.question.about_commentary
+    return sorted(containing, key=lambda h: ((h.unit.kind == PARAGRAPH) != commentary_first, -h.score))
+
+
+def locate(context: AnswerContext, evidence: Evidence) -> Draft:
+    """Where the text says it: the unit (and its part), with the sentence, then other units that say it too."""
+    subject = evidence.question.subjects[0] if evidence.question.subjects else ""
+    hits = _subject_hits(evidence, subject)
+    main = hits[0]
+    quotes = _quotes(main, limit=1, subject=subject)
+    lines = [f"见{main.unit.label}{_part_phrase(context, main.unit)}：", _quoted_line(main.unit, quotes)]
+    citations = [_citation(main.unit, quotes[0], main.score)]
+    others = [h for h in hits[1:] if contains(h.unit.text, subject) or (not subject and h.score >= 0.8 * main.score)]
+    if others:
+        lines.append("也见于：")
+    for hit in others[:_RELATED_MAX]:
+        quote = _quotes(hit, limit=1, subject=subject)[0]
+        citations.append(_citation(hit.unit, quote, hit.score))
+        lines.append(_quoted_line(hit.unit, [quote]))
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def definition(context: AnswerContext, evidence: Evidence) -> Draft:
+    """The sentence that introduces the term (where it first stands in the policy text), then other uses."""
+    subject = evidence.question.subjects[0] if evidence.question.subjects else ""
+    hits = _subject_hits(evidence, subject)
+    if not contains(hits[0].unit.text, subject):
+        return content(context, evidence)
+    main = hits[0]
+    quotes = _quotes(main, limit=1, subject=subject)
+    citations = [_citation(main.unit, q, main.score) for q in quotes]
+    lines = [_quoted_line(main.unit, quotes)]
+    for hit in [h for h in hits[1:] if contains(h.unit.text, subject)][:_RELATED_MAX]:
+        quote = _quotes(hit, limit=1, subject=subject)[0]
+        if not lines[-1].startswith("相关") and len(lines) == 1:
+            lines.append("相关内容：")
+        citations.append(_citation(hit.unit, quote, hit.score))
+        lines.append(_quoted_line(hit.unit, [quote]))
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def compare(context: AnswerContext, evidence: Evidence) -> Draft:
+    """Both sides quoted: named units side by side, or the sentences that state each term."""
+    if evidence.direct:
+        hits = [h for h in evidence.hits if h.unit.kind != PART] or evidence.hits
+        lines, citations = [], []
+        for hit in hits:
+            quotes = [s.text for s in body_sentences(hit.unit)[:2]] or [hit.unit.text]
+            citations += [_citation(hit.unit, q, 1.0) for q in quotes]
+            lines.append(_quoted_line(hit.unit, quotes))
+        return Draft("\n".join(lines), tuple(citations))
+    lines, citations, missing = [], [], []
+    for side in evidence.question.subjects:
+        side_evidence = context.retriever.retrieve(replace(evidence.question, text=side, remainder=side))
+        hits = [h for h in side_evidence.hits if contains(h.unit.text, side)]
+        if not hits:
+            missing.append(side)
+            continue
+        hit = sorted(hits, key=lambda h: (h.unit.kind == PARAGRAPH, -h.score))[0]
+        quote = _quotes(hit, limit=1, subject=side)[0]
+        citations.append(_citation(hit.unit, quote, hit.score))
+        lines.append(f"“{side}”：{_quoted_line(hit.unit, [quote])}")
+    if not citations:
+        nearest = tuple(h.unit.label for h in evidence.hits[:3])
+        asked = "、".join(f"“{m}”" for m in missing)
+        return Draft(f"原文没有提到{asked}。", (), NONE, nearest=nearest)
+    gap = f"原文没有提到{'、'.join(f'“{m}”' for m in missing)}，只能引用另一方的原文。" if missing else ""
+    return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+# ---------------------------------------------------------------- structural strategies
+
+
+def lookup(context: AnswerContext, evidence: Evidence) -> Draft:
+    """Named units: the sentences asked about, else whole units (a long list by first sentence)."""
+    focused = bool(evidence.query_tokens) and evidence.question.kind != QuestionKind.LOOKUP
+    whole = len(evidence.hits) <= _WHOLE_UNITS_MAX
+    citations, lines = [], []
+    for hit in evidence.hits:
+        unit = hit.unit
+        if unit.kind == PART or (whole and not focused):
+            quotes = [unit.text]
+        elif focused:
+            quotes = _quotes(hit, limit=2 if whole else 1)
+        else:
+            quotes = [unit.sentences[0].text]
+        citations += [_citation(unit, q, hit.score) for q in quotes]
+        lines.append(_quoted_line(unit, quotes))
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def named_content(context: AnswerContext, evidence: Evidence) -> Draft:
+    """A question about named units (第13条对…怎么规定): the focused sentences, or the units with the gap stated."""
+    features = _features(context, evidence, [])
+    if evidence.query_tokens and features.coverage < context.rule.min_coverage:
+        labels = "、".join(h.unit.label for h in evidence.hits[:_WHOLE_UNITS_MAX])
+        asked = "、".join(f"“{t}”" for t in _longest(evidence.query_tokens)[:3])
+        whole = replace(evidence.question, kind=QuestionKind.LOOKUP)
+        draft = lookup(context, replace(evidence, question=whole))
+        return replace(draft, support=PARTIAL, gap=f"{labels}没有提到{asked}；以下是原文。")
+    return listing(context, evidence) if evidence.question.is_list else lookup(context, evidence)
+
+
+def _longest(tokens: Sequence[str]) -> list[str]:
+    """Tokens not contained in a longer token of the same list (退休年龄, not 退休 and 年龄 as well)."""
+    return [t for t in tokens if not any(t != other and t in other for other in tokens)]
+
+
+def _with_quotes(summary: list[str], citations: Sequence[Citation], units: dict[str, Unit]) -> str:
+    """A structural answer: its summary lines, then every cited sentence quoted under its label."""
+    return "\n".join([*summary, *(_quoted_line(units[c.unit_id], [c.quote]) for c in citations)])
+
+
+def structure(context: AnswerContext, evidence: Evidence) -> Draft:
+    """The text's structure: a part's articles, an article's part, a unit's title, or the counts of a document."""
+    question = evidence.question
+    if question.aspect == "count":
+        return _document_outline(context, evidence)
+    units = [context.retriever.resolve(r) for r in question.references]
+    lines, citations = [], []
+    for unit in units:
+        heading = unit.sentences[0].text
+        if question.aspect == "members" and unit.kind == PART:
+            members = [u for u in context.document(unit).part_members(unit.number or 0) if u.kind == ARTICLE]
+            names = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
+            lines.append(f"{unit.label}包括{len(members)}条：{names}。")
+            citations.append(_citation(unit, heading, 1.0))
+            citations += [_citation(u, u.sentences[0].text, 1.0) for u in members]
+        elif question.aspect == "part_of" and unit.kind == ARTICLE and unit.part is not None:
+            part = context.document(unit).find(PART, unit.part)
+            lines.append(f"{unit.label}{_part_phrase(context, unit)}。")
+            if part is not None:
+                citations.append(_citation(part, part.sentences[0].text, 1.0))
+            citations.append(_citation(unit, heading, 1.0))
+        else:
+            title = unit.title or heading
+            lines.append(f"{unit.label}的标题是“{title}”。" if unit.title else _quoted_line(unit, [heading]))
+            citations.append(_citation(unit, heading, 1.0))
+    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
+
+
+def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
+    question = evidence.question
+    commentary = question.about_commentary or "段" in question.text or "paragraph" in question.text.lower()
+    wanted = COMMENTARY if commentary else None
+    documents = [d for d in context.corpus.documents if wanted is None or d.kind == wanted] or list(
+        context.corpus.documents
+    )
+    document = documents[0]
+    lines, citations = [], []
+    if document.count(ARTICLE):
+        parts = [u for u in document.units if u.kind == PART]
+        last = document.find(ARTICLE, document.count(ARTICLE))
+        lines.append(
+            f"{document.short}共{document.count(ARTICLE)}条（最后一条是{last.label}），分为{len(parts)}个部分："
+        )
+        citations.append(_citation(last, last.sentences[0].text, 1.0))
+        for part in parts:
+            articles = [u.number for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
+            span = (
+                f"第{articles[0]}—{articles[-1]}条" if len(articles) > 1 else (f"第{articles[0]}条" if articles else "")
+            )
+            lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）{span}")
+            citations.append(_citation(part, part.sentences[0].text, 1.0))
+    else:
+        paragraphs = [u for u in document.units if u.kind == PARAGRAPH]
+        lines.append(f"{document.short}共{len(paragraphs)}段（最后一段是{paragraphs[-1].label}）。")
+        citations += [_citation(u, u.sentences[0].text, 1.0) for u in reversed(paragraphs)]
+    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
+
+
+def sentence(context: AnswerContext, evidence: Evidence) -> Draft:
+    """The M-th (or last) sentence of a named unit, counted after its heading."""
+    ordinal = evidence.question.ordinal or 1
+    lines, citations, gaps = [], [], []
+    for reference in evidence.question.references:
+        unit = context.retriever.resolve(reference)
+        sentences = body_sentences(unit)
+        index = len(sentences) if ordinal == LAST else ordinal
+        if not 1 <= index <= len(sentences):
+            gaps.append(f"{unit.label}（标题之外）只有{len(sentences)}句，没有第{ordinal}句；以下是全文。")
+            citations.append(_citation(unit, unit.text, 1.0))
+            lines.append(_quoted_line(unit, [unit.text]))
+            continue
+        chosen = sentences[index - 1]
+        citations.append(_citation(unit, chosen.text, 1.0))
+        lines.append(f"{unit.label}第{index}句（共{len(sentences)}句）：“{chosen.text}”")
+    gap = "".join(gaps)
+    return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
+    """How often a term stands in the text and where: a count per unit, with the first sentence in each."""
+    subject = evidence.question.subjects[0] if evidence.question.subjects else ""
+    scope = _occurrence_scope(context, evidence)
+    counted = [(u, count_in(u.text, subject)) for u in scope if contains(u.text, subject)]
+    if not counted:
+        nearest = tuple(h.unit.label for h in evidence.hits[:3])
+        message = (
+            f"原文中没有出现“{subject}”。"
+            if subject
+            else "没有看出要统计哪个词；请把它放在引号里，例如：“实干家”出现几次？"
+        )
+        return Draft(message, (), NONE, nearest=nearest)
+    total = sum(n for _, n in counted)
+    places = "、".join(f"{u.label}{n}次" for u, n in counted)
+    lines = [f"“{subject}”在正文中共出现{total}次，分布在{len(counted)}处：{places}。"]
+    titles = [
+        d.short for d in context.corpus.documents if contains(d.title, subject) and d.id in {u.doc for u in scope}
+    ]
+    if titles:
+        lines.append(f"（另外，{'、'.join(titles)}的标题中也有“{subject}”。）")
+    citations = []
+    for unit, _ in counted[:_OCCURRENCE_CITATIONS]:
+        first = next((s.text for s in unit.sentences if contains(s.text, subject)), unit.text)
+        citations.append(_citation(unit, first, 1.0))
+        lines.append(_quoted_line(unit, [first]))
+    return Draft("\n".join(lines), tuple(citations))
+
+
+def _occurrence_scope(context: AnswerContext, evidence: Evidence) -> list[Unit]:
+    """The units to count in: the named units, the commentary when the question names it, else everything."""
+    question = evidence.question
+    if question.references:
+        units: list[Unit] = []
+        for reference in question.references:
+            for unit in context.retriever.expand(context.retriever.resolve(reference)):
+                units.append(unit)
+        return units
+    if question.about_commentary:
+        return [u for d in context.corpus.documents_of_kind(COMMENTARY) for u in d.units]
+    return list(context.corpus.units)
+
+
+STRATEGIES: dict[QuestionKind, Strategy] = {
+    QuestionKind.CONTENT: content,
+    QuestionKind.LIST: listing,
+    QuestionKind.LOCATE: locate,
+    QuestionKind.DEFINITION: definition,
+    QuestionKind.COMPARE: compare,
+    QuestionKind.LOOKUP: lookup,
+    QuestionKind.STRUCTURE: structure,
+    QuestionKind.SENTENCE: sentence,
+    QuestionKind.OCCURRENCE: occurrence,
+}
+GRADED_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.LOCATE, QuestionKind.DEFINITION})
+
+
+# ---------------------------------------------------------------- support features
+
+
+def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str]) -> SupportFeatures:
+    """The support features of a question and the sentences its draft quotes."""
+    question = evidence.question
+    tagged = context.segmenter.tagged(question.remainder) if question.language != "en" else []
+    absent = [w for w, tag in tagged if len(w) >= 2 and w not in context.corpus_text and w.lower() not in STOPWORDS]
+    places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
+    nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent)
+    gap = place_gap(question.text, places) or measure_gap(question.text, quotes) or _formula_gap(context, question.text)
+    return SupportFeatures(
+        coverage=evidence.coverage,
+        dense_top=evidence.dense_top,
+        matched=evidence.matched,
+        english=question.language == "en",
+        unknown_share=1.0 - evidence.known,
+        unknown_nouns=nouns,
+        gap=gap,
+        has_terms=bool(evidence.query_tokens),
+    )
+
+
+def _formula_gap(context: AnswerContext, text: str) -> str:
+    """A numbered formula the text names without its items, when the question asks what it contains."""
+    if not _ASKS_CONTENT.search(text):
+        return ""
+    for term, listed in context.formulas.items():
+        if not listed and term in text:
+            return formula_gap(term)
+    return ""
+
+
+def numbered_formulas(corpus: Corpus) -> dict[str, bool]:
+    """Quoted numbered formulas (三张清单, 三个区分开来) → whether the text lists their items next to them."""
+    from .training import glossary
+
+    formulas = {}
+    for entry in glossary(corpus):
+        if _FORMULA.match(entry.term) and entry.quoted:
+            formulas[entry.term] = bool(entry.items)
+    return formulas
+
+
+# ---------------------------------------------------------------- the answerer
+
+
+class ExtractiveAnswerer:
+    """Answers from evidence by dispatching to the question kind's strategy; never generates policy text."""
+
+    def __init__(self, context: AnswerContext) -> None:
+        self.context = context
+
+    @property
+    def rule(self) -> SupportRule:
+        """The support rule in use."""
+        return self.context.rule
+
+    def answer(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
+        """The answer for ``evidence``, with the corrections made while normalizing the question."""
+        return self.compose(self.draft(evidence), evidence, normalized)
+
+    def draft(self, evidence: Evidence) -> Draft:
+        """The kind's draft, graded by the support rule."""
+        draft, features = self.ungraded(evidence)
+        return draft if features is None else self.apply(draft, features, self.context.rule, evidence)
+
+    def ungraded(self, evidence: Evidence) -> tuple[Draft, SupportFeatures | None]:
+        """The kind's draft before grading, with the support features when the kind is graded (else None)."""
+        kind = evidence.question.kind
+        if evidence.not_found:
+            return Draft(evidence.not_found, (), NONE), None
+        if evidence.direct and kind in GRADED_KINDS:
+            return named_content(self.context, evidence), None
+        if kind not in GRADED_KINDS:
+            return STRATEGIES[kind](self.context, evidence), None
+        if not evidence.hits:
+            return self._not_covered(evidence), None
+        draft = STRATEGIES[kind](self.context, evidence)
+        return draft, _features(self.context, evidence, [c.quote for c in draft.citations])
+
+    def apply(self, draft: Draft, features: SupportFeatures, rule: SupportRule, evidence: Evidence) -> Draft:
+        """``draft`` with the grade ``rule`` gives its features: unchanged, partial with the gap, or not covered."""
+        grade = rule.grade(features)
+        if grade.support == NONE:
+            return self._not_covered(evidence)
+        if grade.support == PARTIAL:
+            return replace(draft, support=PARTIAL, gap=grade.gap)
+        return draft
+
+    def _not_covered(self, evidence: Evidence) -> Draft:
+        nearest = tuple(h.unit.label for h in evidence.hits[:3])
+        text = f"{self.context.sources}没有涉及这个问题，无法依据原文作答。"
+        if nearest:
+            text += "最接近的内容见：" + "、".join(nearest) + "。"
+        return Draft(text, (), NONE, nearest=nearest)
+
+    @staticmethod
+    def compose(draft: Draft, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
+        """The finished answer: how the question was read, the gap of a partial answer, then the body."""
+        corrections = normalized.corrections if normalized else ()
+        lines = [*answer_notes(corrections, draft.support, draft.gap), draft.body]
+        citations = draft.citations if draft.support != NONE else ()
+        return Answer(
+            question=normalized.original if normalized else evidence.question.original,
+            text="\n".join(lines),
+            citations=citations,
+            support=draft.support,
+            gap=draft.gap if draft.support == PARTIAL else "",
+            nearest=draft.nearest,
+            kind=evidence.question.kind.value,
+            corrections=corrections,
+        )
+
+
+def answer_notes(corrections: Sequence[Correction], support: str, gap: str) -> list[str]:
+    """The lines an answer starts with: how misspelt terms were read, and what a partial answer leaves open."""
+    notes = []
+    if corrections:
+        notes.append("（" + "，".join(f"“{c.typed}”按“{c.term}”理解" for c in corrections) + "。）")
+    if support == PARTIAL and gap:
+        notes.append(gap)
+    return notes
+
+
+def _parallel_group(hits: Sequence[Hit], count: int | None) -> list[Hit] | None:
+    """Units of one kind whose short titles are written in parallel (shared opening or ending).
+
+    With a count (哪四个) any of the best few hits may lead a group of exactly that size; without one, only the best
+    hit may lead, and any group of two or more is taken.
+    """
+    for lead in hits[: _GROUP_LEADS if count else 1]:
+        title = lead.unit.title
+        if not title:
+            continue
+        group = [
+            h
+            for h in hits
+            if h.unit.doc == lead.unit.doc
+            and h.unit.kind == lead.unit.kind
+            and h.unit.title
+            and _shared_affix(h.unit.title, title) >= _MIN_AFFIX
+        ]
+        if (count and len(group) == count) or (not count and len(group) >= 2):
+            return group
+    return None
+
+
+def _common_prefix(a: str, b: str) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
+def _shared_affix(a: str, b: str) -> int:
+    """Length of the longer of the common prefix and the common suffix of two titles."""
+    longest = max(_common_prefix(a, b), _common_prefix(a[::-1], b[::-1]))
+    return min(longest, len(a) - 1, len(b) - 1)
+
+
+def _enumerates(sentence: str, count: int) -> bool:
+    return sentence.count("、") + 1 >= count and count > 1

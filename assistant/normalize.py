@@ -1,0 +1,178 @@
+"""Question normalization, before anything else reads the question.
+
+Steps, in order:
+1. control characters and surplus whitespace removed (``clean_question``);
+2. Traditional → Simplified characters (OpenCC ``t2s``);
+3. full-width → half-width letters, digits and punctuation (NFKC);
+4. enumerations the corpus writes with 、 matched with or without their separators (严真细实快 → 严、真、细、实、快);
+5. near-miss spellings repaired against the corpus's own vocabulary by pinyin (容错纠措 → 容错纠错): a window of the
+   question that is not a word of the corpus or of jieba's dictionary, reads like exactly one corpus term of three or
+   more characters, and differs from it in few characters, is replaced by that term. Every repair is reported, so
+   the answer can say how the question was read.
+
+The vocabulary comes from the corpus (quoted terms, titles, words, two-word compounds); nothing is hard-coded.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import opencc
+from pypinyin import lazy_pinyin
+
+from .corpus import Corpus
+from .query import clean_question
+from .segment import Segmenter
+
+__all__ = ["Correction", "NormalizedQuestion", "Normalizer", "corpus_enumerations", "fuzzy_syllable"]
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
+_SEPARATORS = r"[、，,/／\s·・.]*"
+_MIN_ITEMS = 3
+_MAX_ITEM_CHARS = 4
+_MIN_TERM_CHARS = 3
+_MAX_TERM_CHARS = 12
+_COMPOUND_CHARS = 4
+# Initials and finals that IMEs and regional accents confuse: zh/z, ch/c, sh/s, n/l, -ng/-n.
+_FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
+_T2S = opencc.OpenCC("t2s")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A near-miss spelling in the question (``typed``) read as the corpus term ``term``."""
+
+    typed: str
+    term: str
+
+
+@dataclass(frozen=True)
+class NormalizedQuestion:
+    """The question as typed (cleaned) and as the assistant reads it, with the spelling repairs made."""
+
+    original: str
+    text: str
+    corrections: tuple[Correction, ...] = ()
+
+
+@lru_cache(maxsize=4096)
+def fuzzy_syllable(syllable: str) -> str:
+    """A toneless pinyin syllable with commonly confused initials and finals merged (``zhi`` → ``zi``)."""
+    for pattern, replacement in _FUZZY:
+        syllable = re.sub(pattern, replacement, syllable)
+    return syllable
+
+
+def _readings(text: str) -> tuple[str, ...]:
+    """One fuzzy syllable per character of a run of Chinese characters (context-aware readings)."""
+    return tuple(fuzzy_syllable(s) for s in lazy_pinyin(text))
+
+
+def corpus_enumerations(texts: Iterable[str]) -> list[tuple[str, ...]]:
+    """Enumerations written with 、 whose items all have the same length (严、真、细、实、快; 韧劲、快劲、细劲).
+
+    The inner items fix the length; the first and last items are cut to it from the text around them.
+    """
+    found: dict[tuple[str, ...], None] = {}
+    for text in texts:
+        for match in _ENUMERATION.finditer(text):
+            parts = match.group(0).split("、")
+            inner = parts[1:-1]
+            if len(parts) < _MIN_ITEMS or not inner:
+                continue
+            length = len(inner[0])
+            if length > _MAX_ITEM_CHARS or any(len(p) != length for p in inner):
+                continue
+            if len(parts[0]) < length or len(parts[-1]) < length:
+                continue
+            found[(parts[0][-length:], *inner, parts[-1][:length])] = None
+    return list(found)
+
+
+class Normalizer:
+    """Normalizes questions against one corpus.
+
+    Args:
+        corpus: the parsed corpus; its text gives the enumerations and the spelling vocabulary.
+        segmenter: the corpus segmenter (its words and jieba's dictionary tell real words from typos).
+    """
+
+    def __init__(self, corpus: Corpus, segmenter: Segmenter) -> None:
+        texts = [unit.text for unit in corpus.units]
+        self._corpus_text = "\n".join(texts)
+        self._dictionary = segmenter.dictionary
+        self._enumerations = [
+            (re.compile(_SEPARATORS.join(map(re.escape, items))), "、".join(items))
+            for items in corpus_enumerations(texts)
+        ]
+        self._by_reading: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for term in self._vocabulary(texts, segmenter):
+            self._by_reading[_readings(term)].add(term)
+        self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
+
+    @staticmethod
+    def _vocabulary(texts: list[str], segmenter: Segmenter) -> set[str]:
+        """Corpus terms that a typo could aim at: quoted terms, titles, words and two-word compounds."""
+        vocabulary = {t for t in segmenter.terms if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS}
+        for text in texts:
+            for run in _CJK_RUN.findall(text):
+                words = segmenter.words(run)
+                vocabulary.update(w for w in words if len(w) >= _MIN_TERM_CHARS)
+                vocabulary.update(
+                    a + b for a, b in itertools.pairwise(words) if len(a + b) == _COMPOUND_CHARS
+                )
+        return {t for t in vocabulary if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS and _CJK_RUN.fullmatch(t)}
+
+    def normalize(self, question: str) -> NormalizedQuestion:
+        """Clean, simplify, narrow and repair ``question``.
+
+        Raises:
+            QuestionError: if the question is empty or too long.
+        """
+        original = clean_question(question)
+        text = unicodedata.normalize("NFKC", _T2S.convert(original))
+        for pattern, canonical in self._enumerations:
+            text = pattern.sub(canonical, text)
+        text, corrections = self._repair(text)
+        return NormalizedQuestion(original, text, corrections)
+
+    def _repair(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """Replace near-miss spellings of corpus terms; only unambiguous, non-overlapping repairs, longest first."""
+        found: list[tuple[int, int, str]] = []
+        for run in _CJK_RUN.finditer(text):
+            readings = _readings(run.group(0))
+            found += [
+                (run.start() + s, run.start() + e, term) for s, e, term in self._candidates(run.group(0), readings)
+            ]
+        chosen: list[tuple[int, int, str]] = []
+        for start, end, term in sorted(found, key=lambda c: (-(c[1] - c[0]), c[0])):
+            if all(end <= s or start >= e for s, e, _ in chosen):
+                chosen.append((start, end, term))
+        corrections = []
+        for start, end, term in sorted(chosen, reverse=True):
+            corrections.append(Correction(text[start:end], term))
+            text = text[:start] + term + text[end:]
+        return text, tuple(reversed(corrections))
+
+    def _candidates(self, run: str, readings: tuple[str, ...]) -> Iterable[tuple[int, int, str]]:
+        for length in self._lengths:
+            for start in range(len(run) - length + 1):
+                typed = run[start : start + length]
+                terms = self._by_reading.get(readings[start : start + length])
+                if not terms or typed in terms or not self._is_typo(typed):
+                    continue
+                close = [t for t in terms if 0 < sum(a != b for a, b in zip(t, typed, strict=True)) <= length // 3]
+                if len(close) == 1:
+                    yield start, start + length, close[0]
+
+    def _is_typo(self, typed: str) -> bool:
+        """A window that is neither in the corpus nor a word of jieba's dictionary."""
+        return typed not in self._corpus_text and not self._dictionary.get(typed)

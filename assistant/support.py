@@ -1,0 +1,279 @@
+"""Support grades: does the text answer the question fully, partly (and what does it leave open), or not at all?
+
+This module owns both the features and the rule:
+- **Relevance** (``none`` below the thresholds): the IDF-weighted share of the question's words found in the best
+  unit (``coverage``), the best dense similarity (``dense_top``) and, for English, how many specific words matched.
+- **Gaps** (``partial``): what the question asks for that the evidence does not hold, found by general detectors:
+  an amount, a number of days, years, people … asked for (几天, 多少钱, 任期几年) with no such number in the quoted
+  sentences; a place the corpus never names (深圳市); a numbered formula the text names without listing its items
+  (三个区分开来); specific nouns of the question that occur nowhere in the corpus.
+
+The thresholds are data: ``calibration.json`` beside this module, one entry per embedder configuration, written by
+``python -m assistant eval --calibrate`` from the dev split.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import os
+import re
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .numerals import CN_DIGITS
+
+__all__ = [
+    "CALIBRATION_FILE",
+    "FULL",
+    "NONE",
+    "PARTIAL",
+    "Grade",
+    "SupportFeatures",
+    "SupportRule",
+    "calibration_key",
+    "fit_rule",
+    "load_rule",
+    "measure_gap",
+    "save_rule",
+]
+
+FULL, PARTIAL, NONE = "full", "partial", "none"
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+DEFAULT_KEY = "default"
+
+_NUMERAL = rf"[\d{CN_DIGITS}]+(?:\s*[至到-]\s*[\d{CN_DIGITS}]+)?"
+# What a question asks to be counted or measured, the numbers in the text that would answer it, and the noun for it.
+_MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
+    (re.compile(asked, re.I), re.compile(answered), noun)
+    for asked, answered, noun in (
+        (
+            r"多少钱|几块钱|多少元|多少万|金额|数额|奖金(?:是|有|发)?多少|工资(?:是|有)?多少|补贴(?:是|有)?多少"
+            r"|\bhow much (?:money|is|are|do|does)\b|\bamount\b|\bsalary\b|\bbonus\b",
+            rf"{_NUMERAL}\s*万?元",
+            "金额",
+        ),
+        (r"(?:几|多少)个?(?:工作)?[天日]|\bhow many days\b", rf"{_NUMERAL}\s*个?(?:工作)?[天日]", "天数"),
+        (
+            r"多久.{0,4}一次|多长时间.{0,4}一次|频次|频率|(?:几|多少)[次轮批回]|\bhow many times\b|\bhow often\b",
+            rf"每(?:年|月|季度?|周|天|半年)|{_NUMERAL}\s*[次轮批回]",
+            "频次",
+        ),
+        (
+            r"哪[天年]|哪一[天年]|几月|几号|日期|截止|何时(?:出台|发布|实施|开始|结束)"
+            r"|什么时候(?:出台|发布|实施|开始|结束|截止)|\bwhat date\b|\bdeadline\b|\bwhen (?:was|will)\b",
+            r"\d+\s*月|\d+\s*日|\d{4}\s*年|年底|年初|月底",
+            "时间",
+        ),
+        (
+            r"具体(?:程序|流程|步骤|细则|标准)|(?:程序|流程|步骤|手续)(?:是|有)?(?:什么|怎样|如何|哪些)|怎么(?:申请|办理|报名)"
+            r"|\bprocedure\b|\bprocess\b|\bhow (?:do|can) i apply\b",
+            r"程序|流程|步骤|手续",
+            "程序",
+        ),
+        (
+            r"任期|期限|年限|(?:几|多少)年|多长时间|多久|\bhow many years\b|\bhow long\b|\bterm of office\b",
+            rf"{_NUMERAL}\s*个?(?:年|月)",
+            "期限",
+        ),
+        (r"年龄|多大|(?:几|多少)岁|\bhow old\b|\bage\b", rf"{_NUMERAL}\s*(?:周)?岁", "年龄"),
+        (
+            r"(?:几|多少)(?:个)?(?:人|名)|名额|人数|\bhow many (?:people|cadres|officials)\b",
+            rf"{_NUMERAL}\s*[名人]",
+            "人数",
+        ),
+        (r"比例|百分之|百分比|%|\bpercent\w*\b|\bratio\b|\bproportion\b", r"%|百分之|比例", "比例"),
+    )
+)
+_OTHER_PLACE = re.compile(
+    r"外地|外省|外市|其他(?:城市|省份?|地区|地方)|兄弟城市|别的(?:城市|地方|省)|中央层面|国家层面|省级层面|省里|省委|国务院"
+    r"|other (?:cities|provinces)|national level|central (?:level|government)",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class SupportFeatures:
+    """What the grade is decided from, computed once per question (cheap to re-grade with other thresholds).
+
+    Attributes:
+        coverage: IDF-weighted share of the question's words found in the best unit (the named units).
+        dense_top: best cosine similarity of the question to a unit or sentence (first embedder).
+        matched: specific question words found in the best unit.
+        english: the question is written in English only.
+        unknown_share: IDF-weighted share of the question's words the corpus does not contain at all.
+        unknown_nouns: specific nouns of the question the corpus does not contain.
+        gap: what a detector found the evidence does not settle (a sentence), or empty.
+        has_terms: the question has content words at all.
+    """
+
+    coverage: float
+    dense_top: float
+    matched: int
+    english: bool
+    unknown_share: float = 0.0
+    unknown_nouns: tuple[str, ...] = ()
+    gap: str = ""
+    has_terms: bool = True
+
+
+@dataclass(frozen=True)
+class Grade:
+    """A support grade and, for ``partial``, the sentence that says what the text does not settle."""
+
+    support: str
+    gap: str = ""
+
+
+@dataclass(frozen=True)
+class SupportRule:
+    """Thresholds of the support rule (fitted on the dev split; see ``fit_rule``).
+
+    A question is relevant when ``coverage >= min_coverage``, or ``coverage >= weak_coverage`` with
+    ``dense_top >= strong_dense``; an English question also needs ``english_min_matched`` specific words in the best
+    unit. A relevant question is ``partial`` when a gap detector fires or when ``unknown_share`` exceeds
+    ``max_unknown`` with specific nouns the corpus lacks while the dense similarity stays below ``partial_dense``
+    (a close paraphrase uses other words for what the text says); else ``full``.
+    """
+
+    min_coverage: float = 0.33
+    weak_coverage: float = 0.10
+    strong_dense: float = 0.885
+    english_min_matched: int = 2
+    max_unknown: float = 0.5
+    partial_dense: float = 1.01
+    fitted: dict = field(default_factory=dict, compare=False)
+
+    def relevant(self, features: SupportFeatures) -> bool:
+        """True when the evidence is about what the question asks."""
+        if features.english and features.matched < self.english_min_matched:
+            return False
+        if features.coverage >= self.min_coverage:
+            return True
+        return features.coverage >= self.weak_coverage and features.dense_top >= self.strong_dense
+
+    def grade(self, features: SupportFeatures) -> Grade:
+        """``none``, ``partial`` with its gap sentence, or ``full``."""
+        if not self.relevant(features):
+            return Grade(NONE)
+        unknown = features.unknown_nouns and features.unknown_share > self.max_unknown
+        if features.gap:
+            named = unknown_gap(features.unknown_nouns).split("，")[0] + "；" if features.unknown_nouns else ""
+            return Grade(PARTIAL, named + features.gap)
+        if unknown and features.dense_top < self.partial_dense:
+            return Grade(PARTIAL, unknown_gap(features.unknown_nouns))
+        return Grade(FULL)
+
+    def thresholds(self) -> dict[str, float]:
+        """The fitted numbers, as stored in ``calibration.json``."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fitted"}
+
+
+def measure_gap(question: str, quotes: Sequence[str]) -> str:
+    """The gap sentence when the question asks for a measure (金额, 天数, 期限 …) that no quoted sentence gives."""
+    for asked, answered, noun in _MEASURES:
+        if asked.search(question) and not any(answered.search(quote) for quote in quotes):
+            return f"原文没有规定具体{noun}，以下是最接近的规定。"
+    return ""
+
+
+def unknown_gap(nouns: Sequence[str]) -> str:
+    """The gap sentence for specific words of the question that the text never uses."""
+    return "原文没有提到" + "、".join(f"“{n}”" for n in nouns) + "，以下是最接近的内容。"
+
+
+def place_gap(question: str, foreign_places: Sequence[str]) -> str:
+    """The gap sentence for a question about another place (a place name the corpus never uses, 外省 …)."""
+    other = _OTHER_PLACE.search(question)
+    named = "、".join(foreign_places) or (other.group(0) if other else "")
+    if not named:
+        return ""
+    return f"本文件是本市的规定，不涉及{named}的规定；以下是本市的相关规定。"
+
+
+def formula_gap(term: str) -> str:
+    """The gap sentence for a numbered formula the text names without listing its items."""
+    return f"原文只提出“{term}”，未列出具体内容；以下是原文的提法。"
+
+
+# ---------------------------------------------------------------- calibration data
+
+
+def calibration_key(embedders: Sequence[str]) -> str:
+    """The calibration entry of an embedder configuration: ``e5+use``, ``e5``, ``sparse`` …"""
+    return "+".join(embedders) or "sparse"
+
+
+def load_rule(embedders: Sequence[str], path: Path = CALIBRATION_FILE) -> tuple[SupportRule, str]:
+    """The fitted rule for an embedder configuration, and which entry it came from.
+
+    Falls back to the ``default`` entry (with its key reported) when the configuration was never calibrated, and to
+    the dataclass defaults when the file is missing.
+    """
+    key = calibration_key(embedders)
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return SupportRule(), ""
+    chosen = key if key in table else DEFAULT_KEY
+    entry = table.get(chosen)
+    if not isinstance(entry, dict):
+        return SupportRule(), ""
+    known = {f.name for f in fields(SupportRule)} - {"fitted"}
+    values = {name: entry["thresholds"][name] for name in known if name in entry.get("thresholds", {})}
+    return SupportRule(**values, fitted=entry), chosen
+
+
+def save_rule(rule: SupportRule, embedders: Sequence[str], report: dict, path: Path = CALIBRATION_FILE) -> None:
+    """Store ``rule`` for an embedder configuration (and as ``default`` for ``e5+use``), atomically."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        table = {}
+    entry = {"thresholds": rule.thresholds(), **report}
+    key = calibration_key(embedders)
+    table[key] = entry
+    if key == "e5+use" or DEFAULT_KEY not in table:
+        table[DEFAULT_KEY] = entry
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".calibration-", suffix=".tmp")
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        json.dump(table, out, ensure_ascii=False, indent=2, sort_keys=True)
+        out.write("\n")
+    os.replace(temporary, path)
+
+
+# ---------------------------------------------------------------- fitting
+
+Outcome = Callable[[SupportRule], float]
+
+_GRID = {
+    "min_coverage": [0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
+    "weak_coverage": [0.0, 0.1, 0.2],
+    "strong_dense": [0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 1.01],
+    "english_min_matched": [1, 2],
+    "max_unknown": [0.2, 0.4, 0.6, 1.01],
+    "partial_dense": [0.86, 0.88, 0.9, 1.01],
+}
+
+
+def fit_rule(score: Outcome, grid: dict[str, list[float]] | None = None) -> tuple[SupportRule, float]:
+    """The rule with the best ``score`` over a grid of thresholds; ties go to the middle of the best plateau.
+
+    ``score`` maps a candidate rule to a number to maximise (the evaluation of precomputed features on the dev items).
+    """
+    grid = grid or _GRID
+    names = list(grid)
+    scored = []
+    for values in itertools.product(*(grid[n] for n in names)):
+        rule = SupportRule(**dict(zip(names, values, strict=True)))
+        scored.append((score(rule), values))
+    best = max(s for s, _ in scored)
+    plateau = [values for s, values in scored if math.isclose(s, best, abs_tol=1e-9)]
+    middle = {n: sorted(v[i] for v in plateau)[len(plateau) // 2] for i, n in enumerate(names)}
+    candidate = SupportRule(**middle)
+    if not math.isclose(score(candidate), best, abs_tol=1e-9):
+        candidate = SupportRule(**dict(zip(names, plateau[len(plateau) // 2], strict=True)))
+    return candidate, best

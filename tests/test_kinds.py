@@ -1,0 +1,140 @@
+"""Question kinds: each kind is recognised by how the question asks, and answered by its own strategy."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, QuestionKind, Settings
+from assistant.query import LAST, parse_question
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "detail"),
+    [
+        ("第四部分包括哪几条？", QuestionKind.STRUCTURE, "members"),
+        ("第9条属于哪个部分", QuestionKind.STRUCTURE, "part_of"),
+        ("第二部分的标题是什么", QuestionKind.STRUCTURE, "title"),
+        ("意见一共有几条", QuestionKind.STRUCTURE, "count"),
+        ("分为几个部分", QuestionKind.STRUCTURE, "count"),
+        ("第9条第3句是什么？", QuestionKind.SENTENCE, 3),
+        ("第十四条的第一句话", QuestionKind.SENTENCE, 1),
+        ("评论员文章第5段最后一句", QuestionKind.SENTENCE, LAST),
+        ("“实干家”出现了几次", QuestionKind.OCCURRENCE, ("实干家",)),
+        ("文件里提到几次赛马", QuestionKind.OCCURRENCE, ("赛马",)),
+        ("第5条和第7条有什么不同？", QuestionKind.COMPARE, ()),
+        ("火线提拔和破格提拔有什么区别", QuestionKind.COMPARE, ("火线提拔", "破格提拔")),
+        ("哪一条讲火线提拔", QuestionKind.LOCATE, ("火线提拔",)),
+        ("一岗双责出自哪里", QuestionKind.LOCATE, ("一岗双责",)),
+        ("苗圃计划是什么意思", QuestionKind.DEFINITION, ("苗圃计划",)),
+        ("三张清单包括哪些", QuestionKind.LIST, ()),
+        ("第十三条", QuestionKind.LOOKUP, ()),
+        ("part three", QuestionKind.LOOKUP, ()),
+        ("第13条对容错纠错怎么规定", QuestionKind.CONTENT, ()),
+        ("理论学习中心组每月至少组织几次集体研讨交流？", QuestionKind.CONTENT, ()),
+        ("年轻干部培养有哪几条措施", QuestionKind.LIST, ()),
+    ],
+)
+def test_kind_is_recognised(question: str, kind: QuestionKind, detail):
+    parsed = parse_question(question)
+    assert parsed.kind == kind
+    if kind == QuestionKind.STRUCTURE:
+        assert parsed.aspect == detail
+    elif kind == QuestionKind.SENTENCE:
+        assert parsed.ordinal == detail
+    else:
+        assert parsed.subjects == detail
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    """The tiny two-document corpus, keyword retrieval only (kinds do not depend on the embedders)."""
+    from tests.conftest import TINY_COMMENTARY, TINY_POLICY, write_document
+
+    folder = tmp_path_factory.mktemp("kinds") / "corpus"
+    write_document(folder, "rules", TINY_POLICY, {"short": "《办法》", "kind": "policy"})
+    write_document(folder, "remarks", TINY_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
+    settings = Settings(
+        corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=(), llm=None
+    )
+    return Assistant(settings)
+
+
+def test_structure_members_of_a_part(tiny: Assistant):
+    answer = tiny.ask("第一部分包括哪几条？")
+    assert answer.kind == "structure" and answer.support == "full"
+    assert (
+        answer.text.splitlines()[0]
+        == "《办法》第一部分（总体要求）包括2条：第1条（推行河长制）、第2条（严格执法监督）。"
+    )
+    assert [c.unit_id for c in answer.citations] == ["rules/part1", "rules/art1", "rules/art2"]
+
+
+def test_structure_part_of_an_article(tiny: Assistant):
+    answer = tiny.ask("第3条属于哪个部分")
+    assert answer.text.splitlines()[0] == "《办法》第3条（加强经费保障），属于第二部分（保障措施）。"
+    assert answer.citations[0].unit_id == "rules/part2"
+
+
+def test_structure_counts_of_the_document(tiny: Assistant):
+    answer = tiny.ask("一共有几条？")
+    assert answer.text.splitlines()[0] == "《办法》共3条（最后一条是《办法》第3条（加强经费保障）），分为2个部分："
+    assert answer.citations[0].unit_id == "rules/art3"
+
+
+def test_sentence_counted_after_the_heading(tiny: Assistant):
+    answer = tiny.ask("第1条第2句是什么")
+    assert answer.kind == "sentence"
+    assert answer.text == "《办法》第1条（推行河长制）第2句（共2句）：“每月巡河1次。”"
+    last = tiny.ask("第1条最后一句")
+    assert last.citations[0].quote == "每月巡河1次。"
+
+
+def test_sentence_out_of_range_says_how_many_there_are(tiny: Assistant):
+    answer = tiny.ask("第2条第5句是什么")
+    assert answer.support == "partial"
+    assert answer.gap == "《办法》第2条（严格执法监督）（标题之外）只有1句，没有第5句；以下是全文。"
+
+
+def test_occurrence_counts_every_unit(tiny: Assistant):
+    answer = tiny.ask("“河长制”出现了几次？")
+    assert answer.kind == "occurrence" and answer.support == "full"
+    assert answer.text == (
+        "“河长制”在正文中共出现2次，分布在2处：《办法》第1条（推行河长制）1次、《评论》第2段1次。\n"
+        "《办法》第1条（推行河长制）：“推行河长制。”\n《评论》第2段：“推行河长制，关键在落实。”"
+    )
+    assert [c.unit_id for c in answer.citations] == ["rules/art1", "remarks/para2"]
+
+
+def test_occurrence_of_an_absent_term_is_not_covered(tiny: Assistant):
+    answer = tiny.ask("“湖长制”出现了几次？")
+    assert answer.refused and answer.text == "原文中没有出现“湖长制”。"
+
+
+def test_compare_named_units_quotes_both(tiny: Assistant):
+    answer = tiny.ask("第1条和第2条有什么不同？")
+    assert answer.kind == "compare"
+    assert answer.text == (
+        "《办法》第1条（推行河长制）：“各级设立“河长”，负责河湖管护。”……“每月巡河1次。”\n"
+        "《办法》第2条（严格执法监督）：“对非法采砂实行“零容忍”。”"
+    )
+    assert [c.unit_id for c in answer.citations] == ["rules/art1", "rules/art1", "rules/art2"]
+
+
+def test_compare_terms_states_the_missing_side(tiny: Assistant):
+    answer = tiny.ask("河长和湖长有什么区别")
+    assert answer.kind == "compare" and answer.support == "partial"
+    assert answer.gap == "原文没有提到“湖长”，只能引用另一方的原文。"
+    assert answer.citations[0].unit_id == "rules/art1"
+
+
+def test_locate_names_the_unit_and_its_part(tiny: Assistant):
+    answer = tiny.ask("“零容忍”出自哪一条？")
+    assert answer.kind == "locate"
+    assert answer.text.splitlines()[0] == "见《办法》第2条（严格执法监督），属于第一部分（总体要求）："
+
+
+def test_followup_names_a_unit_that_did_not_cover_the_first_question(assistant: Assistant):
+    first = assistant.ask("火线提拔是什么？")
+    second = assistant.ask("那第十三条呢？", [first])
+    assert second.citations and second.citations[0].unit_id == "opinion/art13"
+    assert not second.refused

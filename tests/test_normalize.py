@@ -1,0 +1,74 @@
+"""Question normalization: script, width, enumerations and pinyin repair against the corpus's own vocabulary."""
+
+import pytest
+
+from assistant import Assistant
+from assistant.normalize import Correction, corpus_enumerations, fuzzy_syllable
+
+
+@pytest.fixture(scope="module")
+def normalizer(assistant: Assistant):
+    return assistant.normalizer
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("容錯糾錯適用於什麼情況", "容错纠错适用于什么情况"),  # traditional → simplified
+        ("第１３条讲了什么", "第13条讲了什么"),  # full-width digits
+        ("ａｒｔｉｃｌｅ ５", "article 5"),
+        ("严真细实快是什么要求", "严、真、细、实、快是什么要求"),  # an enumeration typed without separators
+        ("韧劲 快劲 细劲", "韧劲、快劲、细劲"),
+        ("当龙头,得一等,争第一,多拿奖", "当龙头、得一等、争第一、多拿奖"),
+        ("干部的退休年龄是多少？", "干部的退休年龄是多少?"),  # full-width punctuation made plain, nothing else
+    ],
+)
+def test_normalized_text(normalizer, typed: str, read: str):
+    normalized = normalizer.normalize(typed)
+    assert normalized.text == read and normalized.corrections == ()
+    assert normalized.original == typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "correction"),
+    [
+        ("容错纠措什么时候适用", "容错纠错什么时候适用", Correction("容错纠措", "容错纠错")),
+        ("火线提八是什么", "火线提拔是什么", Correction("火线提八", "火线提拔")),
+        ("苗圃计化", "苗圃计划", Correction("苗圃计化", "苗圃计划")),
+        ("一刚双责指什么", "一岗双责指什么", Correction("一刚双责", "一岗双责")),
+        ("澄清正明办法", "澄清正名办法", Correction("澄清正明", "澄清正名")),
+    ],
+)
+def test_homophone_typos_are_repaired_and_reported(normalizer, typed: str, read: str, correction: Correction):
+    normalized = normalizer.normalize(typed)
+    assert normalized.text == read and normalized.corrections == (correction,)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["干部是否可以当场奖励", "公务员的工资怎么定", "上面怎么盯那些拖着不办的事", "实际情况怎么样", "书记擂台局长述讲"],
+)
+def test_real_words_are_never_corrected(normalizer, question: str):
+    assert normalizer.normalize(question).text == question
+
+
+def test_enumerations_come_from_the_text():
+    found = corpus_enumerations(["严格落实“严、真、细、实、快”工作要求", "坚持韧劲、快劲、细劲相统一", "甲、乙"])
+    assert found == [("严", "真", "细", "实", "快"), ("韧劲", "快劲", "细劲")]
+
+
+def test_fuzzy_syllables_merge_common_confusions():
+    assert [fuzzy_syllable(s) for s in ("zhi", "chang", "shen", "lan", "ying")] == ["zi", "can", "sen", "nan", "yin"]
+
+
+def test_the_answer_says_how_the_question_was_read(assistant: Assistant):
+    answer = assistant.ask("容错纠措什么时候适用")
+    assert answer.text.startswith("（“容错纠措”按“容错纠错”理解。）\n")
+    assert answer.citations[0].unit_id == "opinion/art13"
+    assert answer.to_dict()["corrections"] == [{"typed": "容错纠措", "read_as": "容错纠错"}]
+    assert answer.question == "容错纠措什么时候适用"
+
+
+def test_traditional_question_is_answered_like_the_simplified_one(assistant: Assistant):
+    traditional, simplified = assistant.ask("容錯糾錯適用於什麼情況"), assistant.ask("容错纠错适用于什么情况")
+    assert traditional.citations == simplified.citations and traditional.support == simplified.support == "full"

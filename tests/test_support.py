@@ -1,0 +1,84 @@
+"""The support rule: relevance, gap detectors, calibration data and fitting."""
+
+import json
+from pathlib import Path
+
+from assistant.support import (
+    FULL,
+    NONE,
+    PARTIAL,
+    SupportFeatures,
+    SupportRule,
+    calibration_key,
+    fit_rule,
+    load_rule,
+    measure_gap,
+    place_gap,
+    save_rule,
+)
+
+RULE = SupportRule(min_coverage=0.3, weak_coverage=0.1, strong_dense=0.88, english_min_matched=2, max_unknown=0.4,
+                   partial_dense=0.9)  # fmt: skip
+
+
+def _features(**changes) -> SupportFeatures:
+    base = {"coverage": 0.5, "dense_top": 0.85, "matched": 3, "english": False}
+    return SupportFeatures(**{**base, **changes})
+
+
+def test_relevance_thresholds():
+    assert RULE.grade(_features()).support == FULL
+    assert RULE.grade(_features(coverage=0.2)).support == NONE
+    assert RULE.grade(_features(coverage=0.2, dense_top=0.9)).support == FULL
+    assert RULE.grade(_features(english=True, matched=1)).support == NONE
+
+
+def test_gaps_make_a_relevant_answer_partial():
+    grade = RULE.grade(_features(gap="原文没有规定具体金额，以下是最接近的规定。"))
+    assert (grade.support, grade.gap) == (PARTIAL, "原文没有规定具体金额，以下是最接近的规定。")
+    named = RULE.grade(_features(gap="原文没有规定具体金额，以下是最接近的规定。", unknown_nouns=("奖金",)))
+    assert named.gap == "原文没有提到“奖金”；原文没有规定具体金额，以下是最接近的规定。"
+    unknown = RULE.grade(_features(unknown_nouns=("年假",), unknown_share=0.6))
+    assert (unknown.support, unknown.gap) == (PARTIAL, "原文没有提到“年假”，以下是最接近的内容。")
+    close_paraphrase = _features(unknown_nouns=("路子",), unknown_share=0.6, dense_top=0.95)
+    assert RULE.grade(close_paraphrase).support == FULL
+
+
+def test_measure_gap_needs_the_measure_in_the_quotes():
+    assert measure_gap("每月至少组织几次集体研讨", ["每月至少组织1次集体研讨交流"]) == ""
+    assert measure_gap("用多长时间建成", ["用1至2年时间建成储备"]) == ""
+    assert measure_gap("奖金发多少钱", ["给予精神激励和物质奖励"]) == "原文没有规定具体金额，以下是最接近的规定。"
+    assert measure_gap("提拔要公示几天", ["表现优秀的及时提拔重用"]) == "原文没有规定具体天数，以下是最接近的规定。"
+    assert measure_gap("容错纠错适用于什么情况", ["完善容错纠错"]) == ""
+
+
+def test_place_gap():
+    assert (
+        place_gap("深圳市的容错纠错规定", ["深圳市"])
+        == "本文件是本市的规定，不涉及深圳市的规定；以下是本市的相关规定。"
+    )
+    assert place_gap("外省怎么做的", []).startswith("本文件是本市的规定，不涉及外省")
+    assert place_gap("容错纠错怎么做", []) == ""
+
+
+def test_calibration_round_trip(tmp_path: Path):
+    path = tmp_path / "calibration.json"
+    save_rule(RULE, ("e5",), {"fitted_on": "3 dev items"}, path)
+    rule, entry = load_rule(("e5",), path)
+    assert entry == "e5" and rule.thresholds() == RULE.thresholds()
+    fallback, entry = load_rule(("st:local",), path)
+    assert entry == "default" and fallback.thresholds() == RULE.thresholds()
+    assert json.loads(path.read_text(encoding="utf-8"))["e5"]["fitted_on"] == "3 dev items"
+    assert load_rule(("e5",), tmp_path / "missing.json") == (SupportRule(), "")
+    assert calibration_key(()) == "sparse" and calibration_key(("e5", "use")) == "e5+use"
+
+
+def test_fit_finds_the_separating_threshold():
+    cases = [(0.1, False), (0.15, False), (0.35, True), (0.5, True)]
+
+    def score(rule: SupportRule) -> float:
+        return sum(rule.relevant(_features(coverage=c, dense_top=0.0)) == answerable for c, answerable in cases)
+
+    grid = {"min_coverage": [0.05, 0.2, 0.3, 0.6], "weak_coverage": [0.0], "strong_dense": [1.01]}
+    rule, best = fit_rule(score, grid)
+    assert best == 4 and rule.min_coverage in (0.2, 0.3)
