@@ -126,9 +126,7 @@ class Normalizer:
             for run in _CJK_RUN.findall(text):
                 words = segmenter.words(run)
                 vocabulary.update(w for w in words if len(w) >= _MIN_TERM_CHARS)
-                vocabulary.update(
-                    a + b for a, b in itertools.pairwise(words) if len(a + b) == _COMPOUND_CHARS
-                )
+                vocabulary.update(a + b for a, b in itertools.pairwise(words) if len(a + b) == _COMPOUND_CHARS)
         return {t for t in vocabulary if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS and _CJK_RUN.fullmatch(t)}
 
     def normalize(self, question: str) -> NormalizedQuestion:
