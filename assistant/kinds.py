@@ -454,7 +454,6 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_share=1.0 - evidence.known,
         unknown_nouns=nouns,
         gap=gap,
-        has_terms=bool(evidence.query_tokens),
     )
 
 

@@ -39,8 +39,9 @@ class Fusion:
         use_sparse: include BM25; use_dense: include the embedders.
         embedders: names of the index's embedders to rank with (None: all of them). The refusal feature
             ``dense_top`` always comes from the index's first embedder, so refusal stays calibrated.
-        title_weight: weight of an article's short title when it is the unit's best sentence (a four-character
-            heading such as 加强组织领导 otherwise outscores whole sentences on one shared word).
+        title_weight: weight of a heading-like row (an article's short title, a part heading, a question the text
+            asks itself) and of a unit that is nothing but one: a four-character heading such as 加强组织领导
+            otherwise outscores whole sentences on one shared word.
     """
 
     method: str = "weighted"
@@ -95,14 +96,19 @@ class Evidence:
     not_found: str = ""
 
 
-def _is_title_row(unit: Unit, sentence: int) -> bool:
-    """An article's short heading as a sentence of its own (加强组织领导), not a titled first sentence."""
+def _is_heading_row(unit: Unit, sentence: int) -> bool:
+    """A row that names a topic without saying anything about it.
+
+    That is an article's short heading as a sentence of its own (加强组织领导), a part's heading, or a question the
+    text asks itself (我们要锻造一支怎样的队伍？): each echoes a question's words while answering none of them.
+    """
+    text = unit.sentences[sentence - 1].text.rstrip()
+    if text.endswith(("？", "?")):
+        return True
     title = unit.title
-    return (
-        unit.kind == ARTICLE
-        and 0 < len(title) <= _SHORT_TITLE
-        and unit.sentences[sentence - 1].text.rstrip("。") == title
-    )
+    if unit.kind == PART:
+        return text.rstrip("。") == title
+    return unit.kind == ARTICLE and 0 < len(title) <= _SHORT_TITLE and text.rstrip("。") == title
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -131,10 +137,13 @@ class Retriever:
         rows = [index.rows[i] for i in index.sentence_rows]
         self._sentence_weight = np.array(
             [
-                self.fusion.title_weight if _is_title_row(index.units[unit], row.sentence) else 1.0
+                self.fusion.title_weight if _is_heading_row(index.units[unit], row.sentence) else 1.0
                 for unit, row in zip(index.sentence_unit, rows, strict=True)
             ]
         )
+        heading_only = np.ones(len(index.units), dtype=bool)
+        np.logical_and.at(heading_only, index.sentence_unit, self._sentence_weight < 1.0)
+        self._unit_weight = np.where(heading_only, self.fusion.title_weight, 1.0)
         commentaries = {d.id for d in index.corpus.documents_of_kind(COMMENTARY)}
         in_commentary = np.array([u.doc in commentaries for u in index.units])
         # A question that names the commentary ranks its paragraphs first (unless there is no commentary).
@@ -301,6 +310,7 @@ class Retriever:
             unit_part, sentence_part = self._normalise(unit_raw, sentence_raw, sparse)
             best_sentence = np.zeros(n_units)
             np.maximum.at(best_sentence, index.sentence_unit, sentence_part * self._sentence_weight)
+            unit_part = unit_part * self._unit_weight
             unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
             sentence_total += weight * sentence_part
         factors = np.array([fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units])

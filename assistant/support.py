@@ -107,7 +107,6 @@ class SupportFeatures:
         unknown_share: IDF-weighted share of the question's words the corpus does not contain at all.
         unknown_nouns: specific nouns of the question the corpus does not contain.
         gap: what a detector found the evidence does not settle (a sentence), or empty.
-        has_terms: the question has content words at all.
     """
 
     coverage: float
@@ -117,7 +116,6 @@ class SupportFeatures:
     unknown_share: float = 0.0
     unknown_nouns: tuple[str, ...] = ()
     gap: str = ""
-    has_terms: bool = True
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,40 @@ def test_followup_names_a_unit_that_did_not_cover_the_first_question(assistant: 
     second = assistant.ask("那第十三条呢？", [first])
     assert second.citations and second.citations[0].unit_id == "opinion/art13"
     assert not second.refused
+
+
+HEADINGS_POLICY = """关于河长制的办法
+一、推行河长制
+1.设立河长。各级设立“河长”，负责河湖管护。
+二、加强经费保障
+2.资金来源。财政每年安排专项资金，保障河湖管护经费。
+"""
+HEADINGS_COMMENTARY = """守护碧水清流
+本报评论员
+怎样推行河长制？
+推行河长制，关键在落实，河长要定期巡河。
+"""
+
+
+@pytest.fixture(scope="module")
+def headings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    """A corpus whose part heading and rhetorical question echo a question's words without answering it."""
+    from tests.conftest import write_document
+
+    folder = tmp_path_factory.mktemp("headings") / "corpus"
+    write_document(folder, "rules", HEADINGS_POLICY, {"short": "《办法》", "kind": "policy"})
+    write_document(folder, "remarks", HEADINGS_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
+    settings = Settings(
+        corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=(), llm=None
+    )
+    return Assistant(settings)
+
+
+def test_a_question_the_text_asks_itself_is_not_the_answer(headings: Assistant):
+    ranked = [h.unit.id for h in headings.retriever.retrieve(parse_question("评论怎样推行河长制")).hits]
+    assert ranked[:2] == ["remarks/para2", "remarks/para1"]
+
+
+def test_a_part_heading_ranks_below_the_article_that_says_it(headings: Assistant):
+    ranked = [h.unit.id for h in headings.retriever.retrieve(parse_question("经费保障")).hits]
+    assert ranked[:2] == ["rules/art2", "rules/part2"]
