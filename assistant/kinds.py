@@ -169,9 +169,10 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
     """Items of a list: one enumerating sentence, a group of parallel units, or the top units."""
     main = evidence.hits[0]
     count = evidence.question.list_count
-    if count and _enumerates(_quotes(main, limit=1)[0], count):
-        return content(context, evidence)
     group = _parallel_group(evidence.hits, count)
+    # one sentence that enumerates the items answers, unless it is the commentary restating parallel articles
+    if count and _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
+        return content(context, evidence)
     if group is None:
         group = [h for h in evidence.hits if h.score >= 0.7 * main.score][: count or _LIST_MAX]
     citations, lines = [], []
@@ -442,10 +443,20 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     """The support features of a question and the sentences its draft quotes."""
     question = evidence.question
     tagged = context.segmenter.tagged(question.remainder) if question.language != "en" else []
-    absent = [w for w, tag in tagged if len(w) >= 2 and w not in context.corpus_text and w.lower() not in STOPWORDS]
+    dictionary = context.segmenter.dictionary
+    # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about
+    absent = [
+        w
+        for w, tag in tagged
+        if len(w) >= 2 and w not in context.corpus_text and w.lower() not in STOPWORDS and dictionary.get(w)
+    ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
     nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent)
-    gap = place_gap(question.text, places) or measure_gap(question.text, quotes) or _formula_gap(context, question.text)
+    gap = (
+        place_gap(question.text, places)
+        or measure_gap(question.text, quotes, context.retriever.specific_words)
+        or _formula_gap(context, question.text)
+    )
     return SupportFeatures(
         coverage=evidence.coverage,
         dense_top=evidence.dense_top,

@@ -4,8 +4,10 @@ Steps, in order:
 1. control characters and surplus whitespace removed (``clean_question``);
 2. Traditional → Simplified characters (OpenCC ``t2s``);
 3. full-width → half-width letters, digits and punctuation (NFKC);
-4. enumerations the corpus writes with 、 matched with or without their separators (严真细实快 → 严、真、细、实、快);
-5. near-miss spellings repaired against the corpus's own vocabulary by pinyin (容错纠措 → 容错纠错): a window of the
+4. colloquial question words read as their standard forms (啥 → 什么, 咋 → 怎么, 啥时候 → 什么时候), so every later
+   stage recognises what is asked however casually it is typed;
+5. enumerations the corpus writes with 、 matched with or without their separators (严真细实快 → 严、真、细、实、快);
+6. near-miss spellings repaired against the corpus's own vocabulary by pinyin (容错纠措 → 容错纠错): a window of the
    question that is not a word of the corpus or of jieba's dictionary, reads like exactly one corpus term of three or
    more characters, and differs from it in few characters, is replaced by that term. Every repair is reported, so
    the answer can say how the question was read.
@@ -44,6 +46,13 @@ _COMPOUND_CHARS = 4
 # Initials and finals that IMEs and regional accents confuse: zh/z, ch/c, sh/s, n/l, -ng/-n.
 _FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
 _T2S = opencc.OpenCC("t2s")
+# Spoken and regional question words → standard ones (Mandarin grammar, not this corpus), longest first.
+_COLLOQUIAL = (
+    ("啥时候", "什么时候"), ("多会儿", "什么时候"), ("几时", "什么时候"), ("为啥", "为什么"), ("干啥", "做什么"),
+    ("咋样", "怎么样"), ("咋办", "怎么办"), ("咋", "怎么"), ("啥", "什么"), ("甚么", "什么"),
+)  # fmt: skip
+_COLLOQUIAL_RE = re.compile("|".join(re.escape(typed) for typed, _ in _COLLOQUIAL))
+_STANDARD = dict(_COLLOQUIAL)
 
 
 @dataclass(frozen=True)
@@ -137,6 +146,7 @@ class Normalizer:
         """
         original = clean_question(question)
         text = unicodedata.normalize("NFKC", _T2S.convert(original))
+        text = _COLLOQUIAL_RE.sub(lambda match: _STANDARD[match.group(0)], text)
         for pattern, canonical in self._enumerations:
             text = pattern.sub(canonical, text)
         text, corrections = self._repair(text)

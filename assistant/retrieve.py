@@ -17,6 +17,7 @@ from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
 from .query import LAST, PART, ParsedQuestion, Reference
+from .segment import STOPWORDS
 
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
 
@@ -241,6 +242,14 @@ class Retriever:
                 terms.append((token, [token]))
         return terms
 
+    def specific_words(self, text: str) -> list[str]:
+        """Words of ``text`` (jieba's precise mode) that say what it is about: two characters or more, not stopwords,
+        and in at most a quarter of the units (a word the corpus lacks counts as specific)."""
+        bm25 = self.index.unit_bm25
+        floor = bm25.idf_at(_SPECIFIC_SHARE)
+        words = self.index.segmenter.words(text)
+        return [w for w in words if len(w) >= 2 and w.lower() not in STOPWORDS and bm25.idf(w) >= floor]
+
     def _term_weights(self, terms: list[tuple[str, list[str]]]) -> np.ndarray:
         """IDF of each question word (its best translation; a word the corpus lacks gets the highest IDF)."""
         bm25 = self.index.unit_bm25
@@ -312,7 +321,7 @@ class Retriever:
             np.maximum.at(best_sentence, index.sentence_unit, sentence_part * self._sentence_weight)
             unit_part = unit_part * self._unit_weight
             unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
-            sentence_total += weight * sentence_part
+            sentence_total += weight * sentence_part * self._sentence_weight
         factors = np.array([fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units])
         return unit_total * factors, sentence_total, terms, dense_top
 

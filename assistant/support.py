@@ -79,15 +79,44 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             rf"{_NUMERAL}\s*个?(?:年|月)",
             "期限",
         ),
-        (r"年龄|多大|(?:几|多少)岁|\bhow old\b|\bage\b", rf"{_NUMERAL}\s*(?:周)?岁", "年龄"),
+        (r"年龄|多大(?:年纪|岁数)|(?:几|多少)岁|\bhow old\b|\bage\b", rf"{_NUMERAL}\s*(?:周)?岁", "年龄"),
         (
             r"(?:几|多少)(?:个)?(?:人|名)|名额|人数|\bhow many (?:people|cadres|officials)\b",
             rf"{_NUMERAL}\s*[名人]",
             "人数",
         ),
         (r"比例|百分之|百分比|%|\bpercent\w*\b|\bratio\b|\bproportion\b", r"%|百分之|比例", "比例"),
+        (
+            r"(?:什么|哪些)(?:样的)?(?:条件|资格|门槛)|条件(?:是|有)(?:什么|哪些)"
+            r"|\bwhat (?:conditions|qualifications)\b|\beligib\w*\b",
+            r"条件|资格",
+            "条件",
+        ),
+        (
+            r"谁(?:来)?(?:批|审批|批准|决定|认定|说了算|拍板)|由谁|哪(?:个|级|一级)(?:部门|单位|机构)?(?:来)?(?:审批|批准|认定)"
+            r"|\bwho (?:approves|decides|signs off)\b",
+            r"审批|批准|认定|决定",
+            "审批主体",
+        ),
+        (
+            r"(?:怎么|如何)(?:打分|评分|计分)|(?:打分|评分|计分)(?:规则|标准|办法)|(?:什么|哪些)(?:考核|评价)?指标"
+            r"|\bscor(?:e|ing)\b",
+            r"打分|评分|计分|分值|指标",
+            "评分办法",
+        ),
+        (
+            r"(?:什么|哪些|哪种)(?:样的)?(?:处分|处罚|惩罚)|记过|降级|撤职|开除|\bpenalt(?:y|ies)\b|\bpunish\w*\b",
+            r"警告|记过|降级|撤职|开除|罚款",
+            "处分种类",
+        ),
     )
 )
+_CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
+# 每年 / 一年 / 3个月 … say when, not what is measured
+_TIME_WORD = re.compile(
+    rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前)$"
+)
+_CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
 _OTHER_PLACE = re.compile(
     r"外地|外省|外市|其他(?:城市|省份?|地区|地方)|兄弟城市|别的(?:城市|地方|省)|中央层面|国家层面|省级层面|省里|省委|国务院"
     r"|other (?:cities|provinces)|national level|central (?:level|government)",
@@ -170,12 +199,40 @@ class SupportRule:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fitted"}
 
 
-def measure_gap(question: str, quotes: Sequence[str]) -> str:
-    """The gap sentence when the question asks for a measure (金额, 天数, 期限 …) that no quoted sentence gives."""
+def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[str], list[str]] | None = None) -> str:
+    """The gap sentence when the question asks for a measure (金额, 天数, 审批主体 …) that no quoted sentence gives.
+
+    With ``subject_words`` (the specific words of a stretch of text), what is measured is the word just before the
+    asked measure in its clause (公示 in 提拔要公示多少天): a quote answers only when it names that as well, and the gap
+    sentence names it (原文没有规定“公示”的具体天数).
+    """
     for asked, answered, noun in _MEASURES:
-        if asked.search(question) and not any(answered.search(quote) for quote in quotes):
-            return f"原文没有规定具体{noun}，以下是最接近的规定。"
+        match = asked.search(question)
+        if not match:
+            continue
+        subject = _measured(question, match, subject_words) if subject_words else []
+        relevant = [quote for quote in quotes if not subject or any(word in quote for word in subject)]
+        if any(answered.search(quote) for quote in relevant):
+            continue
+        if subject:
+            return f"原文没有规定“{subject[-1]}”的具体{noun}，以下是最接近的规定。"
+        if not _CJK_TEXT.search(question):
+            return f"原文没有规定具体{noun}（{_english_phrase(question, match)}），以下是最接近的规定。"
+        return f"原文没有规定具体{noun}，以下是最接近的规定。"
     return ""
+
+
+def _measured(question: str, match: re.Match[str], subject_words: Callable[[str], list[str]]) -> list[str]:
+    """The specific words before the asked measure in its clause, nearest last, without words that say when."""
+    clause = next((c for c in _CLAUSE.finditer(question) if c.start() <= match.start() < c.end()), None)
+    before = question[clause.start() : match.start()] if clause else ""
+    return [word for word in subject_words(before) if _CJK_TEXT.search(word) and not _TIME_WORD.match(word)]
+
+
+def _english_phrase(question: str, match: re.Match[str], extra_words: int = 3) -> str:
+    """The asked English phrase and the few words after it (how many days of annual leave)."""
+    after = question[match.end() :].split()[:extra_words]
+    return " ".join([match.group(0).strip(), *after]).strip(" ?.!")
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

@@ -21,6 +21,9 @@ def normalizer(assistant: Assistant):
         ("韧劲 快劲 细劲", "韧劲、快劲、细劲"),
         ("当龙头,得一等,争第一,多拿奖", "当龙头、得一等、争第一、多拿奖"),
         ("干部的退休年龄是多少？", "干部的退休年龄是多少?"),  # full-width punctuation made plain, nothing else
+        ("火线提拔走啥程序 咋申请", "火线提拔走什么程序 怎么申请"),  # spoken question words read as standard ones
+        ("办法啥时候出台", "办法什么时候出台"),
+        ("为啥要出这个文件", "为什么要出这个文件"),
     ],
 )
 def test_normalized_text(normalizer, typed: str, read: str):

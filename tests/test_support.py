@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from assistant.support import (
     FULL,
     NONE,
@@ -50,6 +52,46 @@ def test_measure_gap_needs_the_measure_in_the_quotes():
     assert measure_gap("奖金发多少钱", ["给予精神激励和物质奖励"]) == "原文没有规定具体金额，以下是最接近的规定。"
     assert measure_gap("提拔要公示几天", ["表现优秀的及时提拔重用"]) == "原文没有规定具体天数，以下是最接近的规定。"
     assert measure_gap("容错纠错适用于什么情况", ["完善容错纠错"]) == ""
+
+
+def _specific(text: str) -> list[str]:
+    """Stand-in for the retriever's specific words: the two-character words of a tiny vocabulary, in order."""
+    vocabulary = ("体检", "公示", "提拔", "研讨", "擂台", "年假")
+    return sorted((w for w in vocabulary if w in text), key=text.index)
+
+
+def test_the_measure_must_be_about_what_is_measured():
+    survey = ["每年开展一轮市管领导班子全覆盖深度调研"]
+    promote, select = ["表现优秀的及时提拔重用"], ["每年选树一批先进"]
+    assert measure_gap("干部体检每年几次", survey, _specific) == "原文没有规定“体检”的具体频次，以下是最接近的规定。"
+    assert measure_gap("每月组织几次研讨", ["每月至少组织1次集体研讨交流"], _specific) == ""
+    assert measure_gap("提拔要公示多少天", promote, _specific).startswith("原文没有规定“公示”的具体天数")
+    assert measure_gap("公务员年假一年有几天", select, _specific).startswith("原文没有规定“年假”的具体天数")
+
+
+def test_english_measure_gap_names_the_asked_phrase():
+    assert measure_gap("How many days of annual leave do cadres get?", ["每年选树"], _specific) == (
+        "原文没有规定具体天数（How many days of annual leave），以下是最接近的规定。"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"),
+    [
+        ("火线提拔由谁审批", "审批主体"),
+        ("书记擂台怎么打分", "评分办法"),
+        ("慢作为的干部会给什么处分", "处分种类"),
+        ("进苗圃计划需要什么条件", "条件"),
+    ],
+)
+def test_asked_details_the_text_does_not_give(question: str, noun: str):
+    quotes = ["实施年轻干部“苗圃计划”突破提升行动"]
+    assert measure_gap(question, quotes) == f"原文没有规定具体{noun}，以下是最接近的规定。"
+
+
+def test_how_big_is_not_an_age():
+    assert measure_gap("招揽的范围会放到多大", ["在更宽领域、更大范围内选干部"]) == ""
+    assert measure_gap("年龄上限是多少岁", ["优秀年轻干部"]) == "原文没有规定具体年龄，以下是最接近的规定。"
 
 
 def test_place_gap():
