@@ -103,14 +103,31 @@ def body_sentences(unit: Unit) -> list[Sentence]:
     return [s for s in unit.sentences if not _is_title(unit, s)]
 
 
+_QUOTE_MARKS = re.compile("[“”‘’\"']")
+
+
+def _comparable(text: str, subject: str) -> tuple[str, str]:
+    """Both width-normalized; quotation marks dropped when the subject has none (随访制度 matches “随访”制度)."""
+    text, subject = unicodedata.normalize("NFKC", text), unicodedata.normalize("NFKC", subject)
+    if not _QUOTE_MARKS.search(subject):
+        text = _QUOTE_MARKS.sub("", text)
+    return text, subject
+
+
 def contains(text: str, subject: str) -> bool:
-    """``subject`` occurs in ``text`` (compared width-insensitively: 党委(党组) matches 党委（党组）)."""
-    return bool(subject) and unicodedata.normalize("NFKC", subject) in unicodedata.normalize("NFKC", text)
+    """``subject`` occurs in ``text`` (width-insensitive: 党委(党组) matches 党委（党组）; quotes aside)."""
+    if not subject:
+        return False
+    text, subject = _comparable(text, subject)
+    return subject in text
 
 
 def count_in(text: str, subject: str) -> int:
-    """How often ``subject`` occurs in ``text`` (width-insensitive)."""
-    return unicodedata.normalize("NFKC", text).count(unicodedata.normalize("NFKC", subject)) if subject else 0
+    """How often ``subject`` occurs in ``text`` (width-insensitive, quotes aside)."""
+    if not subject:
+        return 0
+    text, subject = _comparable(text, subject)
+    return text.count(subject)
 
 
 def _sentences_for(hit: Hit, limit: int = 2, subject: str = "") -> list[int]:
@@ -239,23 +256,39 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
             citations += [_citation(hit.unit, q, 1.0) for q in quotes]
             lines.append(_quoted_line(hit.unit, quotes))
         return Draft("\n".join(lines), tuple(citations))
-    lines, citations, missing = [], [], []
+    lines, citations, missing, read_as = [], [], [], []
     for side in evidence.question.subjects:
-        side_evidence = context.retriever.retrieve(replace(evidence.question, text=side, remainder=side))
-        hits = [h for h in side_evidence.hits if contains(h.unit.text, side)]
-        if not hits:
+        anchor = _anchor(context, side)
+        if not anchor:
             missing.append(side)
             continue
+        if anchor != side:
+            read_as.append(f"“{side}”按原文的“{anchor}”")
+        side_evidence = context.retriever.retrieve(replace(evidence.question, text=anchor, remainder=anchor))
+        hits = [h for h in side_evidence.hits if contains(h.unit.text, anchor)]
         hit = sorted(hits, key=lambda h: (h.unit.kind == PARAGRAPH, -h.score))[0]
-        quote = _quotes(hit, limit=1, subject=side)[0]
+        quote = _quotes(hit, limit=1, subject=anchor)[0]
         citations.append(_citation(hit.unit, quote, hit.score))
         lines.append(f"“{side}”：{_quoted_line(hit.unit, [quote])}")
+    if read_as:
+        lines.insert(0, f"（{'、'.join(read_as)}引用。）")
     if not citations:
         nearest = tuple(h.unit.label for h in evidence.hits[:3])
         asked = "、".join(f"“{m}”" for m in missing)
         return Draft(f"原文没有提到{asked}。", (), NONE, nearest=nearest)
     gap = f"原文没有提到{'、'.join(f'“{m}”' for m in missing)}，只能引用另一方的原文。" if missing else ""
     return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+def _anchor(context: AnswerContext, side: str) -> str:
+    """What the text calls one side of a comparison: the side itself, else the longest, rarest of its words that the
+    text uses (破格提拔 → 破格), else empty."""
+    if any(contains(unit.text, side) for unit in context.corpus.units):
+        return side
+    idf = context.retriever.index.unit_bm25.idf
+    words = [w for w in dict.fromkeys(context.segmenter.tokens(side)) if len(w) >= 2 and w != side]
+    used = [w for w in words if any(contains(u.text, w) for u in context.corpus.units)]
+    return min(used, key=lambda w: (-len(w), -idf(w)), default="")
 
 
 # ---------------------------------------------------------------- structural strategies

@@ -15,6 +15,7 @@ from enum import Enum
 from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
 from .numerals import CN_COUNTS, CN_DIGITS, cn_to_int
+from .segment import STOPWORDS
 
 __all__ = [
     "ParsedQuestion",
@@ -64,13 +65,14 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # "13条" names an article only at the start or after punctuation or a document name, not in "哪3条", "2条措施"
     (ARTICLE, re.compile(r"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<=意见))(\d{1,3})\s*条(?![例件款])")),
     (ARTICLE, re.compile(rf"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{{1,3}}|{_EN_NUM})\b", re.I)),
-    (PART, re.compile(rf"第\s*({_NUM})\s*部分")),
+    # 部分 as cadres also say it: 块 / 板块 / 章 / 篇 (the text itself has no chapters)
+    (PART, re.compile(rf"第\s*({_NUM})\s*(?:大)?(?:部分|板块|块|章|篇)")),
     (PART, re.compile(rf"\b(?:part|section)\s*(\d{{1,2}}|[ivx]{{1,4}}|{_EN_NUM})\b", re.I)),
     (PARAGRAPH, re.compile(rf"第\s*({_NUM})\s*段")),
     (PARAGRAPH, re.compile(rf"\b(?:paragraph|para\.?)\s*(\d{{1,2}}|{_EN_NUM})\b", re.I)),
     (PREAMBLE, re.compile(r"(序言|前言|引言|\bpreamble\b)", re.I)),
     (ARTICLE, re.compile(r"(最后一条|末条|\blast article\b)", re.I)),
-    (PART, re.compile(r"(最后一(?:个)?部分|\blast part\b)", re.I)),
+    (PART, re.compile(r"(最后一(?:个)?(?:部分|板块|块|章|篇)|\blast part\b)", re.I)),
     (PARAGRAPH, re.compile(r"(最后一段|末段|结尾段|\blast paragraph\b)", re.I)),
 ]
 LAST = -1  # a reference number meaning "the last one" (最后一条, last paragraph)
@@ -99,8 +101,8 @@ _MEMBERS = re.compile(
 _PART_OF = re.compile(r"属于|哪[一个]?部分|第几部分|\bwhich part\b|\bwhat part\b|\bin which part\b", re.I)
 _TITLE = re.compile(r"标题|题目|小标题|叫什么|名称|\btitle\b|\bheading\b|\bcalled\b", re.I)
 _DOCUMENT_COUNT = re.compile(
-    r"(?:几|多少)个?(?:条|部分|段|大部分|方面内容)|分[为成]?(?:几|多少)个?(?:部分|块|大块)?|结构|框架|目录|篇幅"
-    r"|\bhow many (?:articles|parts|paragraphs|sections)\b|\bstructure\b|\boutline\b",
+    r"(?:几|多少)个?大?(?:条|部分|段|板块|块|章|篇|方面内容)|分[为成了]?(?:几|多少)个?大?(?:部分|板块|块|章|篇)?"
+    r"|结构|框架|目录|篇幅|\bhow many (?:articles|parts|paragraphs|sections|chapters)\b|\bstructure\b|\boutline\b",
     re.I,
 )
 _OCCURRENCE = re.compile(
@@ -131,6 +133,8 @@ _GENERIC = re.compile(
 _FILLER = re.compile(
     r"(?:请问|一下|一共|总共|共计|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是有在])+"
 )
+_ASCII_WORD = re.compile(r"[A-Za-z']+")
+_ENGLISH_FILLER = STOPWORDS | {"have", "has", "had", "get", "gets", "got"}
 _PUNCTUATION = re.compile(r"[\s?？。.!！,，、:：;；“”\"'《》()（）]+")
 _EDGE_WORDS = re.compile(
     r"^(?:请问|文件[里中]|原?文[里中]|全文|里面|讲|说|提到|提出|谈到|规定|关于|有关|涉及|是|对|把|一共|总共|共)+|(?:一共|总共|共|分别|都|的|了|呢|吗|是|在|有)+$"
@@ -291,6 +295,7 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> str:
     """``text`` without the given patterns, document names and filler: what is left says what is asked about."""
     for pattern in patterns:
         text = pattern.sub(" ", text)
+    text = _ASCII_WORD.sub(lambda word: " " if word.group(0).lower() in _ENGLISH_FILLER else word.group(0), text)
     return _FILLER.sub("", _DOCUMENT_NAME.sub(" ", text))
 
 
@@ -361,7 +366,7 @@ def _referenced_kind(
         return QuestionKind.COMPARE, None, (), ""
     if _OCCURRENCE.search(text):
         return QuestionKind.OCCURRENCE, None, _subjects(remainder, _OCCURRENCE), ""
-    if len(_leftover(remainder, _GENERIC)) <= 1:
+    if len(_leftover(remainder, _GENERIC, _LOCATE)) <= 1:  # 第13条讲什么 / 最后一条是第几条: the unit answers
         return QuestionKind.LOOKUP, None, (), ""
     return (QuestionKind.LIST if is_list else QuestionKind.CONTENT), None, (), ""
 

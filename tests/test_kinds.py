@@ -16,6 +16,12 @@ from assistant.query import LAST, parse_question
         ("第二部分的标题是什么", QuestionKind.STRUCTURE, "title"),
         ("意见一共有几条", QuestionKind.STRUCTURE, "count"),
         ("分为几个部分", QuestionKind.STRUCTURE, "count"),
+        ("意见一共分了几大块？", QuestionKind.STRUCTURE, "count"),  # 块 / 板块 / 章 are how cadres say 部分
+        ("意见有几章", QuestionKind.STRUCTURE, "count"),
+        ("第三块有几条", QuestionKind.STRUCTURE, "members"),
+        ("最后一个板块包括哪几条", QuestionKind.STRUCTURE, "members"),
+        ("How many articles does the opinion have?", QuestionKind.STRUCTURE, "count"),
+        ("意见最后一条是第几条", QuestionKind.LOOKUP, ()),
         ("第9条第3句是什么？", QuestionKind.SENTENCE, 3),
         ("第十四条的第一句话", QuestionKind.SENTENCE, 1),
         ("评论员文章第5段最后一句", QuestionKind.SENTENCE, LAST),
@@ -125,6 +131,22 @@ def test_compare_terms_states_the_missing_side(tiny: Assistant):
     assert answer.kind == "compare" and answer.support == "partial"
     assert answer.gap == "原文没有提到“湖长”，只能引用另一方的原文。"
     assert answer.citations[0].unit_id == "rules/art1"
+
+
+def test_compare_reads_a_side_as_the_word_the_text_uses(tiny: Assistant):
+    """Neither 零容忍制度 nor 河长职责 is in the text, but each one's rarest longest word is (quotes aside)."""
+    answer = tiny.ask("零容忍制度和河长职责有什么区别")
+    assert answer.kind == "compare" and answer.support == "full"
+    assert answer.text.splitlines()[0] == "（“零容忍制度”按原文的“零容忍”、“河长职责”按原文的“河长”引用。）"
+    assert [c.unit_id for c in answer.citations] == ["rules/art2", "rules/art1"]
+
+
+def test_terms_are_found_whatever_the_quotes_and_width():
+    from assistant.kinds import contains, count_in
+
+    assert contains("对非法采砂实行“零容忍”。", "零容忍制度") is False
+    assert contains("实行“零容忍”制度", "零容忍制度") and contains("党委（党组）", "党委(党组)")
+    assert count_in("“河长”和河长", "河长") == 2 and count_in("“河长”", "“河长”") == 1
 
 
 def test_locate_names_the_unit_and_its_part(tiny: Assistant):
