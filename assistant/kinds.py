@@ -20,7 +20,7 @@ from .answer import Answer, Citation, Draft
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, Corpus, Document, Sentence, Unit
 from .normalize import Correction, NormalizedQuestion
 from .numerals import CN_COUNTS, int_to_cn
-from .query import LAST, QuestionKind
+from .query import LAST, QuestionKind, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import STOPWORDS, Segmenter
 from .support import FULL, NONE, PARTIAL, SupportFeatures, SupportRule, formula_gap, measure_gap, place_gap
@@ -475,7 +475,7 @@ GRADED_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.
 def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str]) -> SupportFeatures:
     """The support features of a question and the sentences its draft quotes."""
     question = evidence.question
-    tagged = context.segmenter.tagged(question.remainder) if question.language != "en" else []
+    tagged = context.segmenter.tagged(topic_text(question.remainder)) if question.language != "en" else []
     dictionary = context.segmenter.dictionary
     # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about
     absent = [

@@ -84,7 +84,7 @@ _DOCUMENT_NAME = re.compile(
 )
 _LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大)")
 _LIST_HINT = re.compile(
-    rf"哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d]|包括|列举|分别"
+    rf"(?:哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d])个?(?:环节|节点|方面|领域|步骤?|类|种|项|点)?|包括|列举|分别"
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
     re.I,
 )
@@ -297,6 +297,15 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> str:
         text = pattern.sub(" ", text)
     text = _ASCII_WORD.sub(lambda word: " " if word.group(0).lower() in _ENGLISH_FILLER else word.group(0), text)
     return _FILLER.sub("", _DOCUMENT_NAME.sub(" ", text))
+
+
+def topic_text(remainder: str) -> str:
+    """``remainder`` without the wording that says what kind of question it is (是什么意思, 哪几个环节, 出自哪里 …)
+    or which document it asks about: what is left is what the question is about."""
+    text = _DOCUMENT_NAME.sub(" ", remainder)
+    for pattern in (_DEFINITION, _GENERIC, _LIST_HINT, _LOCATE, _COMPARE, _OCCURRENCE, _TITLE):
+        text = pattern.sub(" ", text)
+    return text
 
 
 def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:

@@ -92,6 +92,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             r"条件|资格",
             "条件",
         ),
+        (r"(?:什么|哪些)(?:样的)?(?:具体)?标准|标准(?:是|有)(?:什么|哪些)|\bcriteri(?:a|on)\b", r"标准", "标准"),
         (
             r"谁(?:来)?(?:批|审批|批准|决定|认定|说了算|拍板)|由谁|哪(?:个|级|一级)(?:部门|单位|机构)?(?:来)?(?:审批|批准|认定)"
             r"|\bwho (?:approves|decides|signs off)\b",

@@ -197,3 +197,18 @@ def test_a_question_the_text_asks_itself_is_not_the_answer(headings: Assistant):
 def test_a_part_heading_ranks_below_the_article_that_says_it(headings: Assistant):
     ranked = [h.unit.id for h in headings.retriever.retrieve(parse_question("经费保障")).hits]
     assert ranked[:2] == ["rules/art2", "rules/part2"]
+
+
+@pytest.mark.parametrize(
+    ("remainder", "framing"),
+    [
+        ("“用育备”结合是什么意思", "意思"),
+        ("工作链条包括哪几个环节", "环节"),
+        ("“一岗双责”出自哪里", "哪里"),
+        ("随访和家访有什么区别", "区别"),
+    ],
+)
+def test_topic_text_drops_the_wording_of_the_question(remainder: str, framing: str):
+    from assistant.query import topic_text
+
+    assert framing not in topic_text(remainder)

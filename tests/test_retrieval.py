@@ -138,6 +138,11 @@ def test_counts_with_tiao_are_not_article_numbers(assistant: Assistant, question
     assert answer.citations[0].unit_id not in ("opinion/art2", "opinion/art3")
 
 
+@pytest.mark.parametrize("question", ["火线提拨是啥意思", "工作链条包括哪几个环节？"])
+def test_the_wording_of_a_question_is_not_a_word_the_text_lacks(assistant: Assistant, question: str):
+    assert assistant.ask(question).support == "full"
+
+
 def test_a_named_article_that_does_not_cover_the_question(assistant: Assistant):
     """The named article exists, so it is shown; the answer says first what it does not mention."""
     answer = assistant.ask("第十三条规定了退休年龄吗？")

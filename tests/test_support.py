@@ -82,6 +82,7 @@ def test_english_measure_gap_names_the_asked_phrase():
         ("书记擂台怎么打分", "评分办法"),
         ("慢作为的干部会给什么处分", "处分种类"),
         ("进苗圃计划需要什么条件", "条件"),
+        ("苗圃计划的选拔标准是什么", "标准"),
     ],
 )
 def test_asked_details_the_text_does_not_give(question: str, noun: str):
