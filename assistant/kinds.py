@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from .answer import Answer, Citation, Draft
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, Corpus, Document, Sentence, Unit
 from .normalize import Correction, NormalizedQuestion
-from .numerals import CN_COUNTS, int_to_cn
+from .numerals import CN_COUNTS, CN_DIGITS, int_to_cn
 from .query import LAST, QuestionKind, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import STOPWORDS, Segmenter
@@ -44,7 +44,7 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
-_FORMULA = re.compile(rf"^[{CN_COUNTS}]+[个张项种条大]")
+_FORMULA = re.compile(rf"^[{CN_COUNTS}]+[个张项种条大]|^[{CN_DIGITS}]{{3,}}$")  # 三张清单; 一二三四六十
 _ASKS_CONTENT = re.compile(
     r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
 )
@@ -488,7 +488,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     gap = (
         place_gap(question.text, places)
         or measure_gap(question.text, quotes, context.retriever.specific_words)
-        or _formula_gap(context, question.text)
+        or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
     return SupportFeatures(
         coverage=evidence.coverage,

@@ -110,6 +110,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             r"警告|记过|降级|撤职|开除|罚款",
             "处分种类",
         ),
+        (r"(?<![哪第])(?:多少|几个|几项|几名|几批|几家)|\bhow many\b", rf"[\d{CN_DIGITS}]", "数量"),
     )
 )
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")

@@ -138,7 +138,7 @@ def test_counts_with_tiao_are_not_article_numbers(assistant: Assistant, question
     assert answer.citations[0].unit_id not in ("opinion/art2", "opinion/art3")
 
 
-@pytest.mark.parametrize("question", ["火线提拨是啥意思", "工作链条包括哪几个环节？"])
+@pytest.mark.parametrize("question", ["火线提拨是啥意思", "工作链条包括哪几个环节？", "三个区分开来在哪一条"])
 def test_the_wording_of_a_question_is_not_a_word_the_text_lacks(assistant: Assistant, question: str):
     assert assistant.ask(question).support == "full"
 
@@ -161,6 +161,7 @@ def test_a_named_article_that_does_not_cover_the_question(assistant: Assistant):
         ("干部体检每年几次？", "原文没有规定“体检”的具体频次，以下是最接近的规定。"),
         ("深圳市的容错纠错规定", "本文件是本市的规定，不涉及深圳市的规定；以下是本市的相关规定。"),
         ("三个区分开来具体指哪三个", "原文只提出“三个区分开来”，未列出具体内容；以下是原文的提法。"),
+        ("“一二三四六十”目标定位分别指什么？", "原文只提出“一二三四六十”，未列出具体内容；以下是原文的提法。"),
     ],
 )
 def test_near_misses_state_the_gap_before_the_nearest_provisions(assistant: Assistant, question: str, gap: str):

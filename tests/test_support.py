@@ -90,6 +90,13 @@ def test_asked_details_the_text_does_not_give(question: str, noun: str):
     assert measure_gap(question, quotes) == f"原文没有规定具体{noun}，以下是最接近的规定。"
 
 
+def test_any_quantity_asked_needs_a_number_about_it():
+    quotes = ["在干部休假、疗休养等方面加大政策倾斜力度"]
+    assert measure_gap("疗休养倾斜多少", quotes, _specific) == "原文没有规定具体数量，以下是最接近的规定。"
+    assert measure_gap("每次聚焦多少个主题", ["每次聚焦1至2个主题"]) == ""
+    assert measure_gap("哪几个方面", quotes) == ""
+
+
 def test_how_big_is_not_an_age():
     assert measure_gap("招揽的范围会放到多大", ["在更宽领域、更大范围内选干部"]) == ""
     assert measure_gap("年龄上限是多少岁", ["优秀年轻干部"]) == "原文没有规定具体年龄，以下是最接近的规定。"
