@@ -51,18 +51,25 @@ def test_kind_is_recognised(question: str, kind: QuestionKind, detail):
         assert parsed.subjects == detail
 
 
-@pytest.fixture(scope="module")
-def tiny(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
-    """The tiny two-document corpus, keyword retrieval only (kinds do not depend on the embedders)."""
-    from tests.conftest import TINY_COMMENTARY, TINY_POLICY, write_document
+def keyword_assistant(folder: Path, policy: str, commentary: str, cache_dir: Path) -> Assistant:
+    """An assistant over a two-document corpus written to ``folder``, keyword retrieval only (kinds do not depend
+    on the embedders)."""
+    from tests.conftest import write_document
 
-    folder = tmp_path_factory.mktemp("kinds") / "corpus"
-    write_document(folder, "rules", TINY_POLICY, {"short": "《办法》", "kind": "policy"})
-    write_document(folder, "remarks", TINY_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
+    write_document(folder, "rules", policy, {"short": "《办法》", "kind": "policy"})
+    write_document(folder, "remarks", commentary, {"short": "《评论》", "kind": "commentary"})
     settings = Settings(
         corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=(), llm=None
     )
     return Assistant(settings)
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    """The tiny two-document corpus."""
+    from tests.conftest import TINY_COMMENTARY, TINY_POLICY
+
+    return keyword_assistant(tmp_path_factory.mktemp("kinds") / "corpus", TINY_POLICY, TINY_COMMENTARY, cache_dir)
 
 
 def test_structure_members_of_a_part(tiny: Assistant):
@@ -178,15 +185,8 @@ HEADINGS_COMMENTARY = """守护碧水清流
 @pytest.fixture(scope="module")
 def headings(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
     """A corpus whose part heading and rhetorical question echo a question's words without answering it."""
-    from tests.conftest import write_document
-
     folder = tmp_path_factory.mktemp("headings") / "corpus"
-    write_document(folder, "rules", HEADINGS_POLICY, {"short": "《办法》", "kind": "policy"})
-    write_document(folder, "remarks", HEADINGS_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
-    settings = Settings(
-        corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=(), llm=None
-    )
-    return Assistant(settings)
+    return keyword_assistant(folder, HEADINGS_POLICY, HEADINGS_COMMENTARY, cache_dir)
 
 
 def test_a_question_the_text_asks_itself_is_not_the_answer(headings: Assistant):
