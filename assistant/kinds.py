@@ -39,6 +39,8 @@ _LIST_MAX = 6
 _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
+_QUOTED_ITEM = re.compile(r"“[^“”]{1,12}”")
+_QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
 _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
@@ -188,7 +190,7 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
     count = evidence.question.list_count
     group = _parallel_group(evidence.hits, count)
     # one sentence that enumerates the items answers, unless it is the commentary restating parallel articles
-    if count and _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
+    if _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
         return content(context, evidence)
     if group is None:
         group = [h for h in evidence.hits if h.score >= 0.7 * main.score][: count or _LIST_MAX]
@@ -251,8 +253,10 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
     if evidence.direct:
         hits = [h for h in evidence.hits if h.unit.kind != PART] or evidence.hits
         lines, citations = [], []
+        topical = _topical(context, evidence)
         for hit in hits:
-            quotes = [s.text for s in body_sentences(hit.unit)[:2]] or [hit.unit.text]
+            first = [s.text for s in body_sentences(hit.unit)[:2]] or [hit.unit.text]
+            quotes = _quotes(hit, limit=2) if topical else first
             citations += [_citation(hit.unit, q, 1.0) for q in quotes]
             lines.append(_quoted_line(hit.unit, quotes))
         return Draft("\n".join(lines), tuple(citations))
@@ -278,6 +282,11 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
         return Draft(f"原文没有提到{asked}。", (), NONE, nearest=nearest)
     gap = f"原文没有提到{'、'.join(f'“{m}”' for m in missing)}，只能引用另一方的原文。" if missing else ""
     return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+def _topical(context: AnswerContext, evidence: Evidence) -> bool:
+    """The question says what it is about besides the units it names (第4条和第10条都讲年轻干部 …)."""
+    return bool(context.retriever.specific_words(topic_text(evidence.question.remainder)))
 
 
 def _anchor(context: AnswerContext, side: str) -> str:
@@ -636,5 +645,9 @@ def _shared_affix(a: str, b: str) -> int:
     return min(longest, len(a) - 1, len(b) - 1)
 
 
-def _enumerates(sentence: str, count: int) -> bool:
-    return sentence.count("、") + 1 >= count and count > 1
+def _enumerates(sentence: str, count: int | None) -> bool:
+    """The sentence lists ``count`` items or more, separated by 、 or quoted one after another (“甲”“乙”)."""
+    if not count or count < 2:
+        return False
+    runs = [len(_QUOTED_ITEM.findall(run)) for run in _QUOTED_RUN.findall(sentence)]
+    return max([sentence.count("、") + 1, *runs]) >= count

@@ -212,3 +212,11 @@ def test_topic_text_drops_the_wording_of_the_question(remainder: str, framing: s
     from assistant.query import topic_text
 
     assert framing not in topic_text(remainder)
+
+
+def test_items_quoted_one_after_another_count_as_a_list():
+    from assistant.kinds import _enumerates
+
+    assert _enumerates("常态化开展“书记擂台”“局长述讲”活动", 2)
+    assert _enumerates("严、真、细、实、快", 5) and not _enumerates("严、真", 3)
+    assert not _enumerates("开展“四项治理”", 2) and not _enumerates("严、真", None)

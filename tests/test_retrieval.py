@@ -168,3 +168,11 @@ def test_near_misses_state_the_gap_before_the_nearest_provisions(assistant: Assi
     answer = assistant.ask(question)
     assert (answer.support, answer.gap) == ("partial", gap)
     assert answer.text.startswith(gap + "\n") and answer.citations
+
+
+def test_comparing_named_articles_on_a_topic_quotes_what_they_say_about_it(assistant: Assistant):
+    answer = assistant.ask("第5条和第13条在常态化上有什么不同")
+    art5 = [c.quote for c in answer.citations if c.unit_id == "opinion/art5"]
+    assert len(art5) == 2 and all("常态化" in quote for quote in art5)
+    untopical = assistant.ask("第5条和第13条有什么不同")
+    assert not all("常态化" in c.quote for c in untopical.citations if c.unit_id == "opinion/art5")
