@@ -64,7 +64,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"哪[天年]|哪一[天年]|几月|几号|日期|截止|何时(?:出台|发布|实施|开始|结束)"
-            r"|什么时候(?:出台|发布|实施|开始|结束|截止)|\bwhat date\b|\bdeadline\b|\bwhen (?:was|will)\b",
+            r"|什么时候(?:出台|发布|实施|开始|结束|截止|发放|发|兑现|到位|公布|评选?)|\bwhat date\b|\bdeadline\b"
+            r"|\bwhen (?:was|will)\b",
             r"\d+\s*月|\d+\s*日|\d{4}\s*年|年底|年初|月底",
             "时间",
         ),
@@ -87,9 +88,9 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
         (r"比例|百分之|百分比|%|\bpercent\w*\b|\bratio\b|\bproportion\b", r"%|百分之|比例", "比例"),
         (
-            r"(?:什么|哪些)(?:样的)?(?:条件|资格|门槛)|条件(?:是|有)(?:什么|哪些)"
+            r"(?:什么|哪些)(?:样的)?(?:条件|资格|门槛)|条件(?:是|有)(?:什么|哪些)|(?:什么|哪些|哪种)情况下?(?:会|才|能|要)"
             r"|\bwhat (?:conditions|qualifications)\b|\beligib\w*\b",
-            r"条件|资格",
+            r"条件|资格|情形",
             "条件",
         ),
         (r"(?:什么|哪些)(?:样的)?(?:具体)?标准|标准(?:是|有)(?:什么|哪些)|\bcriteri(?:a|on)\b", r"标准", "标准"),
@@ -110,7 +111,27 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             r"警告|记过|降级|撤职|开除|罚款",
             "处分种类",
         ),
-        (r"(?<![哪第])(?:多少|几个|几项|几名|几批|几家)|\bhow many\b", rf"[\d{CN_DIGITS}]", "数量"),
+        (
+            r"(?<![哪第])(?:多少|几个|几项|几名|几批|几家)|\bhow many\b",
+            r"\d|[两二三四五六七八九十百千]+[个项名人家批次条种类]",  # a count: 一批, 一线 are not
+            "数量",
+        ),
+        (  # the items of something the text only names (具体是哪几个地方 → no list in the quote)
+            r"具体(?:是|有|包括|包含)?(?:哪些|哪几)|(?:列|说)一下(?:都)?有哪些|\bwhich (?:ones|places) exactly\b",
+            r"、|”“",
+            "名单",
+        ),
+        (  # whether the text covers a group it does not name (村干部算不算)
+            r"算不算|属不属于|包不包括|适不适用|管不管|适用(?:范围|对象)|(?:管|覆盖)的?范围"
+            r"|\bdoes (?:it|this) (?:apply|cover)\b",
+            r"适用于|适用范围|所称|范围包括",
+            "适用范围",
+        ),
+        (  # where and how results are made public
+            r"(?:在哪|哪里|怎么|如何|是否|会不会)(?:公布|公开|公示|发布|通报|查到|查询)|公布(?:方式|渠道)|\bpublish\w*\b",
+            r"公布|公开|公示|发布|通报",
+            "公布方式",
+        ),
     )
 )
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
@@ -231,10 +252,11 @@ def _measured(question: str, match: re.Match[str], subject_words: Callable[[str]
     return [word for word in subject_words(before) if _CJK_TEXT.search(word) and not _TIME_WORD.match(word)]
 
 
-def _english_phrase(question: str, match: re.Match[str], extra_words: int = 3) -> str:
-    """The asked English phrase and the few words after it (how many days of annual leave)."""
-    after = question[match.end() :].split()[:extra_words]
-    return " ".join([match.group(0).strip(), *after]).strip(" ?.!")
+def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str:
+    """The asked English phrase with the few words around it (the retirement age for division-level cadres)."""
+    before = question[: match.start()].split()[-around:]
+    after = question[match.end() :].split()[:around]
+    return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

@@ -73,6 +73,9 @@ def test_english_measure_gap_names_the_asked_phrase():
     assert measure_gap("How many days of annual leave do cadres get?", ["每年选树"], _specific) == (
         "原文没有规定具体天数（How many days of annual leave），以下是最接近的规定。"
     )
+    assert "the retirement age for division-level" in measure_gap(
+        "What is the retirement age for division-level cadres?", []
+    )
 
 
 @pytest.mark.parametrize(
@@ -83,6 +86,10 @@ def test_english_measure_gap_names_the_asked_phrase():
         ("慢作为的干部会给什么处分", "处分种类"),
         ("进苗圃计划需要什么条件", "条件"),
         ("苗圃计划的选拔标准是什么", "标准"),
+        ("什么情况下会挂红牌", "条件"),
+        ("村干部算不算这个意见管的范围", "适用范围"),
+        ("亮绩赛绩的结果在哪公布", "公布方式"),
+        ("年终奖什么时候发", "时间"),
     ],
 )
 def test_asked_details_the_text_does_not_give(question: str, noun: str):
@@ -95,6 +102,22 @@ def test_any_quantity_asked_needs_a_number_about_it():
     assert measure_gap("疗休养倾斜多少", quotes, _specific) == "原文没有规定具体数量，以下是最接近的规定。"
     assert measure_gap("每次聚焦多少个主题", ["每次聚焦1至2个主题"]) == ""
     assert measure_gap("哪几个方面", quotes) == ""
+
+
+def test_the_items_of_something_only_named_need_a_list_in_the_quote():
+    assert (
+        measure_gap("党史教育基地具体是哪几个", ["建好用好红色教育基地"])
+        == "原文没有规定具体名单，以下是最接近的规定。"
+    )
+    assert measure_gap("五个一线具体是哪些", ["城市更新建设、项目招引建设、信访维稳“五个一线”"]) == ""
+    assert measure_gap("具体有哪些活动", ["常态化开展“书记擂台”“局长述讲”活动"]) == ""
+
+
+def test_a_vague_quantity_is_not_a_count():
+    assert (
+        measure_gap("标兵每年评多少个", ["每年选树一批“夺旗扛旗”标兵"]) == "原文没有规定具体数量，以下是最接近的规定。"
+    )
+    assert measure_gap("每次聚焦几个主题", ["每次聚焦1至2个主题"]) == ""
 
 
 def test_how_big_is_not_an_age():
