@@ -10,7 +10,9 @@ Steps, in order:
 6. near-miss spellings repaired against the corpus's own vocabulary by pinyin (容错纠措 → 容错纠错): a window of the
    question that is not a word of the corpus or of jieba's dictionary, reads like exactly one corpus term of three or
    more characters, and differs from it in few characters, is replaced by that term. Every repair is reported, so
-   the answer can say how the question was read.
+   the answer can say how the question was read;
+7. a part or article named by its title, or by a piece of it no other title shares, and what it is
+   (组织保障那部分, “树牢用人导向”这一条), read as its number (第五部分, 第11条) and reported like a repair.
 
 The vocabulary comes from the corpus (quoted terms, titles, words, two-word compounds); nothing is hard-coded.
 """
@@ -28,7 +30,8 @@ from functools import lru_cache
 import opencc
 from pypinyin import lazy_pinyin
 
-from .corpus import Corpus
+from .corpus import ARTICLE, PART, POLICY, Corpus
+from .numerals import int_to_cn
 from .query import clean_question
 from .segment import Segmenter
 
@@ -126,6 +129,7 @@ class Normalizer:
         for term in self._vocabulary(texts, segmenter):
             self._by_reading[_readings(term)].add(term)
         self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
+        self._unit_names = unit_names(corpus)
 
     @staticmethod
     def _vocabulary(texts: list[str], segmenter: Segmenter) -> set[str]:
@@ -150,7 +154,8 @@ class Normalizer:
         for pattern, canonical in self._enumerations:
             text = pattern.sub(canonical, text)
         text, corrections = self._repair(text)
-        return NormalizedQuestion(original, text, corrections)
+        text, named = _read_unit_names(text, self._unit_names)
+        return NormalizedQuestion(original, text, corrections + named)
 
     def _repair(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """Replace near-miss spellings of corpus terms; only unambiguous, non-overlapping repairs, longest first."""
@@ -184,3 +189,50 @@ class Normalizer:
     def _is_typo(self, typed: str) -> bool:
         """A window that is neither in the corpus nor a word of jieba's dictionary."""
         return typed not in self._corpus_text and not self._dictionary.get(typed)
+
+
+_NAME_SUFFIX = {PART: "(?:部分|板块|块|章)", ARTICLE: "条"}
+_ANY_NAME_SUFFIX = re.compile("|".join(_NAME_SUFFIX.values()))
+_MIN_NAME_CHARS = 4
+_QUOTE_CHARS = "“”\"'"
+
+
+def unit_names(corpus: Corpus) -> list[tuple[re.Pattern[str], str]]:
+    """Patterns for the parts and articles of the (first) policy document named by title, longest names first.
+
+    A name is the title or any piece of it of four characters or more that no other title contains; it must be
+    followed by what the unit is (那部分, 这一条). Each pattern comes with the reference it stands for (第五部分).
+    """
+    policies = corpus.documents_of_kind(POLICY)
+    units = [u for u in (policies[0].units if policies else []) if u.kind in _NAME_SUFFIX and u.number]
+    plain = {u.id: re.sub(f"[{_QUOTE_CHARS}]", "", u.title) for u in units}
+    owners: dict[str, set[str]] = defaultdict(set)
+    for unit in units:
+        title = plain[unit.id]
+        for start in range(len(title)):
+            for end in range(start + _MIN_NAME_CHARS, len(title) + 1):
+                owners[title[start:end]].add(unit.id)
+    by_id = {u.id: u for u in units}
+    names = []
+    for piece, ids in owners.items():
+        if len(ids) != 1:
+            continue
+        unit = by_id[next(iter(ids))]
+        quote = f"[{_QUOTE_CHARS}]?"
+        spelled = quote + quote.join(map(re.escape, piece)) + quote
+        pattern = re.compile(f"{spelled}(?:这|那)?一?个?{_NAME_SUFFIX[unit.kind]}")
+        reference = f"第{int_to_cn(unit.number or 0)}部分" if unit.kind == PART else f"第{unit.number}条"
+        names.append((len(piece), pattern, reference))
+    return [(pattern, reference) for _, pattern, reference in sorted(names, key=lambda n: -n[0])]
+
+
+def _read_unit_names(text: str, names: list[tuple[re.Pattern[str], str]]) -> tuple[str, tuple[Correction, ...]]:
+    """Replace the first unit named by title with its number (a question names one unit this way, if any)."""
+    if not _ANY_NAME_SUFFIX.search(text):
+        return text, ()
+    for pattern, reference in names:
+        match = pattern.search(text)
+        if match:
+            typed = re.sub(f"[{_QUOTE_CHARS}]", "", match.group(0))
+            return text[: match.start()] + reference + text[match.end() :], (Correction(typed, reference),)
+    return text, ()

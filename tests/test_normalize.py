@@ -75,3 +75,27 @@ def test_the_answer_says_how_the_question_was_read(assistant: Assistant):
 def test_traditional_question_is_answered_like_the_simplified_one(assistant: Assistant):
     traditional, simplified = assistant.ask("容錯糾錯適用於什麼情況"), assistant.ask("容错纠错适用于什么情况")
     assert traditional.citations == simplified.citations and traditional.support == simplified.support == "full"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "named", "reference"),
+    [
+        ("组织保障那部分有哪些条", "第五部分有哪些条", "组织保障那部分", "第五部分"),  # only 强化组织保障 has it
+        ("“树牢用人导向”这一条讲了什么", "第11条讲了什么", "树牢用人导向这一条", "第11条"),
+        ("用好干部管好干部那部分包括哪几条", "第四部分包括哪几条", "用好干部管好干部那部分", "第四部分"),
+    ],
+)
+def test_a_unit_named_by_its_title_is_read_as_its_number(normalizer, typed: str, read: str, named: str, reference: str):
+    normalized = normalizer.normalize(typed)
+    assert (normalized.text, normalized.corrections) == (read, (Correction(named, reference),))
+
+
+@pytest.mark.parametrize("question", ["怎样加强组织领导", "实干家队伍那部分讲什么", "加强组织领导"])
+def test_a_title_without_what_it_names_or_shared_by_several_is_left_alone(normalizer, question: str):
+    assert normalizer.normalize(question).text == question
+
+
+def test_the_answer_says_which_unit_a_title_was_read_as(assistant: Assistant):
+    answer = assistant.ask("组织保障那部分有哪些条")
+    assert answer.kind == "structure"
+    assert answer.text.startswith("（“组织保障那部分”按“第五部分”理解。）\n《意见》第五部分（强化组织保障）包括2条")
