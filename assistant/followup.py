@@ -5,7 +5,9 @@ Rules (general, no question is special-cased):
   question with its unit reference replaced, or the previous question's topic after the new reference.
 - 下一条 / 上一条 / 下一段 / next article … point relative to the unit the previous answer cited first.
 - A question that only points back (这一条还讲了什么？, 出自哪一条？, 具体有哪些措施？, 评论员文章怎么说的？)
-  is joined to the previous question, or names the previous answer's unit when it says 这一条 / this article.
+  is joined to the previous question, or names the previous answer's unit when it says 这一条 / this article,
+  or, in a short question, 它 / it: the unit the previous question named (它属于哪个部分？ Which part is it in?),
+  else the previous question's topic.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ __all__ = ["rewrite_followup"]
 
 _RELATIVE = re.compile(r"(下|上|前|后)一(条|段|部分)|\b(next|previous) (article|paragraph|part)\b", re.I)
 _DEICTIC = re.compile(r"这一?条|该条|本条|这一?段|该段|这一?部分|\bthis (article|paragraph|part)\b", re.I)
+_PRONOUN = re.compile(r"它|\bit\b", re.I)
+_PRONOUN_MAX = 24
 _KIND_OF_WORD = {"条": ARTICLE, "article": ARTICLE, "段": PARAGRAPH, "paragraph": PARAGRAPH, "部分": PART, "part": PART}
 _POINTING = re.compile(
     r"^(那|那么|还有|另外|and|what about|how about)|呢[?？]?$|具体|哪一条|哪条|出自|怎么说|还讲了|还有什么|"
@@ -81,6 +85,11 @@ def rewrite_followup(question: str, previous_question: str | None, previous_unit
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
         return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
+    if _PRONOUN.search(question) and len(question) <= _PRONOUN_MAX:
+        if numbered and parse_reference(previous_question):  # 它 is the unit the previous question named
+            reference = _reference_text(previous_unit.kind, previous_unit.number)
+            return f"{reference} {_PRONOUN.sub('', question, count=1)}".replace("  ", " ")
+        return f"{previous_question} {question}"  # 它 is what the previous question was about
     if len(question) <= _SHORT and points_back:
         return f"{previous_question} {question}"
     return question

@@ -326,7 +326,9 @@ def named_content(context: AnswerContext, evidence: Evidence) -> Draft:
     features = _features(context, evidence, [])
     if evidence.query_tokens and features.coverage < context.rule.min_coverage:
         labels = "、".join(h.unit.label for h in evidence.hits[:_WHOLE_UNITS_MAX])
-        asked = "、".join(f"“{t}”" for t in _longest(evidence.query_tokens)[:3])
+        named_text = "".join(h.unit.text for h in evidence.hits)
+        absent = [t for t in _longest(evidence.query_tokens) if len(t) >= 2 and not contains(named_text, t)]
+        asked = "、".join(f"“{t}”" for t in (absent or _longest(evidence.query_tokens))[:3])
         whole = replace(evidence.question, kind=QuestionKind.LOOKUP)
         draft = lookup(context, replace(evidence, question=whole))
         return replace(draft, support=PARTIAL, gap=f"{labels}没有提到{asked}；以下是原文。")

@@ -26,6 +26,15 @@ def corpus():
         ("书记擂台是什么？", "opinion/art6", "具体怎么做？", "书记擂台是什么？ 具体怎么做？"),
         ("书记擂台是什么？", "opinion/art6", "第十二条讲了什么？", "第十二条讲了什么？"),
         ("书记擂台是什么？", "opinion/art6", "怎样为基层干部松绑减压？", "怎样为基层干部松绑减压？"),
+        ("第12条讲了什么", "opinion/art12", "它属于哪个部分", "第12条 属于哪个部分"),
+        ("What does article 11 say?", "opinion/art11", "Which part is it in?", "第11条 Which part is in?"),
+        ("书记擂台是什么？", "opinion/art6", "它多久搞一次", "书记擂台是什么？ 它多久搞一次"),
+        (
+            "书记擂台是什么？",
+            "opinion/art6",
+            "它跟年度考核、季度通报和半年考核结果的运用有什么关系？",
+            "它跟年度考核、季度通报和半年考核结果的运用有什么关系？",
+        ),
         (None, None, "那第六条呢？", "那第六条呢？"),
     ],
 )
@@ -63,3 +72,10 @@ def test_follow_up_after_a_refusal_still_stands_alone(assistant: Assistant):
 )
 def test_relative_references_follow_the_kind_asked_for(corpus, previous, unit_id, question, standalone):
     assert rewrite_followup(question, previous, corpus.unit(unit_id)) == standalone
+
+
+def test_a_named_article_that_does_not_cover_the_previous_topic_names_only_what_it_lacks(assistant: Assistant):
+    first = assistant.ask("火线提拔适用于什么样的干部？")
+    second = assistant.ask("那第十三条呢？", [first])
+    assert (second.support, second.gap) == ("partial", "《意见》第13条（坚持严管厚爱）没有提到“火线提拔”；以下是原文。")
+    assert [c.unit_id for c in second.citations] == ["opinion/art13"]
