@@ -82,7 +82,7 @@ _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", r
 _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
-_LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大)")
+_LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
 _LIST_HINT = re.compile(
     rf"(?:哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d])个?(?:环节|节点|方面|领域|步骤?|类|种|项|点)?|包括|列举|分别"
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",

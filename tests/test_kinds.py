@@ -220,3 +220,11 @@ def test_items_quoted_one_after_another_count_as_a_list():
     assert _enumerates("常态化开展“书记擂台”“局长述讲”活动", 2)
     assert _enumerates("严、真、细、实、快", 5) and not _enumerates("严、真", 3)
     assert not _enumerates("开展“四项治理”", 2) and not _enumerates("严、真", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "count"),
+    [("三张清单是哪三张", 3), ("要锻造哪四支队伍", 4), ("五个一线是哪五个", 5), ("哪几条讲年轻干部", None)],
+)
+def test_the_number_of_items_asked_for(question: str, count: int | None):
+    assert parse_question(question).list_count == count
