@@ -39,6 +39,7 @@ _LIST_MAX = 6
 _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
+_ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
 _QUOTED_ITEM = re.compile(r"“[^“”]{1,12}”")
 _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
@@ -189,6 +190,10 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
     main = evidence.hits[0]
     count = evidence.question.list_count
     group = _parallel_group(evidence.hits, count)
+    named = _enumeration_of(evidence, group is not None)
+    if named is not None:
+        hit, sentence = named
+        return Draft(_quoted_line(hit.unit, [sentence]), (_citation(hit.unit, sentence, hit.score),))
     # one sentence that enumerates the items answers, unless it is the commentary restating parallel articles
     if _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
         return content(context, evidence)
@@ -645,6 +650,26 @@ def _shared_affix(a: str, b: str) -> int:
     """Length of the longer of the common prefix and the common suffix of two titles."""
     longest = max(_common_prefix(a, b), _common_prefix(a[::-1], b[::-1]))
     return min(longest, len(a) - 1, len(b) - 1)
+
+
+def _enumeration_of(evidence: Evidence, parallel_articles: bool) -> tuple[Hit, str] | None:
+    """The best-ranked sentence that lists items of the kind asked for, as many as asked (哪三种能力 →
+    政治判断力、政治领悟力、政治执行力); the commentary's only when no parallel articles answer."""
+    noun, count = evidence.question.list_noun, evidence.question.list_count
+    if not noun or evidence.question.references:
+        return None
+    head = noun[-1]
+    for hit in evidence.hits:
+        if parallel_articles and hit.unit.kind == PARAGRAPH:
+            continue
+        for sentence in hit.unit.sentences:
+            for run in _ENUMERATION.findall(sentence.text):
+                items = [item.strip("“”") for item in run.split("、")]
+                if count not in (None, len(items)):
+                    continue
+                if all(item.endswith(head) for item in items[:-1]) and head in items[-1]:
+                    return hit, sentence.text
+    return None
 
 
 def _enumerates(sentence: str, count: int | None) -> bool:

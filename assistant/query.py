@@ -83,6 +83,10 @@ _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
 _LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
+# 哪三种能力 / 哪几种劲 / 哪些环节: the noun right after the count, ending where the question goes on
+_LIST_NOUN = re.compile(
+    rf"哪(?:[{CN_COUNTS}\d]{{1,2}}|几|些)(?:个|种|项|支|张|类|样|方面的?)?([\u4e00-\u9fff]{{1,4}}?)(?=[的是呢吗?？,，、\s]|$)"
+)
 _LIST_HINT = re.compile(
     rf"(?:哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d])个?(?:环节|节点|方面|领域|步骤?|类|种|项|点)?|包括|列举|分别"
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
@@ -181,6 +185,7 @@ class ParsedQuestion:
         language: ``zh``, ``en`` or ``mixed``.
         is_list: the question asks for several items (哪四个…, 包括哪些…, which…).
         list_count: how many items, when the question says (哪四个 → 4).
+        list_noun: what the items are, when the question says (哪三种能力 → 能力, 哪几种劲 → 劲).
         about_commentary: the question names the commentary (评论员文章…, commentary).
         kind: what the question asks for.
         ordinal: for ``sentence`` questions, which sentence (1-based; -1 for the last one).
@@ -197,6 +202,7 @@ class ParsedQuestion:
     language: str
     is_list: bool
     list_count: int | None
+    list_noun: str = ""
     about_commentary: bool = False
     kind: QuestionKind = QuestionKind.CONTENT
     ordinal: int | None = None
@@ -283,6 +289,7 @@ def parse_question(question: str, original: str | None = None) -> ParsedQuestion
         language=language,
         is_list=is_list,
         list_count=cn_to_int(count_match.group(1)) if count_match else None,
+        list_noun=noun_match.group(1) if (noun_match := _LIST_NOUN.search(text)) else "",
         about_commentary=bool(_COMMENTARY_HINT.search(text)),
         kind=kind,
         ordinal=ordinal,

@@ -228,3 +228,10 @@ def test_items_quoted_one_after_another_count_as_a_list():
 )
 def test_the_number_of_items_asked_for(question: str, count: int | None):
     assert parse_question(question).list_count == count
+
+
+@pytest.mark.parametrize(
+    ("question", "noun"), [("要提高哪三种能力", "能力"), ("干部要练哪几种劲", "劲"), ("哪些条款涉及基层减负", "")]
+)
+def test_the_kind_of_item_asked_for(question: str, noun: str):
+    assert parse_question(question).list_noun == noun

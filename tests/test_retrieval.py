@@ -176,3 +176,17 @@ def test_comparing_named_articles_on_a_topic_quotes_what_they_say_about_it(assis
     assert len(art5) == 2 and all("常态化" in quote for quote in art5)
     untopical = assistant.ask("第5条和第13条有什么不同")
     assert not all("常态化" in c.quote for c in untopical.citations if c.unit_id == "opinion/art5")
+
+
+@pytest.mark.parametrize(
+    ("question", "unit_id", "items"),
+    [
+        ("要提高哪三种能力", "opinion/art5", "政治判断力、政治领悟力、政治执行力"),
+        ("干部要练哪几种劲", "opinion/art6", "韧劲、快劲、细劲"),
+    ],
+)
+def test_a_list_question_finds_the_sentence_listing_that_kind_of_item(
+    assistant: Assistant, question: str, unit_id: str, items: str
+):
+    answer = assistant.ask(question)
+    assert [c.unit_id for c in answer.citations] == [unit_id] and items in answer.citations[0].quote
