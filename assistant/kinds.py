@@ -222,6 +222,9 @@ def locate(context: AnswerContext, evidence: Evidence) -> Draft:
     hits = _subject_hits(evidence, subject)
     main = hits[0]
     quotes = _quotes(main, limit=1, subject=subject)
+    if subject and not contains(main.unit.text, subject) and _quoted_in(evidence.question.text, subject):
+        gap = f"原文没有“{subject}”的说法，以下是最接近的内容。"
+        return Draft(_quoted_line(main.unit, quotes), (_citation(main.unit, quotes[0], main.score),), PARTIAL, gap)
     lines = [f"见{main.unit.label}{_part_phrase(context, main.unit)}：", _quoted_line(main.unit, quotes)]
     citations = [_citation(main.unit, quotes[0], main.score)]
     others = [h for h in hits[1:] if contains(h.unit.text, subject) or (not subject and h.score >= 0.8 * main.score)]
@@ -267,7 +270,7 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
         return Draft("\n".join(lines), tuple(citations))
     lines, citations, missing, read_as = [], [], [], []
     for side in evidence.question.subjects:
-        anchor = _anchor(context, side)
+        anchor = _in_text(context, side)
         if not anchor:
             missing.append(side)
             continue
@@ -294,15 +297,29 @@ def _topical(context: AnswerContext, evidence: Evidence) -> bool:
     return bool(context.retriever.specific_words(topic_text(evidence.question.remainder)))
 
 
-def _anchor(context: AnswerContext, side: str) -> str:
-    """What the text calls one side of a comparison: the side itself, else the longest, rarest of its words that the
-    text uses (破格提拔 → 破格), else empty."""
-    if any(contains(unit.text, side) for unit in context.corpus.units):
-        return side
-    idf = context.retriever.index.unit_bm25.idf
-    words = [w for w in dict.fromkeys(context.segmenter.tokens(side)) if len(w) >= 2 and w != side]
-    used = [w for w in words if any(contains(u.text, w) for u in context.corpus.units)]
-    return min(used, key=lambda w: (-len(w), -idf(w)), default="")
+def _quoted_in(text: str, term: str) -> bool:
+    """The question puts ``term`` in quotation marks (asks about that exact wording)."""
+    return bool(re.search(f"[“\"'「]{re.escape(term)}[”\"'」]", text))
+
+
+def _asked_subject(context: AnswerContext, evidence: Evidence) -> str:
+    """The question's first subject as the text writes it (评论员文章里实干出现几次 → 实干), else as asked; a quoted
+    one as quoted. For counting, which needs the exact wording."""
+    asked = evidence.question.subjects[0] if evidence.question.subjects else ""
+    if _quoted_in(evidence.question.text, asked):
+        return asked
+    return _in_text(context, asked) or asked
+
+
+def _in_text(context: AnswerContext, phrase: str) -> str:
+    """What the text calls a phrase of the question: the phrase itself, else the longest piece of it that the text
+    uses and that keeps at least half of it, the rarer on a tie (了疗休养 → 疗休养, 破格提拔 → 破格); else empty."""
+    text = context.corpus_text
+    if not phrase or contains(text, phrase):
+        return phrase
+    pieces = {phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, len(phrase) + 1)} - {phrase}
+    used = [p for p in pieces if 2 * len(p) >= len(phrase) and contains(text, p)]
+    return min(used, key=lambda p: (-len(p), count_in(text, p), phrase.index(p)), default="")
 
 
 # ---------------------------------------------------------------- structural strategies
@@ -430,7 +447,7 @@ def sentence(context: AnswerContext, evidence: Evidence) -> Draft:
 
 def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
     """How often a term stands in the text and where: a count per unit, with the first sentence in each."""
-    subject = evidence.question.subjects[0] if evidence.question.subjects else ""
+    subject = _asked_subject(context, evidence)
     scope = _occurrence_scope(context, evidence)
     counted = [(u, count_in(u.text, subject)) for u in scope if contains(u.text, subject)]
     if not counted:

@@ -110,7 +110,7 @@ _DOCUMENT_COUNT = re.compile(
     re.I,
 )
 _OCCURRENCE = re.compile(
-    r"(?:出现|提到|提及|用到|使用|写到|说到)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
+    r"(?:出现|提到?|提及|用到?|使用|写到?|说到?)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
     r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
     r"|\bhow many times\b.*\b(?:appear|mention|occur|use)\w*|\boccurrences?\b",
     re.I,
@@ -131,7 +131,8 @@ _DEFINITION = re.compile(
 )
 _GENERIC = re.compile(
     r"讲了?什么|说了?什么|讲的?是?什么|说的?是?什么|写了?什么|有(?:哪些|什么)内容|内容(?:是什么)?|原文|全文|是什么"
-    r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b",
+    r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|这个词|这一?说法|这个提法|这句话|一词"
+    r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b",
     re.I,
 )
 _FILLER = re.compile(

@@ -190,3 +190,10 @@ def test_a_list_question_finds_the_sentence_listing_that_kind_of_item(
 ):
     answer = assistant.ask(question)
     assert [c.unit_id for c in answer.citations] == [unit_id] and items in answer.citations[0].quote
+
+
+def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
+    answer = assistant.ask("“年终奖制度”在哪条")
+    assert (answer.kind, answer.support) == ("locate", "partial")
+    assert answer.gap == "原文没有“年终奖制度”的说法，以下是最接近的内容。"
+    assert answer.text.startswith(answer.gap + "\n") and answer.citations
