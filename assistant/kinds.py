@@ -382,6 +382,10 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
             lines.append(f"{unit.label}包括{len(members)}条：{names}。")
             citations.append(_citation(unit, heading, 1.0))
             citations += [_citation(u, u.sentences[0].text, 1.0) for u in members]
+        elif question.aspect == "sentences":
+            body = body_sentences(unit)
+            lines.append(f"{unit.label}共{len(body)}句{'（不算标题）' if unit.title else ''}。")
+            citations += [_citation(unit, s.text, 1.0) for s in body]
         elif question.aspect == "part_of" and unit.kind == ARTICLE and unit.part is not None:
             part = context.document(unit).find(PART, unit.part)
             lines.append(f"{unit.label}{_part_phrase(context, unit)}。")

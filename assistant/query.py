@@ -102,6 +102,7 @@ _MEMBERS = re.compile(
     r"哪[几些]条|几条|多少条|包括|包含|由哪|组成|下设|\bwhich articles\b|\bhow many articles\b|\barticles? (?:in|of)\b",
     re.I,
 )
+_SENTENCE_COUNT = re.compile(r"(?:几|多少)句|\bhow many sentences\b", re.I)
 _PART_OF = re.compile(r"属于|哪[一个]?部分|第几部分|\bwhich part\b|\bwhat part\b|\bin which part\b", re.I)
 _TITLE = re.compile(r"标题|题目|小标题|叫什么|名称|\btitle\b|\bheading\b|\bcalled\b", re.I)
 _DOCUMENT_COUNT = re.compile(
@@ -193,7 +194,7 @@ class ParsedQuestion:
         subjects: what the question is about once the kind's wording is removed: the term of a definition or
             occurrence question, the two sides of a comparison (quoted terms first).
         aspect: for ``structure`` questions: ``members`` (第四部分有哪几条), ``part_of`` (第9条属于哪部分),
-            ``title`` (第二部分的标题) or ``count`` (共有几条).
+            ``title`` (第二部分的标题), ``sentences`` (第15条有几句) or ``count`` (共有几条).
     """
 
     original: str
@@ -373,6 +374,8 @@ def _referenced_kind(
     if sentence:
         return QuestionKind.SENTENCE, _ordinal(sentence), (), ""
     kinds = {r.kind for r in references}
+    if _SENTENCE_COUNT.search(text):
+        return QuestionKind.STRUCTURE, None, (), "sentences"
     if kinds & {PART, PREAMBLE} == {PART} and _MEMBERS.search(text):
         return QuestionKind.STRUCTURE, None, (), "members"
     if ARTICLE in kinds and _PART_OF.search(remainder):

@@ -22,6 +22,7 @@ from assistant.query import LAST, parse_question
         ("最后一个板块包括哪几条", QuestionKind.STRUCTURE, "members"),
         ("How many articles does the opinion have?", QuestionKind.STRUCTURE, "count"),
         ("意见最后一条是第几条", QuestionKind.LOOKUP, ()),
+        ("第十五条有几句话", QuestionKind.STRUCTURE, "sentences"),
         ("第9条第3句是什么？", QuestionKind.SENTENCE, 3),
         ("第十四条的第一句话", QuestionKind.SENTENCE, 1),
         ("评论员文章第5段最后一句", QuestionKind.SENTENCE, LAST),
@@ -242,3 +243,10 @@ def test_a_counted_subject_is_read_as_the_text_writes_it(tiny: Assistant):
     counted = tiny.ask("河长这个词提了几次")
     assert counted.kind == "occurrence" and counted.text.startswith("“河长”在正文中共出现")
     assert tiny.ask("评论里河长制出现几次").text.startswith("“河长制”在正文中共出现")
+
+
+def test_how_many_sentences_a_unit_has(tiny: Assistant):
+    answer = tiny.ask("第1条有几句")
+    assert answer.kind == "structure"
+    assert answer.text.splitlines()[0] == "《办法》第1条（推行河长制）共2句（不算标题）。"
+    assert [c.quote for c in answer.citations] == ["各级设立“河长”，负责河湖管护。", "每月巡河1次。"]
