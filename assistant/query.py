@@ -64,6 +64,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ARTICLE, re.compile(rf"第\s*({_NUM})\s*条")),
     # "13条" names an article only at the start or after punctuation or a document name, not in "哪3条", "2条措施"
     (ARTICLE, re.compile(r"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<=意见))(\d{1,3})\s*条(?![例件款])")),
+    # 十三条讲什么: a numeral word names an article only at the start and when the question goes straight on
+    (ARTICLE, re.compile(rf"^([{CN_DIGITS}]{{1,4}})\s*条(?=\s*(?:$|[,，。？?！!]|讲|说|是|的|呢|内容|写|规定))")),
     (ARTICLE, re.compile(rf"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{{1,3}}|{_EN_NUM})\b", re.I)),
     # 部分 as cadres also say it: 块 / 板块 / 章 / 篇 (the text itself has no chapters)
     (PART, re.compile(rf"第\s*({_NUM})\s*(?:大)?(?:部分|板块|块|章|篇)")),
@@ -133,7 +135,8 @@ _DEFINITION = re.compile(
 _GENERIC = re.compile(
     r"讲了?什么|说了?什么|讲的?是?什么|说的?是?什么|写了?什么|有(?:哪些|什么)内容|内容(?:是什么)?|原文|全文|是什么"
     r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|这个词|这一?说法|这个提法|这句话|一词"
-    r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b",
+    r"|(?:帮我|请)?(?:总结|概括|归纳|梳理|介绍|解读)(?:一下)?"
+    r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b|\bsummar\w*|\bexplain\w*|\bin english\b",
     re.I,
 )
 _FILLER = re.compile(

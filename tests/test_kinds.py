@@ -23,6 +23,9 @@ from assistant.query import LAST, parse_question
         ("How many articles does the opinion have?", QuestionKind.STRUCTURE, "count"),
         ("意见最后一条是第几条", QuestionKind.LOOKUP, ()),
         ("第十五条有几句话", QuestionKind.STRUCTURE, "sentences"),
+        ("十三条讲的什么", QuestionKind.LOOKUP, ()),  # a numeral word at the start names an article
+        ("帮我总结一下第四部分", QuestionKind.LOOKUP, ()),
+        ("summarize article 12", QuestionKind.LOOKUP, ()),
         ("第9条第3句是什么？", QuestionKind.SENTENCE, 3),
         ("第十四条的第一句话", QuestionKind.SENTENCE, 1),
         ("评论员文章第5段最后一句", QuestionKind.SENTENCE, LAST),
@@ -250,3 +253,8 @@ def test_how_many_sentences_a_unit_has(tiny: Assistant):
     assert answer.kind == "structure"
     assert answer.text.splitlines()[0] == "《办法》第1条（推行河长制）共2句（不算标题）。"
     assert [c.quote for c in answer.citations] == ["各级设立“河长”，负责河湖管护。", "每月巡河1次。"]
+
+
+@pytest.mark.parametrize("question", ["三条措施分别是什么", "哪三条讲年轻干部", "第一议题制度"])
+def test_counts_of_things_are_not_article_numbers(question: str):
+    assert parse_question(question).references == ()
