@@ -23,7 +23,18 @@ from .numerals import CN_COUNTS, CN_DIGITS, int_to_cn
 from .query import LAST, QuestionKind, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import STOPWORDS, Segmenter
-from .support import FULL, NONE, PARTIAL, SupportFeatures, SupportRule, formula_gap, measure_gap, place_gap
+from .support import (
+    FULL,
+    NONE,
+    PARTIAL,
+    SupportFeatures,
+    SupportRule,
+    asked_spans,
+    formula_gap,
+    measure_gap,
+    place_gap,
+    unknown_gap,
+)
 
 __all__ = [
     "GENERATIVE_KINDS",
@@ -40,6 +51,7 @@ _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
 _ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
+_QUOTED_TERM = re.compile(r"[“\"「]([^“”\"「」]{2,12})[”\"」]")
 _QUOTED_ITEM = re.compile(r"“[^“”]{1,12}”")
 _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
@@ -107,13 +119,17 @@ def body_sentences(unit: Unit) -> list[Sentence]:
 
 
 _QUOTE_MARKS = re.compile("[“”‘’\"']")
+_ASIDE = re.compile(r"\([^()]{1,6}\)")
 
 
 def _comparable(text: str, subject: str) -> tuple[str, str]:
-    """Both width-normalized; quotation marks dropped when the subject has none (随访制度 matches “随访”制度)."""
+    """Both width-normalized; quotation marks dropped when the subject has none (随访制度 matches “随访”制度), and
+    short asides in brackets too (组织部门 matches 组织（人事）部门)."""
     text, subject = unicodedata.normalize("NFKC", text), unicodedata.normalize("NFKC", subject)
     if not _QUOTE_MARKS.search(subject):
         text = _QUOTE_MARKS.sub("", text)
+    if "(" not in subject and subject not in text:
+        text = _ASIDE.sub("", text)
     return text, subject
 
 
@@ -416,11 +432,9 @@ def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
         )
         citations.append(_citation(last, last.sentences[0].text, 1.0))
         for part in parts:
-            articles = [u.number for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
-            span = (
-                f"第{articles[0]}—{articles[-1]}条" if len(articles) > 1 else (f"第{articles[0]}条" if articles else "")
-            )
-            lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）{span}")
+            members = [u for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
+            articles = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
+            lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）：{articles}")
             citations.append(_citation(part, part.sentences[0].text, 1.0))
     else:
         paragraphs = [u for u in document.units if u.kind == PARAGRAPH]
@@ -464,7 +478,9 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
         return Draft(message, (), NONE, nearest=nearest)
     total = sum(n for _, n in counted)
     places = "、".join(f"{u.label}{n}次" for u, n in counted)
-    lines = [f"“{subject}”在正文中共出现{total}次，分布在{len(counted)}处：{places}。"]
+    in_scope = [d for d in context.corpus.documents if any(u.doc == d.id for u in scope)]
+    where = "、".join(d.short for d in in_scope) if len(in_scope) < len(context.corpus.documents) else ""
+    lines = [f"“{subject}”在{where}正文中共出现{total}次，分布在{len(counted)}处：{places}。"]
     titles = [
         d.short for d in context.corpus.documents if contains(d.title, subject) and d.id in {u.doc for u in scope}
     ]
@@ -479,7 +495,7 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
 
 
 def _occurrence_scope(context: AnswerContext, evidence: Evidence) -> list[Unit]:
-    """The units to count in: the named units, the commentary when the question names it, else everything."""
+    """The units to count in: the named units, the documents the question names (评论员文章, 意见), else everything."""
     question = evidence.question
     if question.references:
         units: list[Unit] = []
@@ -489,7 +505,8 @@ def _occurrence_scope(context: AnswerContext, evidence: Evidence) -> list[Unit]:
         return units
     if question.about_commentary:
         return [u for d in context.corpus.documents_of_kind(COMMENTARY) for u in d.units]
-    return list(context.corpus.units)
+    named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
+    return [u for d in named for u in d.units] if named else list(context.corpus.units)
 
 
 STRATEGIES: dict[QuestionKind, Strategy] = {
@@ -512,18 +529,21 @@ GRADED_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.
 def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str]) -> SupportFeatures:
     """The support features of a question and the sentences its draft quotes."""
     question = evidence.question
-    tagged = context.segmenter.tagged(topic_text(question.remainder)) if question.language != "en" else []
+    topic = topic_text(question.remainder)
+    tagged = _outside(context.segmenter.tagged(topic), topic, asked_spans(topic)) if question.language != "en" else []
     dictionary = context.segmenter.dictionary
     # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about
     absent = [
         w
         for w, tag in tagged
-        if len(w) >= 2 and w not in context.corpus_text and w.lower() not in STOPWORDS and dictionary.get(w)
+        if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
     ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
     nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent)
+    quoted = tuple(t for t in _QUOTED_TERM.findall(question.text) if not contains(context.corpus_text, t))
     gap = (
-        place_gap(question.text, places)
+        (unknown_gap(quoted) if quoted else "")
+        or place_gap(question.text, places)
         or measure_gap(question.text, quotes, context.retriever.specific_words)
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
@@ -536,6 +556,18 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_nouns=nouns,
         gap=gap,
     )
+
+
+def _outside(tagged: list[tuple[str, str]], text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str]]:
+    """The tagged words of ``text`` that do not overlap any of ``spans``."""
+    kept, position = [], 0
+    for word, tag in tagged:
+        start = text.find(word, position)
+        end = start + len(word)
+        position = end if start >= 0 else position
+        if start < 0 or not any(start < s_end and s_start < end for s_start, s_end in spans):
+            kept.append((word, tag))
+    return kept
 
 
 def _formula_gap(context: AnswerContext, text: str) -> str:

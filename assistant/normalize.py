@@ -12,7 +12,8 @@ Steps, in order:
    more characters, and differs from it in few characters, is replaced by that term. Every repair is reported, so
    the answer can say how the question was read;
 7. a part or article named by its title, or by a piece of it no other title shares, and what it is
-   (组织保障那部分, “树牢用人导向”这一条), read as its number (第五部分, 第11条) and reported like a repair.
+   (组织保障那部分, “树牢用人导向”这一条), read as its number (第五部分, 第11条) and reported like a repair;
+8. an article counted within its part (第五部分第二条, part 2 article 1) read as its own number (第15条).
 
 The vocabulary comes from the corpus (quoted terms, titles, words, two-word compounds); nothing is hard-coded.
 """
@@ -32,7 +33,7 @@ from pypinyin import lazy_pinyin
 
 from .corpus import ARTICLE, PART, POLICY, Corpus
 from .numerals import int_to_cn
-from .query import clean_question
+from .query import clean_question, parse_reference
 from .segment import Segmenter
 
 __all__ = ["Correction", "NormalizedQuestion", "Normalizer", "corpus_enumerations", "fuzzy_syllable"]
@@ -130,6 +131,8 @@ class Normalizer:
             self._by_reading[_readings(term)].add(term)
         self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
         self._unit_names = unit_names(corpus)
+        policies = corpus.documents_of_kind(POLICY)
+        self._policy = policies[0] if policies else None
 
     @staticmethod
     def _vocabulary(texts: list[str], segmenter: Segmenter) -> set[str]:
@@ -155,7 +158,27 @@ class Normalizer:
             text = pattern.sub(canonical, text)
         text, corrections = self._repair(text)
         text, named = _read_unit_names(text, self._unit_names)
-        return NormalizedQuestion(original, text, corrections + named)
+        text, counted = self._read_part_articles(text)
+        return NormalizedQuestion(original, text, corrections + named + counted)
+
+    def _read_part_articles(self, text: str) -> tuple[str, tuple[Correction, ...]]:
+        """第五部分第二条 / part 2 article 1: the N-th article of that part, read as its own number (第15条)."""
+        match = _PART_ARTICLE.search(text)
+        if not match or self._policy is None:
+            return text, ()
+        part = parse_reference(match.group("part"))
+        article = parse_reference(match.group("article"))
+        if not part or not article or part[0].kind != PART or article[0].kind != ARTICLE:
+            return text, ()
+        members = [u.number for u in self._policy.part_members(part[0].number or 0) if u.kind == ARTICLE]
+        number = article[0].number or 0
+        if number in members:  # the article's own number (第四部分第11条)
+            reference = f"第{number}条"
+        elif 0 < number <= len(members):
+            reference = f"第{members[number - 1]}条"
+        else:
+            return text, ()
+        return text[: match.start()] + reference + text[match.end() :], (Correction(match.group(0), reference),)
 
     def _repair(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """Replace near-miss spellings of corpus terms; only unambiguous, non-overlapping repairs, longest first."""
@@ -191,6 +214,11 @@ class Normalizer:
         return typed not in self._corpus_text and not self._dictionary.get(typed)
 
 
+_PART_ARTICLE = re.compile(
+    r"(?P<part>第\s*[\d〇零一二两三四五六七八九十]+\s*(?:部分|板块|块|章)|\bpart\s+\w+)\s*(?:的|里的?|中的?|,|，)?\s*"
+    r"(?P<article>第\s*[\d〇零一二两三四五六七八九十]+\s*条|\barticle\s+\w+)",
+    re.I,
+)
 _NAME_SUFFIX = {PART: "(?:部分|板块|块|章)", ARTICLE: "条"}
 _ANY_NAME_SUFFIX = re.compile("|".join(_NAME_SUFFIX.values()))
 _MIN_NAME_CHARS = 4

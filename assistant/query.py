@@ -109,7 +109,8 @@ _PART_OF = re.compile(r"属于|哪[一个]?部分|第几部分|\bwhich part\b|\b
 _TITLE = re.compile(r"标题|题目|小标题|叫什么|名称|\btitle\b|\bheading\b|\bcalled\b", re.I)
 _DOCUMENT_COUNT = re.compile(
     r"(?:几|多少)个?大?(?:条|部分|段|板块|块|章|篇|方面内容)|分[为成了]?(?:几|多少)个?大?(?:部分|板块|块|章|篇)?"
-    r"|结构|框架|目录|篇幅|\bhow many (?:articles|parts|paragraphs|sections|chapters)\b|\bstructure\b|\boutline\b",
+    r"|结构|框架|目录|篇幅|(?:各|每一?|所有)条的?标题|\bhow many (?:articles|parts|paragraphs|sections|chapters)\b"
+    r"|\bstructure\b|\boutline\b|\b(?:article )?(?:titles|headings)\b|\btable of contents\b",
     re.I,
 )
 _OCCURRENCE = re.compile(
@@ -123,7 +124,7 @@ _COMPARE = re.compile(
 )
 _COMPARE_SPLIT = re.compile(r"\s*(?:和|与|跟|同|及|以及|、|\band\b|\bvs\.?|\bversus\b)\s*", re.I)
 _LOCATE = re.compile(
-    r"哪一?条|第几条|哪[一个]?部分|第几部分|哪一?段|第几段|出自|出处|在哪|哪里|哪儿|什么地方"
+    r"哪一?条|哪(?:些|几)条款|哪(?:些|几)条(?=是|讲|提|写|说|涉及|规定|里|中|$|[?？])|第几条|哪[一个]?部分|第几部分|哪一?段|第几段|出自|出处|在哪|哪里|哪儿|什么地方"
     r"|\bwhich (?:article|part|paragraph|section)\b|\bwhat article\b|\bwhere\b",
     re.I,
 )
@@ -143,6 +144,8 @@ _FILLER = re.compile(
     r"(?:请问|一下|一共|总共|共计|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是有在])+"
 )
 _ASCII_WORD = re.compile(r"[A-Za-z']+")
+_CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
+_MIXED_MIN_WORDS = 3  # an English question around a Chinese term
 _ENGLISH_FILLER = STOPWORDS | {"have", "has", "had", "get", "gets", "got"}
 _PUNCTUATION = re.compile(r"[\s?？。.!！,，、:：;；“”\"'《》()（）]+")
 _EDGE_WORDS = re.compile(
@@ -315,7 +318,7 @@ def topic_text(remainder: str) -> str:
     """``remainder`` without the wording that says what kind of question it is (是什么意思, 哪几个环节, 出自哪里 …)
     or which document it asks about: what is left is what the question is about."""
     text = _DOCUMENT_NAME.sub(" ", remainder)
-    for pattern in (_DEFINITION, _GENERIC, _LIST_HINT, _LOCATE, _COMPARE, _OCCURRENCE, _TITLE):
+    for pattern in (_DEFINITION, _GENERIC, _LOCATE, _LIST_HINT, _COMPARE, _OCCURRENCE, _TITLE):
         text = pattern.sub(" ", text)
     return text
 
@@ -326,6 +329,9 @@ def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
     if quoted:
         return quoted
     text = _DOCUMENT_NAME.sub(" ", remainder)
+    chinese = _CJK_RUNS.findall(text)
+    if chinese and len(_ASCII_WORD.findall(text)) >= _MIXED_MIN_WORDS:  # How many times does 实干家 appear?
+        return (max(chinese, key=len),)
     for pattern in (*patterns, _LIST_HINT, _GENERIC):
         text = pattern.sub(" ", text)
     pieces = [_EDGE_WORDS.sub("", piece) for piece in _PUNCTUATION.split(text)]

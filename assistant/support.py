@@ -34,6 +34,7 @@ __all__ = [
     "Grade",
     "SupportFeatures",
     "SupportRule",
+    "asked_spans",
     "calibration_key",
     "fit_rule",
     "load_rule",
@@ -51,15 +52,15 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
     (re.compile(asked, re.I), re.compile(answered), noun)
     for asked, answered, noun in (
         (
-            r"多少钱|几块钱|多少元|多少万|金额|数额|奖金(?:是|有|发)?多少|工资(?:是|有)?多少|补贴(?:是|有)?多少"
-            r"|\bhow much (?:money|is|are|do|does)\b|\bamount\b|\bsalary\b|\bbonus\b",
+            r"多少钱|几块钱|多少元|多少万|金额|数额|(?:什么|多少|哪些)?奖金|工资(?:是|有)?多少|补贴(?:是|有)?多少|经费|预算"
+            r"|\bhow much (?:money|is|are|do|does)\b|\bamount\b|\bsalary\b|\bbonus\b|\bbudget\b|\bfunding\b",
             rf"{_NUMERAL}\s*万?元",
             "金额",
         ),
         (r"(?:几|多少)个?(?:工作)?[天日]|\bhow many days\b", rf"{_NUMERAL}\s*个?(?:工作)?[天日]", "天数"),
         (
-            r"多久.{0,4}一次|多长时间.{0,4}一次|频次|频率|(?:几|多少)[次轮批回]|\bhow many times\b|\bhow often\b",
-            rf"每(?:年|月|季度?|周|天|半年)|{_NUMERAL}\s*[次轮批回]",
+            r"多久.{0,4}一次|多长时间.{0,4}一次|频次|频率|(?:几|多少)[次轮批回期]|\bhow many times\b|\bhow often\b",
+            rf"每(?:年|月|季度?|周|天|半年)|(?<![第\d{CN_DIGITS}]){_NUMERAL}\s*[次轮批回]",  # 第十三次 is an ordinal
             "频次",
         ),
         (
@@ -76,7 +77,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             "程序",
         ),
         (
-            r"任期|期限|年限|(?:几|多少)年|多长时间|多久|\bhow many years\b|\bhow long\b|\bterm of office\b",
+            r"任期|期限|年限|(?:几|多少)年|多长时间(?!.{0,4}一次)|多久(?!.{0,4}一次)|\bhow many years\b|\bhow long\b"
+            r"|\bterm of office\b",
             rf"{_NUMERAL}\s*个?(?:年|月)",
             "期限",
         ),
@@ -95,7 +97,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
         (r"(?:什么|哪些)(?:样的)?(?:具体)?标准|标准(?:是|有)(?:什么|哪些)|\bcriteri(?:a|on)\b", r"标准", "标准"),
         (
-            r"谁(?:来)?(?:批|审批|批准|决定|认定|说了算|拍板)|由谁|哪(?:个|级|一级)(?:部门|单位|机构)?(?:来)?(?:审批|批准|认定)"
+            r"谁(?:来)?(?:批|审批|批准|决定|认定|说了算|拍板)|由谁(?:来)?(?:审批|批准|决定|认定|拍板)"
+            r"|哪(?:个|级|一级)(?:部门|单位|机构)?(?:来)?(?:审批|批准|认定)"
             r"|\bwho (?:approves|decides|signs off)\b",
             r"审批|批准|认定|决定",
             "审批主体",
@@ -137,9 +140,33 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 # 每年 / 一年 / 3个月 … say when, not what is measured
 _TIME_WORD = re.compile(
-    rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前)$"
+    rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前|今后|以后|将来)$"
 )
 _CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
+_INTERROGATIVE = re.compile(
+    r"几|多少|什么|哪|怎么|如何|谁|多久|多长|多大|([\u4e00-\u9fff])不\1|\b(?:how|what|which|who|when)\b", re.I
+)
+_LIGHT_VERBS = frozenset(
+    [
+        "经过",
+        "通过",
+        "得到",
+        "受到",
+        "给予",
+        "获得",
+        "进行",
+        "需要",
+        "要求",
+        "能够",
+        "可以",
+        "应该",
+        "打算",
+        "准备",
+        "是从",
+        "的话",
+        "算是",
+    ]
+)
 _OTHER_PLACE = re.compile(
     r"外地|外省|外市|其他(?:城市|省份?|地区|地方)|兄弟城市|别的(?:城市|地方|省)|中央层面|国家层面|省级层面|省里|省委|国务院"
     r"|other (?:cities|provinces)|national level|central (?:level|government)",
@@ -211,7 +238,8 @@ class SupportRule:
             return Grade(NONE)
         unknown = features.unknown_nouns and features.unknown_share > self.max_unknown
         if features.gap:
-            named = unknown_gap(features.unknown_nouns).split("，")[0] + "；" if features.unknown_nouns else ""
+            unnamed = [n for n in features.unknown_nouns if n not in features.gap]
+            named = unknown_gap(unnamed).split("，")[0] + "；" if unnamed else ""
             return Grade(PARTIAL, named + features.gap)
         if unknown and features.dense_top < self.partial_dense:
             return Grade(PARTIAL, unknown_gap(features.unknown_nouns))
@@ -234,22 +262,40 @@ def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[s
         if not match:
             continue
         subject = _measured(question, match, subject_words) if subject_words else []
-        relevant = [quote for quote in quotes if not subject or any(word in quote for word in subject)]
+        relevant = [quote for quote in quotes if not subject or subject[-1] in quote]
         if any(answered.search(quote) for quote in relevant):
             continue
+        named = match.group(0)
+        if named != noun and not _INTERROGATIVE.search(named) and _CJK_TEXT.search(named):
+            subject = [named]  # the question names what it measures (任期, 奖金, 经费)
         if subject:
             return f"原文没有规定“{subject[-1]}”的具体{noun}，以下是最接近的规定。"
-        if not _CJK_TEXT.search(question):
+        if match.group(0).isascii():
             return f"原文没有规定具体{noun}（{_english_phrase(question, match)}），以下是最接近的规定。"
         return f"原文没有规定具体{noun}，以下是最接近的规定。"
     return ""
 
 
 def _measured(question: str, match: re.Match[str], subject_words: Callable[[str], list[str]]) -> list[str]:
-    """The specific words before the asked measure in its clause, nearest last, without words that say when."""
+    """The specific words before the asked measure in its clause, nearest last, without words that say when or
+    verbs that only carry the sentence (经过, 通过, 受到 …)."""
     clause = next((c for c in _CLAUSE.finditer(question) if c.start() <= match.start() < c.end()), None)
     before = question[clause.start() : match.start()] if clause else ""
-    return [word for word in subject_words(before) if _CJK_TEXT.search(word) and not _TIME_WORD.match(word)]
+    return [
+        word
+        for word in subject_words(before)
+        if _CJK_TEXT.search(word) and not _TIME_WORD.match(word) and word not in _LIGHT_VERBS
+    ]
+
+
+def asked_spans(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` asks for a detail with a question word (多少钱, 多长时间, 谁批准 …): those words are no topic."""
+    return [
+        match.span()
+        for asked, _, _ in _MEASURES
+        for match in asked.finditer(text)
+        if _INTERROGATIVE.search(match.group(0))
+    ]
 
 
 def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str:

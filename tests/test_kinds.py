@@ -245,7 +245,7 @@ def test_a_counted_subject_is_read_as_the_text_writes_it(tiny: Assistant):
     """Leftover wording around a term (里, 这个词) does not stop it being counted."""
     counted = tiny.ask("河长这个词提了几次")
     assert counted.kind == "occurrence" and counted.text.startswith("“河长”在正文中共出现")
-    assert tiny.ask("评论里河长制出现几次").text.startswith("“河长制”在正文中共出现")
+    assert tiny.ask("评论里河长制出现几次").text.startswith("“河长制”在《评论》正文中共出现1次")
 
 
 def test_how_many_sentences_a_unit_has(tiny: Assistant):

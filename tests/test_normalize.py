@@ -99,3 +99,20 @@ def test_the_answer_says_which_unit_a_title_was_read_as(assistant: Assistant):
     answer = assistant.ask("组织保障那部分有哪些条")
     assert answer.kind == "structure"
     assert answer.text.startswith("（“组织保障那部分”按“第五部分”理解。）\n《意见》第五部分（强化组织保障）包括2条")
+
+
+@pytest.mark.parametrize(
+    ("typed", "read"),
+    [
+        ("第五部分第二条讲什么", "第15条讲什么"),  # the second article of part five
+        ("第二部分第三条", "第7条"),
+        ("Part 2 article 1?", "第5条?"),
+        ("第四部分第11条", "第11条"),  # already the article's own number
+    ],
+)
+def test_an_article_counted_within_its_part(normalizer, typed: str, read: str):
+    assert normalizer.normalize(typed).text == read
+
+
+def test_a_part_without_that_many_articles_is_left_alone(normalizer):
+    assert normalizer.normalize("第四部分第5条").text == "第四部分第5条"

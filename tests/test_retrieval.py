@@ -195,5 +195,36 @@ def test_a_list_question_finds_the_sentence_listing_that_kind_of_item(
 def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
     answer = assistant.ask("“年终奖制度”在哪条")
     assert (answer.kind, answer.support) == ("locate", "partial")
-    assert answer.gap == "原文没有“年终奖制度”的说法，以下是最接近的内容。"
+    assert answer.gap == "原文没有提到“年终奖制度”，以下是最接近的内容。"
     assert answer.text.startswith(answer.gap + "\n") and answer.citations
+
+
+# Reported by an attacker trying the assistant as a demanding user (each was wrong before).
+@pytest.mark.parametrize(
+    ("question", "support", "gap"),
+    [
+        ("市管领导班子深度调研多久一次？", "full", ""),  # 每年开展一轮: a frequency, not a missing term
+        ("“五年规划、三年目标和年度任务”由谁细化提出？", "full", ""),  # who drafts is said; nothing to approve
+        ("书记擂台多久开一次？", "partial", "原文没有规定“书记擂台”的具体频次，以下是最接近的规定。"),
+        ("意见提到“躺平”干部吗？", "partial", "原文没有提到“躺平”，以下是最接近的内容。"),
+        ("火线提拔需要经过谁批准", "partial", "原文没有规定“火线提拔”的具体审批主体，以下是最接近的规定。"),
+        ("物质奖励的标准是多少钱", "partial", "原文没有规定“标准”的具体金额，以下是最接近的规定。"),
+    ],
+)
+def test_reported_support_mistakes(assistant: Assistant, question: str, support: str, gap: str):
+    answer = assistant.ask(question)
+    assert (answer.support, answer.gap) == (support, gap)
+
+
+def test_reported_wrong_answers(assistant: Assistant):
+    assert "组织部门" not in assistant.ask("组织部门的职责是什么").gap  # the text writes 组织（人事）部门
+    counted = assistant.ask("How many times does 实干家 appear in the commentary?")
+    assert counted.kind == "occurrence" and counted.text.startswith("“实干家”在《评论员文章》正文中共出现19次")
+    assert assistant.ask("“实干家”在意见里出现几次").text.startswith("“实干家”在《意见》正文中共出现11次")
+    located = assistant.ask("哪些条款提到“党校”？")
+    assert (located.kind, located.support) == ("locate", "full")
+    assert [c.unit_id for c in located.citations] == ["opinion/art5", "opinion/art7"]
+    assert assistant.ask("第五部分第二条讲啥").citations[0].unit_id == "opinion/art15"
+    titles = assistant.ask("List all the article titles")
+    assert titles.kind == "structure" and "第9条（拓宽视野渠道）" in titles.text
+    assert "（What is the budget for the 苗圃计划）" in assistant.ask("What is the budget for the 苗圃计划?").gap

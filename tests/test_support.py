@@ -49,7 +49,9 @@ def test_gaps_make_a_relevant_answer_partial():
 def test_measure_gap_needs_the_measure_in_the_quotes():
     assert measure_gap("每月至少组织几次集体研讨", ["每月至少组织1次集体研讨交流"]) == ""
     assert measure_gap("用多长时间建成", ["用1至2年时间建成储备"]) == ""
-    assert measure_gap("奖金发多少钱", ["给予精神激励和物质奖励"]) == "原文没有规定具体金额，以下是最接近的规定。"
+    assert (
+        measure_gap("奖金发多少钱", ["给予精神激励和物质奖励"]) == "原文没有规定“奖金”的具体金额，以下是最接近的规定。"
+    )
     assert measure_gap("提拔要公示几天", ["表现优秀的及时提拔重用"]) == "原文没有规定具体天数，以下是最接近的规定。"
     assert measure_gap("容错纠错适用于什么情况", ["完善容错纠错"]) == ""
 
