@@ -19,8 +19,8 @@ from dataclasses import dataclass, field, replace
 from .answer import Answer, Citation, Draft
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, Corpus, Document, Sentence, Unit
 from .normalize import Correction, NormalizedQuestion
-from .numerals import CN_COUNTS, CN_DIGITS, int_to_cn
-from .query import LAST, QuestionKind, topic_text
+from .numerals import CN_DIGITS, int_to_cn
+from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import STOPWORDS, Segmenter
 from .support import (
@@ -51,7 +51,6 @@ _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
 _ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
-_QUOTED_TERM = re.compile(r"[“\"「]([^“”\"「」]{2,12})[”\"」]")
 _QUOTED_ITEM = re.compile(r"“[^“”]{1,12}”")
 _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
@@ -59,7 +58,7 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
-_FORMULA = re.compile(rf"^[{CN_COUNTS}]+[个张项种条大]|^[{CN_DIGITS}]{{3,}}$")  # 三张清单; 一二三四六十
+_CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
 _ASKS_CONTENT = re.compile(
     r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
 )
@@ -238,9 +237,9 @@ def locate(context: AnswerContext, evidence: Evidence) -> Draft:
     hits = _subject_hits(evidence, subject)
     main = hits[0]
     quotes = _quotes(main, limit=1, subject=subject)
-    if subject and not contains(main.unit.text, subject) and _quoted_in(evidence.question.text, subject):
-        gap = f"原文没有“{subject}”的说法，以下是最接近的内容。"
-        return Draft(_quoted_line(main.unit, quotes), (_citation(main.unit, quotes[0], main.score),), PARTIAL, gap)
+    if subject in quoted_terms(evidence.question.text) and not contains(main.unit.text, subject):
+        # not “见…”: the text lacks the term, and the support grade says so before the nearest provision
+        return Draft(_quoted_line(main.unit, quotes), (_citation(main.unit, quotes[0], main.score),))
     lines = [f"见{main.unit.label}{_part_phrase(context, main.unit)}：", _quoted_line(main.unit, quotes)]
     citations = [_citation(main.unit, quotes[0], main.score)]
     others = [h for h in hits[1:] if contains(h.unit.text, subject) or (not subject and h.score >= 0.8 * main.score)]
@@ -313,16 +312,11 @@ def _topical(context: AnswerContext, evidence: Evidence) -> bool:
     return bool(context.retriever.specific_words(topic_text(evidence.question.remainder)))
 
 
-def _quoted_in(text: str, term: str) -> bool:
-    """The question puts ``term`` in quotation marks (asks about that exact wording)."""
-    return bool(re.search(f"[“\"'「]{re.escape(term)}[”\"'」]", text))
-
-
 def _asked_subject(context: AnswerContext, evidence: Evidence) -> str:
     """The question's first subject as the text writes it (评论员文章里实干出现几次 → 实干), else as asked; a quoted
     one as quoted. For counting, which needs the exact wording."""
     asked = evidence.question.subjects[0] if evidence.question.subjects else ""
-    if _quoted_in(evidence.question.text, asked):
+    if asked in quoted_terms(evidence.question.text):
         return asked
     return _in_text(context, asked) or asked
 
@@ -540,7 +534,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
     nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent)
-    quoted = tuple(t for t in _QUOTED_TERM.findall(question.text) if not contains(context.corpus_text, t))
+    quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     gap = (
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places)
@@ -581,12 +575,13 @@ def _formula_gap(context: AnswerContext, text: str) -> str:
 
 
 def numbered_formulas(corpus: Corpus) -> dict[str, bool]:
-    """Quoted numbered formulas (三张清单, 三个区分开来) → whether the text lists their items next to them."""
-    from .training import glossary
+    """Quoted numbered or coded formulas (三张清单, 三个区分开来, 一二三四六十) → whether the text lists their
+    items next to them."""
+    from .training import NUMBERED_FORMULA, glossary
 
     formulas = {}
     for entry in glossary(corpus):
-        if _FORMULA.match(entry.term) and entry.quoted:
+        if (NUMBERED_FORMULA.match(entry.term) or _CODED_FORMULA.match(entry.term)) and entry.quoted:
             formulas[entry.term] = bool(entry.items)
     return formulas
 

@@ -24,7 +24,9 @@ __all__ = [
     "clean_question",
     "parse_question",
     "parse_reference",
+    "quoted_terms",
     "strip_references",
+    "topic_text",
 ]
 
 ARTICLE, PART, PREAMBLE, PARAGRAPH = "article", "part", "preamble", "paragraph"
@@ -314,6 +316,11 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> str:
     return _FILLER.sub("", _DOCUMENT_NAME.sub(" ", text))
 
 
+def quoted_terms(text: str) -> tuple[str, ...]:
+    """The terms ``text`` puts in quotation marks (“…”, "…", 「…」), in order, each once."""
+    return tuple(dict.fromkeys(_QUOTED.findall(text)))
+
+
 def topic_text(remainder: str) -> str:
     """``remainder`` without the wording that says what kind of question it is (是什么意思, 哪几个环节, 出自哪里 …)
     or which document it asks about: what is left is what the question is about."""
@@ -325,7 +332,7 @@ def topic_text(remainder: str) -> str:
 
 def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
     """Quoted terms of the question, else what is left once the kind's wording is removed."""
-    quoted = tuple(dict.fromkeys(_QUOTED.findall(remainder)))
+    quoted = quoted_terms(remainder)
     if quoted:
         return quoted
     text = _DOCUMENT_NAME.sub(" ", remainder)

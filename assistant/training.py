@@ -40,7 +40,7 @@ FILL, SINGLE, MULTIPLE, JUDGE = "填空", "单选", "多选", "判断"
 QUESTION_TYPES = (FILL, SINGLE, MULTIPLE, JUDGE)
 BLANK = "（    ）"
 LETTERS = "ABCD"
-_FORMULA_RE = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")
+NUMBERED_FORMULA = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")  # 三张清单, 三个区分开来
 _UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
 _NUMBER_RE = re.compile(r"\d+(?:至\d+)?[年次个]")
 _LIST_SPLIT = re.compile(r"[、，]")
@@ -188,7 +188,7 @@ def _items_near(sentence: Sentence, previous: Sentence | None, term: str, count:
 
 
 def _formula_count(term: str) -> int | None:
-    match = _FORMULA_RE.match(term)
+    match = NUMBERED_FORMULA.match(term)
     return cn_to_int(match.group(1)) if match else None
 
 
