@@ -32,6 +32,7 @@ from .support import (
     asked_spans,
     formula_gap,
     measure_gap,
+    membership_gap,
     place_gap,
     unknown_gap,
 )
@@ -58,6 +59,8 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
+# 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
+_ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
 _ASKS_CONTENT = re.compile(
     r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
@@ -424,12 +427,16 @@ def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
         lines.append(
             f"{document.short}共{document.count(ARTICLE)}条（最后一条是{last.label}），分为{len(parts)}个部分："
         )
-        citations.append(_citation(last, last.sentences[0].text, 1.0))
         for part in parts:
             members = [u for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
             articles = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
             lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）：{articles}")
             citations.append(_citation(part, part.sentences[0].text, 1.0))
+        last_citation = _citation(last, last.sentences[0].text, 1.0)
+        if parts and _ASKS_PARTS.search(question.text) and "条" not in question.text:
+            citations.append(last_citation)
+        else:
+            citations.insert(0, last_citation)
     else:
         paragraphs = [u for u in document.units if u.kind == PARAGRAPH]
         lines.append(f"{document.short}共{len(paragraphs)}段（最后一段是{paragraphs[-1].label}）。")
@@ -538,6 +545,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     gap = (
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places)
+        or membership_gap(question.text, _joined(absent, topic))
         or measure_gap(question.text, quotes, context.retriever.specific_words)
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
@@ -550,6 +558,18 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_nouns=nouns,
         gap=gap,
     )
+
+
+def _joined(words: Sequence[str], text: str) -> list[str]:
+    """``words`` (in reading order) with neighbours that stand side by side in ``text`` written as one (安全 生产 →
+    安全生产)."""
+    joined: list[str] = []
+    for word in words:
+        if joined and joined[-1] + word in text:
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return joined
 
 
 def _outside(tagged: list[tuple[str, str]], text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str]]:

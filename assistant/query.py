@@ -87,6 +87,12 @@ _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
 _LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
+# which three levers / what are the four kinds of teams / name the five …
+_ENGLISH_LIST_COUNT = re.compile(
+    r"\b(?:which|what(?: are| were)? the|name the|list the|the)\s+(two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"(?!\s+(?:years?|months?|days?|times)\b)",
+    re.I,
+)
 # 哪三种能力 / 哪几种劲 / 哪些环节: the noun right after the count, ending where the question goes on
 _LIST_NOUN = re.compile(
     rf"哪(?:[{CN_COUNTS}\d]{{1,2}}|几|些)(?:个|种|项|支|张|类|样|方面的?)?([\u4e00-\u9fff]{{1,4}}?)(?=[的是呢吗?？,，、\s]|$)"
@@ -239,6 +245,15 @@ def clean_question(question: str) -> str:
     return text
 
 
+def _list_count(text: str) -> int | None:
+    """How many items a list question asks for (哪四个 / which three), or None."""
+    if match := _LIST_COUNT.search(text):
+        return cn_to_int(match.group(1))
+    if match := _ENGLISH_LIST_COUNT.search(text):
+        return _ENGLISH_NUMBERS[match.group(1).lower()]
+    return None
+
+
 def _number(raw: str) -> int:
     lowered = raw.lower()
     if lowered in _ENGLISH_NUMBERS:
@@ -286,7 +301,6 @@ def parse_question(question: str, original: str | None = None) -> ParsedQuestion
     text = unicodedata.normalize("NFKC", clean_question(question))
     cjk, latin = len(_CJK.findall(text)), len(_LATIN.findall(text))
     language = "mixed" if cjk and latin >= 3 else ("en" if latin and not cjk else "zh")
-    count_match = _LIST_COUNT.search(text)
     references = tuple(parse_reference(text))
     remainder = strip_references(text)
     is_list = bool(_LIST_HINT.search(text))
@@ -298,7 +312,7 @@ def parse_question(question: str, original: str | None = None) -> ParsedQuestion
         references=references,
         language=language,
         is_list=is_list,
-        list_count=cn_to_int(count_match.group(1)) if count_match else None,
+        list_count=_list_count(text),
         list_noun=noun_match.group(1) if (noun_match := _LIST_NOUN.search(text)) else "",
         about_commentary=bool(_COMMENTARY_HINT.search(text)),
         kind=kind,

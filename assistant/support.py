@@ -39,6 +39,7 @@ __all__ = [
     "fit_rule",
     "load_rule",
     "measure_gap",
+    "membership_gap",
     "save_rule",
 ]
 
@@ -136,6 +137,13 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             "公布方式",
         ),
     )
+)
+# whether a group, case or place is among those the text covers
+_MEMBERSHIP = re.compile(
+    r"(?:包括|包含|涵盖|覆盖|属于|算是?|适用于|针对)[^？?，,。；;]{1,16}(?:吗|么|没有?)"
+    r"|包不包[括含]|属不属于|算不算|适不适用|管不管|涵不涵盖"
+    r"|\b(?:does|do|is|are|will)\b.{0,30}\b(?:include|includes|cover|covers|apply to|applies to|covered|included)\b",
+    re.I,
 )
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 # 每年 / 一年 / 3个月 … say when, not what is measured
@@ -303,6 +311,14 @@ def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str
     before = question[: match.start()].split()[-around:]
     after = question[match.end() :].split()[:around]
     return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
+
+
+def membership_gap(question: str, absent: Sequence[str]) -> str:
+    """The gap sentence when the question asks whether something is included (火线提拔包括安全生产一线吗, 村干部算不算)
+    and names it with words the text never uses: the text cannot include what it never mentions."""
+    if not absent or not _MEMBERSHIP.search(question):
+        return ""
+    return unknown_gap(absent)
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

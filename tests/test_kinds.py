@@ -98,6 +98,11 @@ def test_structure_counts_of_the_document(tiny: Assistant):
     assert answer.citations[0].unit_id == "rules/art3"
 
 
+def test_structure_counts_of_parts_cite_the_parts_first(tiny: Assistant):
+    answer = tiny.ask("分了几大块？")
+    assert [c.unit_id for c in answer.citations] == ["rules/part1", "rules/part2", "rules/art3"]
+
+
 def test_sentence_counted_after_the_heading(tiny: Assistant):
     answer = tiny.ask("第1条第2句是什么")
     assert answer.kind == "sentence"
@@ -228,7 +233,15 @@ def test_items_quoted_one_after_another_count_as_a_list():
 
 @pytest.mark.parametrize(
     ("question", "count"),
-    [("三张清单是哪三张", 3), ("要锻造哪四支队伍", 4), ("五个一线是哪五个", 5), ("哪几条讲年轻干部", None)],
+    [
+        ("三张清单是哪三张", 3),
+        ("要锻造哪四支队伍", 4),
+        ("五个一线是哪五个", 5),
+        ("哪几条讲年轻干部", None),
+        ("Which three levers does the plan use?", 3),
+        ("What are the four kinds of teams to build?", 4),
+        ("What is the plan for the next five years?", None),
+    ],
 )
 def test_the_number_of_items_asked_for(question: str, count: int | None):
     assert parse_question(question).list_count == count

@@ -209,6 +209,9 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("意见提到“躺平”干部吗？", "partial", "原文没有提到“躺平”，以下是最接近的内容。"),
         ("火线提拔需要经过谁批准", "partial", "原文没有规定“火线提拔”的具体审批主体，以下是最接近的规定。"),
         ("物质奖励的标准是多少钱", "partial", "原文没有规定“标准”的具体金额，以下是最接近的规定。"),
+        ("火线提拔包括安全生产一线吗", "partial", "原文没有提到“安全生产”，以下是最接近的内容。"),
+        ("意见适用于村干部吗", "partial", "原文没有提到“村干部”，以下是最接近的内容。"),
+        ("火线提拔包括信访维稳吗", "full", ""),
     ],
 )
 def test_reported_support_mistakes(assistant: Assistant, question: str, support: str, gap: str):

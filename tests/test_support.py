@@ -15,6 +15,7 @@ from assistant.support import (
     fit_rule,
     load_rule,
     measure_gap,
+    membership_gap,
     place_gap,
     save_rule,
 )
@@ -157,3 +158,17 @@ def test_fit_finds_the_separating_threshold():
     grid = {"min_coverage": [0.05, 0.2, 0.3, 0.6], "weak_coverage": [0.0], "strong_dense": [1.01]}
     rule, best = fit_rule(score, grid)
     assert best == 4 and rule.min_coverage in (0.2, 0.3)
+
+
+@pytest.mark.parametrize(
+    ("question", "absent", "gap"),
+    [
+        ("河长制包括水库吗", ["水库"], "原文没有提到“水库”，以下是最接近的内容。"),
+        ("村干部算不算", ["村干部"], "原文没有提到“村干部”，以下是最接近的内容。"),
+        ("Does the rule cover reservoirs?", ["reservoirs"], "原文没有提到“reservoirs”，以下是最接近的内容。"),
+        ("河长制包括河道吗", [], ""),  # every word is in the text: the quote settles it
+        ("水库怎么管", ["水库"], ""),  # not asked whether it is included
+    ],
+)
+def test_membership_gap(question: str, absent: list[str], gap: str):
+    assert membership_gap(question, absent) == gap
