@@ -145,7 +145,10 @@ _GENERIC = re.compile(
     r"讲了?什么|说了?什么|讲的?是?什么|说的?是?什么|写了?什么|有(?:哪些|什么)内容|内容(?:是什么)?|原文|全文|是什么"
     r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|这个词|这一?说法|这个提法|这句话|一词"
     r"|(?:帮我|请)?(?:总结|概括|归纳|梳理|介绍|解读)(?:一下)?"
-    r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b|\bsummar\w*|\bexplain\w*|\bin english\b",
+    r"|要点|大意|主旨|中心思想|核心(?:内容|意思|思想|要义)|主要(?:内容|意思|观点)|重点(?=是什么|是啥|有哪些)"
+    r"|[这那该本此]一?(?:篇|份|条|段|部分|句)(?:文章|文件|意见|话)?"  # 那篇 / 这份文件: which unit, not what about
+    r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b|\bsummar\w*|\bexplain\w*|\bin english\b"
+    r"|\bmain (?:points?|ideas?)\b|\bkey points?\b|\bgist\b|\bessence\b|\boverview\b|\bbrief(?:ly)?\b",
     re.I,
 )
 _FILLER = re.compile(

@@ -16,7 +16,7 @@ from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, 
 from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
-from .query import LAST, PART, ParsedQuestion, Reference
+from .query import LAST, PART, ParsedQuestion, Reference, topic_text
 from .segment import STOPWORDS
 
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
@@ -205,7 +205,7 @@ class Retriever:
                 units += [u for u in self.expand(self.resolve(reference)) if u not in units]
         except UnitNotFoundError as missing:
             return Evidence(question, [], direct=True, not_found=str(missing))
-        unit_scores, sentence_scores, terms, dense_top = self._score(question.remainder)
+        unit_scores, sentence_scores, terms, dense_top = self._score(topic_text(question.remainder))
         hits = [self._hit(self._unit_position[u.id], unit_scores, sentence_scores, fixed=1.0) for u in units]
         evidence = self._evidence(question, hits, terms, dense_top)
         evidence.direct = True

@@ -219,6 +219,20 @@ def test_reported_support_mistakes(assistant: Assistant, question: str, support:
     assert (answer.support, answer.gap) == (support, gap)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "评论员那篇第5段讲的啥",
+        "评论员文章 para 8 main point",
+        "What is the gist of article 13?",
+        "第十三条的要点是什么",
+    ],
+)
+def test_summary_and_pointing_words_are_no_topic_of_a_named_unit(assistant: Assistant, question: str):
+    answer = assistant.ask(question)
+    assert (answer.kind, answer.support, answer.gap) == ("lookup", "full", "")
+
+
 def test_reported_wrong_answers(assistant: Assistant):
     assert "组织部门" not in assistant.ask("组织部门的职责是什么").gap  # the text writes 组织（人事）部门
     counted = assistant.ask("How many times does 实干家 appear in the commentary?")
