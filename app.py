@@ -64,7 +64,7 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.units = {u.id: u for u in assistant.corpus.units}
+        self.units = {u.id: u for u in assistant.corpus.citable_units}
         self.terms = term_index(assistant.corpus)
 
     def respond(self, message: str, chat: list[dict], answers: list[Answer]):

@@ -4,6 +4,9 @@ A *policy* document has a title line, an optional preamble, parts headed ``一�
 articles written ``N.短标题。正文`` or ``第N条 正文`` (Arabic or Chinese numerals). A *commentary*
 has a title line, an optional byline and paragraphs. Every unit (preamble, part, article,
 paragraph) has a stable id and a citation label such as ``《意见》第13条（坚持严管厚爱）``.
+
+The title line and the byline are *front matter*: citable (``opinion/title``, ``《意见》标题``), so a question about
+the document itself is answered from its own words, but not part of the body that is searched, counted and taught.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
 
 POLICY, COMMENTARY = "policy", "commentary"
 PREAMBLE, PART, ARTICLE, PARAGRAPH = "preamble", "part", "article", "paragraph"
+TITLE, BYLINE = "title", "byline"  # front matter
 
 _PART_RE = re.compile(rf"^([{CN_DIGITS}]+)、\s*(\S.*)$")
 _ARTICLE_DOT_RE = re.compile(r"^(\d{1,3})\s*[.．]\s*(\S.*)$")
@@ -91,6 +95,7 @@ class Document:
     issuer: str
     path: Path
     units: tuple[Unit, ...]
+    front: tuple[Unit, ...] = ()
 
     def find(self, kind: str, number: int | None = None) -> Unit | None:
         """The unit of ``kind`` with ``number`` (the preamble has no number), or None."""
@@ -117,9 +122,14 @@ class Corpus:
         """Every unit of every document, in reading order."""
         return [u for d in self.documents for u in d.units]
 
+    @property
+    def citable_units(self) -> list[Unit]:
+        """Every unit answers may cite: the body units and each document's front matter."""
+        return [u for d in self.documents for u in (*d.front, *d.units)]
+
     def unit(self, unit_id: str) -> Unit:
-        """The unit with ``unit_id``; raises KeyError if there is none."""
-        for u in self.units:
+        """The unit (or front-matter line) with ``unit_id``; raises KeyError if there is none."""
+        for u in self.citable_units:
             if u.id == unit_id:
                 return u
         raise KeyError(unit_id)
@@ -191,17 +201,35 @@ def parse_document(path: Path) -> Document:
     numbered = [(n, t) for n, t in lines if t]
     if not numbered:
         raise CorpusError(path, None, "the file is empty")
-    title = numbered[0][1]
+    title_line = numbered[0]
     body = numbered[1:]
     kind = meta.get("kind") or _guess_kind(body)
     if kind not in (POLICY, COMMENTARY):
         raise CorpusError(path.with_suffix(".json"), None, f'kind must be "{POLICY}" or "{COMMENTARY}", not {kind!r}')
-    title = meta.get("title", title)
+    title = meta.get("title", title_line[1])
     short = meta.get("short") or f"《{title}》"
     doc_id = path.stem
+    front = [_front_unit(doc_id, short, TITLE, title_line)]
+    if kind == COMMENTARY and body and _is_byline(body[0][1]):
+        front.append(_front_unit(doc_id, short, BYLINE, body[0]))
+        body = body[1:]
     parse = _parse_policy if kind == POLICY else _parse_commentary
     units = parse(path, doc_id, short, body)
-    return Document(doc_id, title, short, kind, meta.get("issuer", ""), path, tuple(units))
+    return Document(doc_id, title, short, kind, meta.get("issuer", ""), path, tuple(units), tuple(front))
+
+
+def _is_byline(text: str) -> bool:
+    return len(text) <= _MAX_BYLINE_CHARS and not _HEADING_PUNCT.search(text)
+
+
+def _front_unit(doc_id: str, short: str, kind: str, line: tuple[int, str]) -> Unit:
+    """The title line or byline as a citable unit of one sentence."""
+    line_no, text = line
+    unit_id = f"{doc_id}/{kind}"
+    label = short + ("标题" if kind == TITLE else "署名")
+    return Unit(
+        unit_id, doc_id, kind, None, "", label, text, None, line_no, (Sentence(f"{unit_id}/s1", unit_id, 1, text, 0),)
+    )
 
 
 def _read_lines(path: Path) -> list[tuple[int, str]]:
@@ -342,8 +370,6 @@ def _unit_sentences(draft: _Draft, unit_id: str) -> tuple[Sentence, ...]:
 
 
 def _parse_commentary(path: Path, doc_id: str, short: str, body: list[tuple[int, str]]) -> list[Unit]:
-    if body and len(body[0][1]) <= _MAX_BYLINE_CHARS and not _HEADING_PUNCT.search(body[0][1]):
-        body = body[1:]
     if not body:
         raise CorpusError(path, None, "a commentary needs at least one paragraph after its title")
     units = []

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .answer import Answer, Citation, Draft
-from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, Corpus, Document, Sentence, Unit
+from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
 from .normalize import Correction, NormalizedQuestion
 from .numerals import CN_DIGITS, int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
@@ -61,6 +61,10 @@ _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
+_MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
+_ASKS_NAME = re.compile(
+    r"哪(?:个|座)?(?:市|城市|省|区|县|地方?)|哪里|地名|城市名|\bwhich (?:city|province)\b|\bwhere\b", re.I
+)
 _CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
 _ASKS_CONTENT = re.compile(
     r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
@@ -86,7 +90,7 @@ class AnswerContext:
 
     def __post_init__(self) -> None:
         self.corpus_text = "\n".join(u.text for u in self.corpus.units)
-        self.units_by_id = {u.id: u for u in self.corpus.units}
+        self.units_by_id = {u.id: u for u in self.corpus.citable_units}
         if not self.sources:
             self.sources = "和".join(d.short for d in self.corpus.documents)
 
@@ -385,6 +389,8 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
     question = evidence.question
     if question.aspect == "count":
         return _document_outline(context, evidence)
+    if question.aspect == "document":
+        return _front_matter(context, evidence)
     units = [context.retriever.resolve(r) for r in question.references]
     lines, citations = [], []
     for unit in units:
@@ -410,6 +416,22 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
             lines.append(f"{unit.label}的标题是“{title}”。" if unit.title else _quoted_line(unit, [heading]))
             citations.append(_citation(unit, heading, 1.0))
     return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
+
+
+def _front_matter(context: AnswerContext, evidence: Evidence) -> Draft:
+    """The document's title line and byline, quoted; what they leave open (a masked name, a date) is the gap."""
+    question = evidence.question
+    named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
+    wanted = [d for d in context.corpus.documents if d.kind == COMMENTARY] if question.about_commentary else named
+    document = (wanted or context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[0]
+    citations = [_citation(unit, unit.text, 1.0) for unit in document.front]
+    lines = [f"{unit.label}：“{unit.text}”" for unit in document.front]
+    quotes = [unit.text for unit in document.front]
+    masked = next((m.group(0) for q in quotes if (m := _MASK.search(q))), "")
+    gap = measure_gap(question.text, quotes)
+    if masked and _ASKS_NAME.search(question.text):
+        gap = f"原文隐去了名称（以“{masked}”代替），没有写明具体是哪里；以下是原文的标题。"
+    return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
 
 
 def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:

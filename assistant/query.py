@@ -121,6 +121,15 @@ _DOCUMENT_COUNT = re.compile(
     r"|\bstructure\b|\boutline\b|\b(?:article )?(?:titles|headings)\b|\btable of contents\b",
     re.I,
 )
+# the document itself: its title, who issued or wrote it (意见的全称 / 谁发的 / 是哪个市的 / who wrote the commentary)
+_DOCUMENT_FACT = re.compile(
+    r"标题|全称|全名|名称|题目|叫什么名字?|(?:是|由)?谁(?:来)?(?:发|印发|发布|出台|制定|写|签发|起草)的?|(?:作者|署名|落款)(?:是谁)?"
+    r"|(?:发文|印发|制定|出台|发布)(?:的)?(?:单位|机关|部门)|哪个(?:单位|部门|机关)(?:发|印发|出台|制定|发布)的?"
+    r"|哪(?:个|座)?(?:市|城市)的?|\b(?:full )?(?:title|name)\b|\bwho (?:issued|wrote|published|authored)\b"
+    r"|\bauthor\b|\bissued by\b|\bwhich city\b|\b(?:issued|wrote|written|published|authored)\b",
+    re.I,
+)
+_MAX_DOCUMENT_FACT_LEFTOVER = 2  # 这个意见是谁发的: 这个 is no topic
 _OCCURRENCE = re.compile(
     r"(?:出现|提到?|提及|用到?|使用|写到?|说到?)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
     r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
@@ -211,7 +220,8 @@ class ParsedQuestion:
         subjects: what the question is about once the kind's wording is removed: the term of a definition or
             occurrence question, the two sides of a comparison (quoted terms first).
         aspect: for ``structure`` questions: ``members`` (第四部分有哪几条), ``part_of`` (第9条属于哪部分),
-            ``title`` (第二部分的标题), ``sentences`` (第15条有几句) or ``count`` (共有几条).
+            ``title`` (第二部分的标题), ``sentences`` (第15条有几句), ``count`` (共有几条) or ``document`` (the
+            document's own title line and byline: 意见的全称 / 评论员文章是谁写的).
     """
 
     original: str
@@ -382,6 +392,9 @@ def _kind(
         return _referenced_kind(text, remainder, references, is_list)
     if _DOCUMENT_COUNT.search(text) and len(_leftover(text, _DOCUMENT_COUNT, _TITLE, _GENERIC, _LIST_HINT)) <= 3:
         return QuestionKind.STRUCTURE, None, (), "count"
+    fact = _DOCUMENT_FACT.search(text) and _DOCUMENT_NAME.search(text)
+    if fact and len(_leftover(text, _DOCUMENT_FACT, _GENERIC)) <= _MAX_DOCUMENT_FACT_LEFTOVER:
+        return QuestionKind.STRUCTURE, None, (), "document"
     if _OCCURRENCE.search(text):
         return QuestionKind.OCCURRENCE, None, _subjects(remainder, _OCCURRENCE, _LOCATE), ""
     compare = _COMPARE.search(text)

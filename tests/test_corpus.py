@@ -145,3 +145,16 @@ def test_bad_metadata_is_reported(tmp_path: Path):
 def test_chinese_numerals(text: str, number: int):
     assert cn_to_int(text) == number
     assert cn_to_int(int_to_cn(number)) == number
+
+
+def test_title_line_and_byline_are_citable_front_matter_outside_the_body(tiny_corpus: Path):
+    corpus = load_corpus(tiny_corpus)
+    rules, remarks = corpus.documents
+    assert [(u.id, u.label, u.text) for u in rules.front] == [("rules/title", "《办法》标题", "关于加强河湖管理的办法")]
+    assert [(u.id, u.label, u.text) for u in remarks.front] == [
+        ("remarks/title", "《评论》标题", "守护碧水清流"),
+        ("remarks/byline", "《评论》署名", "本报评论员"),
+    ]
+    assert "remarks/byline" not in {u.id for u in corpus.units}
+    assert corpus.unit("remarks/byline").sentences[0].text == "本报评论员"
+    assert remarks.units[0].text == "河湖是城市的血脉。守护河湖，人人有责。"

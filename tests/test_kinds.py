@@ -103,6 +103,36 @@ def test_structure_counts_of_parts_cite_the_parts_first(tiny: Assistant):
     assert [c.unit_id for c in answer.citations] == ["rules/part1", "rules/part2", "rules/art3"]
 
 
+@pytest.mark.parametrize(
+    ("question", "cited"),
+    [
+        ("《办法》的全称是什么", ["rules/title"]),
+        ("Who wrote the commentary?", ["remarks/title", "remarks/byline"]),
+        ("评论是谁写的", ["remarks/title", "remarks/byline"]),
+    ],
+)
+def test_the_document_itself_is_answered_from_its_title_line_and_byline(
+    tiny: Assistant, question: str, cited: list[str]
+):
+    answer = tiny.ask(question)
+    assert (answer.kind, answer.support) == ("structure", "full")
+    assert [c.unit_id for c in answer.citations] == cited
+    assert answer.citations[0].quote in answer.text
+
+
+def test_a_masked_name_in_the_title_is_a_gap(tmp_path: Path, cache_dir: Path):
+    from tests.conftest import TINY_COMMENTARY, TINY_POLICY
+
+    masked_policy = TINY_POLICY.replace("关于", "**市关于", 1)
+    masked = keyword_assistant(tmp_path / "corpus", masked_policy, TINY_COMMENTARY, cache_dir)
+    answer = masked.ask("《办法》是哪个市的")
+    assert (answer.support, answer.gap) == (
+        "partial",
+        "原文隐去了名称（以“**”代替），没有写明具体是哪里；以下是原文的标题。",
+    )
+    assert masked.ask("《办法》的标题是什么").support == "full"
+
+
 def test_sentence_counted_after_the_heading(tiny: Assistant):
     answer = tiny.ask("第1条第2句是什么")
     assert answer.kind == "sentence"

@@ -233,6 +233,16 @@ def test_summary_and_pointing_words_are_no_topic_of_a_named_unit(assistant: Assi
     assert (answer.kind, answer.support, answer.gap) == ("lookup", "full", "")
 
 
+def test_reported_questions_about_the_documents_themselves(assistant: Assistant):
+    city = assistant.ask("意见是哪个市的")
+    assert (city.kind, city.support, [c.unit_id for c in city.citations]) == ("structure", "partial", ["opinion/title"])
+    assert city.gap.startswith("原文隐去了名称（以“**”代替）")
+    author = assistant.ask("评论员文章的作者是谁")
+    assert [c.quote for c in author.citations] == ["聚力锻造过硬的“实干家”干部队伍", "本报评论员"]
+    title = assistant.ask("What is the full title of the Opinion?")
+    assert (title.support, title.citations[0].quote) == ("full", assistant.corpus.documents[0].title)
+
+
 def test_reported_wrong_answers(assistant: Assistant):
     assert "组织部门" not in assistant.ask("组织部门的职责是什么").gap  # the text writes 组织（人事）部门
     counted = assistant.ask("How many times does 实干家 appear in the commentary?")
