@@ -59,6 +59,7 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
+_VARIANT_MIN_CHARS = 3
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
@@ -562,7 +563,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
     ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
-    nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent)
+    nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent and not _variant(context, w))
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     gap = (
         (unknown_gap(quoted) if quoted else "")
@@ -580,6 +581,12 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_nouns=nouns,
         gap=gap,
     )
+
+
+def _variant(context: AnswerContext, noun: str) -> bool:
+    """A compound of three or more characters whose first two the text uses is a variant of the text's own word
+    (年轻人 ~ 年轻干部, 负责人 ~ 负责同志), not something the text never mentions."""
+    return len(noun) >= _VARIANT_MIN_CHARS and contains(context.corpus_text, noun[:2])
 
 
 def _joined(words: Sequence[str], text: str) -> list[str]:

@@ -212,6 +212,8 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("火线提拔包括安全生产一线吗", "partial", "原文没有提到“安全生产”，以下是最接近的内容。"),
         ("意见适用于村干部吗", "partial", "原文没有提到“村干部”，以下是最接近的内容。"),
         ("火线提拔包括信访维稳吗", "full", ""),
+        ("年轻人能破格提拔吗", "full", ""),  # 年轻人 is the text's 年轻干部 in other words
+        ("公务员年假有几天", "partial", "原文没有规定“公务员”的具体天数，以下是最接近的规定。"),
     ],
 )
 def test_reported_support_mistakes(assistant: Assistant, question: str, support: str, gap: str):
