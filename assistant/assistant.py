@@ -13,9 +13,10 @@ from .config import Settings
 from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
+from .extractive import ExtractiveAnswerer, numbered_formulas
 from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
-from .kinds import AnswerContext, ExtractiveAnswerer, numbered_formulas
+from .kinds import AnswerContext
 from .normalize import NormalizedQuestion, Normalizer
 from .support import SupportRule, calibration_key, load_rule
 

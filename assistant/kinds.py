@@ -1,4 +1,4 @@
-"""One answer strategy per question kind, and the extractive answerer that dispatches to them.
+"""One answer strategy per question kind (the extractive answerer in ``extractive.py`` dispatches to them).
 
 Every strategy quotes the text verbatim and cites it; none generates policy text. Strategies for questions about
 the text's content (``content``, ``list``, ``locate``, ``definition``, ``compare`` of terms) are *graded*: their draft
@@ -6,7 +6,8 @@ is checked by the support rule (relevance, then gaps) and becomes ``full``, ``pa
 ``none`` naming the nearest units. Strategies that read the text's structure (``lookup``, ``structure``,
 ``sentence``, ``occurrence``, ``compare`` of named units) answer from the parsed corpus directly.
 
-A new kind is one function here (``draft(context, evidence) -> Draft``) registered in ``STRATEGIES``.
+A new kind is one function here (``draft(context, evidence) -> Draft``) registered in ``STRATEGIES``; graded kinds are
+listed in ``GRADED_KINDS``.
 """
 
 from __future__ import annotations
@@ -16,35 +17,29 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from .answer import Answer, Citation, Draft
+from .answer import Citation, Draft
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
-from .normalize import Correction, NormalizedQuestion
-from .numerals import CN_DIGITS, int_to_cn
+from .numerals import int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
-from .segment import STOPWORDS, Segmenter
+from .segment import Segmenter
 from .support import (
     FULL,
     NONE,
     PARTIAL,
-    SupportFeatures,
     SupportRule,
-    asked_spans,
-    formula_gap,
     measure_gap,
-    membership_gap,
-    place_gap,
-    unknown_gap,
 )
 
 __all__ = [
     "GENERATIVE_KINDS",
+    "GRADED_KINDS",
     "STRATEGIES",
     "AnswerContext",
-    "ExtractiveAnswerer",
-    "answer_notes",
     "body_sentences",
-    "numbered_formulas",
+    "contains",
+    "count_in",
+    "named_content",
 ]
 
 _LIST_MAX = 6
@@ -57,18 +52,11 @@ _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
 _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
-_NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
-_PLACE_TAG = "ns"
-_VARIANT_MIN_CHARS = 3
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
 _ASKS_NAME = re.compile(
     r"哪(?:个|座)?(?:市|城市|省|区|县|地方?)|哪里|地名|城市名|\bwhich (?:city|province)\b|\bwhere\b", re.I
-)
-_CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
-_ASKS_CONTENT = re.compile(
-    r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
 )
 GENERATIVE_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.DEFINITION})
 
@@ -363,8 +351,7 @@ def lookup(context: AnswerContext, evidence: Evidence) -> Draft:
 
 def named_content(context: AnswerContext, evidence: Evidence) -> Draft:
     """A question about named units (第13条对…怎么规定): the focused sentences, or the units with the gap stated."""
-    features = _features(context, evidence, [])
-    if evidence.query_tokens and features.coverage < context.rule.min_coverage:
+    if evidence.query_tokens and evidence.coverage < context.rule.min_coverage:
         labels = "、".join(h.unit.label for h in evidence.hits[:_WHOLE_UNITS_MAX])
         named_text = "".join(h.unit.text for h in evidence.hits)
         absent = [t for t in _longest(evidence.query_tokens) if len(t) >= 2 and not contains(named_text, t)]
@@ -545,175 +532,6 @@ STRATEGIES: dict[QuestionKind, Strategy] = {
     QuestionKind.OCCURRENCE: occurrence,
 }
 GRADED_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.LOCATE, QuestionKind.DEFINITION})
-
-
-# ---------------------------------------------------------------- support features
-
-
-def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str]) -> SupportFeatures:
-    """The support features of a question and the sentences its draft quotes."""
-    question = evidence.question
-    topic = topic_text(question.remainder)
-    tagged = _outside(context.segmenter.tagged(topic), topic, asked_spans(topic)) if question.language != "en" else []
-    dictionary = context.segmenter.dictionary
-    # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about
-    absent = [
-        w
-        for w, tag in tagged
-        if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
-    ]
-    places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
-    nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent and not _variant(context, w))
-    quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
-    gap = (
-        (unknown_gap(quoted) if quoted else "")
-        or place_gap(question.text, places)
-        or membership_gap(question.text, _joined(absent, topic))
-        or measure_gap(question.text, quotes, context.retriever.specific_words)
-        or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
-    )
-    return SupportFeatures(
-        coverage=evidence.coverage,
-        dense_top=evidence.dense_top,
-        matched=evidence.matched,
-        english=question.language == "en",
-        unknown_share=1.0 - evidence.known,
-        unknown_nouns=nouns,
-        gap=gap,
-    )
-
-
-def _variant(context: AnswerContext, noun: str) -> bool:
-    """A compound of three or more characters whose first two the text uses is a variant of the text's own word
-    (年轻人 ~ 年轻干部, 负责人 ~ 负责同志), not something the text never mentions."""
-    return len(noun) >= _VARIANT_MIN_CHARS and contains(context.corpus_text, noun[:2])
-
-
-def _joined(words: Sequence[str], text: str) -> list[str]:
-    """``words`` (in reading order) with neighbours that stand side by side in ``text`` written as one (安全 生产 →
-    安全生产)."""
-    joined: list[str] = []
-    for word in words:
-        if joined and joined[-1] + word in text:
-            joined[-1] += word
-        else:
-            joined.append(word)
-    return joined
-
-
-def _outside(tagged: list[tuple[str, str]], text: str, spans: list[tuple[int, int]]) -> list[tuple[str, str]]:
-    """The tagged words of ``text`` that do not overlap any of ``spans``."""
-    kept, position = [], 0
-    for word, tag in tagged:
-        start = text.find(word, position)
-        end = start + len(word)
-        position = end if start >= 0 else position
-        if start < 0 or not any(start < s_end and s_start < end for s_start, s_end in spans):
-            kept.append((word, tag))
-    return kept
-
-
-def _formula_gap(context: AnswerContext, text: str) -> str:
-    """A numbered formula the text names without its items, when the question asks what it contains."""
-    if not _ASKS_CONTENT.search(text):
-        return ""
-    for term, listed in context.formulas.items():
-        if not listed and term in text:
-            return formula_gap(term)
-    return ""
-
-
-def numbered_formulas(corpus: Corpus) -> dict[str, bool]:
-    """Quoted numbered or coded formulas (三张清单, 三个区分开来, 一二三四六十) → whether the text lists their
-    items next to them."""
-    from .training import NUMBERED_FORMULA, glossary
-
-    formulas = {}
-    for entry in glossary(corpus):
-        if (NUMBERED_FORMULA.match(entry.term) or _CODED_FORMULA.match(entry.term)) and entry.quoted:
-            formulas[entry.term] = bool(entry.items)
-    return formulas
-
-
-# ---------------------------------------------------------------- the answerer
-
-
-class ExtractiveAnswerer:
-    """Answers from evidence by dispatching to the question kind's strategy; never generates policy text."""
-
-    def __init__(self, context: AnswerContext) -> None:
-        self.context = context
-
-    @property
-    def rule(self) -> SupportRule:
-        """The support rule in use."""
-        return self.context.rule
-
-    def answer(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
-        """The answer for ``evidence``, with the corrections made while normalizing the question."""
-        return self.compose(self.draft(evidence), evidence, normalized)
-
-    def draft(self, evidence: Evidence) -> Draft:
-        """The kind's draft, graded by the support rule."""
-        draft, features = self.ungraded(evidence)
-        return draft if features is None else self.apply(draft, features, self.context.rule, evidence)
-
-    def ungraded(self, evidence: Evidence) -> tuple[Draft, SupportFeatures | None]:
-        """The kind's draft before grading, with the support features when the kind is graded (else None)."""
-        kind = evidence.question.kind
-        if evidence.not_found:
-            return Draft(evidence.not_found, (), NONE), None
-        if evidence.direct and kind in GRADED_KINDS:
-            return named_content(self.context, evidence), None
-        if kind not in GRADED_KINDS:
-            return STRATEGIES[kind](self.context, evidence), None
-        if not evidence.hits:
-            return self._not_covered(evidence), None
-        draft = STRATEGIES[kind](self.context, evidence)
-        return draft, _features(self.context, evidence, [c.quote for c in draft.citations])
-
-    def apply(self, draft: Draft, features: SupportFeatures, rule: SupportRule, evidence: Evidence) -> Draft:
-        """``draft`` with the grade ``rule`` gives its features: unchanged, partial with the gap, or not covered."""
-        grade = rule.grade(features)
-        if grade.support == NONE:
-            return self._not_covered(evidence)
-        if grade.support == PARTIAL:
-            return replace(draft, support=PARTIAL, gap=grade.gap)
-        return draft
-
-    def _not_covered(self, evidence: Evidence) -> Draft:
-        nearest = tuple(h.unit.label for h in evidence.hits[:3])
-        text = f"{self.context.sources}没有涉及这个问题，无法依据原文作答。"
-        if nearest:
-            text += "最接近的内容见：" + "、".join(nearest) + "。"
-        return Draft(text, (), NONE, nearest=nearest)
-
-    @staticmethod
-    def compose(draft: Draft, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
-        """The finished answer: how the question was read, the gap of a partial answer, then the body."""
-        corrections = normalized.corrections if normalized else ()
-        lines = [*answer_notes(corrections, draft.support, draft.gap), draft.body]
-        citations = draft.citations if draft.support != NONE else ()
-        return Answer(
-            question=normalized.original if normalized else evidence.question.original,
-            text="\n".join(lines),
-            citations=citations,
-            support=draft.support,
-            gap=draft.gap if draft.support == PARTIAL else "",
-            nearest=draft.nearest,
-            kind=evidence.question.kind.value,
-            corrections=corrections,
-        )
-
-
-def answer_notes(corrections: Sequence[Correction], support: str, gap: str) -> list[str]:
-    """The lines an answer starts with: how misspelt terms were read, and what a partial answer leaves open."""
-    notes = []
-    if corrections:
-        notes.append("（" + "，".join(f"“{c.typed}”按“{c.term}”理解" for c in corrections) + "。）")
-    if support == PARTIAL and gap:
-        notes.append(gap)
-    return notes
 
 
 def _parallel_group(hits: Sequence[Hit], count: int | None) -> list[Hit] | None:

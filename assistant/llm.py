@@ -22,8 +22,9 @@ from .answer import Answer, StreamEvent
 from .config import LLMConfig
 from .corpus import Unit
 from .errors import AssistantError
+from .extractive import ExtractiveAnswerer, answer_notes
 from .guard import citation_tag, guard_answer, split_generated
-from .kinds import GENERATIVE_KINDS, ExtractiveAnswerer, answer_notes
+from .kinds import GENERATIVE_KINDS
 from .normalize import NormalizedQuestion
 from .retrieve import Evidence
 from .support import FULL
