@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .answer import Answer, Draft
+from .bridge import lookup
 from .corpus import Corpus
 from .kinds import GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content
 from .normalize import Correction, NormalizedQuestion
@@ -25,6 +26,7 @@ from .support import (
     PARTIAL,
     SupportFeatures,
     SupportRule,
+    asked_member,
     asked_spans,
     formula_gap,
     measure_gap,
@@ -38,6 +40,8 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 _VARIANT_MIN_CHARS = 3
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ENGLISH_WORD = re.compile(r"[a-z]{3,}")
 _CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
 _ASKS_CONTENT = re.compile(
     r"具体|哪些|哪几|哪[一二两三四五六七八九十]|包括|包含|内容|分别|指什么|是什么|什么意思|\bwhat\b|\bwhich\b", re.I
@@ -59,11 +63,12 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
     nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent and not _variant(context, w))
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
+    member, whole = asked_member(question.text)
     gap = (
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places)
-        or membership_gap(question.text, _joined(absent, topic))
-        or measure_gap(question.text, quotes, context.retriever.specific_words)
+        or (_member_gap(context, member, whole, quotes) if member else "")
+        or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
     return SupportFeatures(
@@ -75,6 +80,34 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_nouns=nouns,
         gap=gap,
     )
+
+
+def _member_gap(context: AnswerContext, member: str, whole: str, quotes: Sequence[str]) -> str:
+    """The gap for an asked member: whether a quote about the whole (五个一线), or else the text, names it (English
+    words through the bridge)."""
+    if _CJK.search(member):
+        about_whole = [q for q in quotes if _mentions(context, q, whole, every=False)] or list(quotes)
+        in_quotes = any(_mentions(context, q, member, every=True) for q in about_whole)
+        return membership_gap(member, in_quotes, _mentions(context, context.corpus_text, member, every=True))
+    targets = []
+    for word in _ENGLISH_WORD.findall(member.lower()):
+        found = lookup(context.retriever.index.bridge, word) if word not in STOPWORDS else []
+        if found != []:  # a word too vague to bridge says nothing either way
+            targets.append(found or [])
+    if not targets:
+        return ""
+    in_quotes = all(any(t in q for t in found for q in quotes) for found in targets)
+    return membership_gap(member, in_quotes, all(targets))
+
+
+def _mentions(context: AnswerContext, text: str, phrase: str, every: bool) -> bool:
+    """``text`` contains ``phrase``, or every (else any) word of it of two characters or more."""
+    if not phrase or contains(text, phrase):
+        return True
+    words = [w for w in context.segmenter.words(phrase) if len(w) >= 2 and w not in STOPWORDS]
+    if not words:
+        return False
+    return all(contains(text, w) for w in words) if every else any(contains(text, w) for w in words)
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:

@@ -34,6 +34,7 @@ __all__ = [
     "Grade",
     "SupportFeatures",
     "SupportRule",
+    "asked_member",
     "asked_spans",
     "calibration_key",
     "fit_rule",
@@ -138,13 +139,23 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
-# whether a group, case or place is among those the text covers
-_MEMBERSHIP = re.compile(
-    r"(?:包括|包含|涵盖|覆盖|属于|算是?|适用于|针对)[^？?，,。；;]{1,16}(?:吗|么|没有?)"
-    r"|包不包[括含]|属不属于|算不算|适不适用|管不管|涵不涵盖"
-    r"|\b(?:does|do|is|are|will)\b.{0,30}\b(?:include|includes|cover|covers|apply to|applies to|covered|included)\b",
-    re.I,
+# whether something is among what the text lists or covers: X包括Y吗 / Y算不算X / X适用于Y吗 / does X cover Y
+_YES_NO = r"(?:吗|么|没有?|不)?[?？。!！\s]*$"
+_MEMBER_QUESTIONS: tuple[re.Pattern[str], ...] = (
+    re.compile(rf"^(?P<whole>.*?)(?:包不包括|包不包含|包括|包含|涵盖|覆盖)(?P<member>.+?){_YES_NO}"),
+    re.compile(rf"^(?P<member>.+?)(?:算不算|属不属于|算是|属于)(?P<whole>.+?){_YES_NO}"),
+    re.compile(rf"^(?P<whole>.+?)(?:适不适用于?|适用于|管不管|针对)(?P<member>.+?){_YES_NO}"),
+    re.compile(
+        r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:include|cover|apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$",
+        re.I,
+    ),
+    re.compile(
+        r"\b(?:is|are)\s+(?P<member>.+?)\s+(?:one of|among|part of|included in|covered by|counted as)\s+(?P<whole>.+?)"
+        r"[?.!\s]*$",
+        re.I,
+    ),
 )
+_MEMBER_EDGES = re.compile(r"^(?:the|a|an|any|all)\s+|之一$|之列$|在内$|其中$|里面$|的$|^[“”\"'\s]+|[“”\"'\s]+$", re.I)
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 # 每年 / 一年 / 3个月 … say when, not what is measured
 _TIME_WORD = re.compile(
@@ -313,12 +324,32 @@ def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str
     return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
 
 
-def membership_gap(question: str, absent: Sequence[str]) -> str:
-    """The gap sentence when the question asks whether something is included (火线提拔包括安全生产一线吗, 村干部算不算)
-    and names it with words the text never uses: the text cannot include what it never mentions."""
-    if not absent or not _MEMBERSHIP.search(question):
+def asked_member(question: str) -> tuple[str, str]:
+    """What a question asks to be included, and in what: (安全生产一线, 火线提拔) for 火线提拔包括安全生产一线吗,
+    (finance, key fields) for "Is finance one of the key fields?"; empty strings when it asks no such thing."""
+    for pattern in _MEMBER_QUESTIONS:
+        match = pattern.search(question)
+        if match and match.group("whole").strip():
+            member, whole = (_trimmed(match.group(name)) for name in ("member", "whole"))
+            if member and not _INTERROGATIVE.search(member):  # 包括哪些内容 asks for the list itself
+                return member, whole
+    return "", ""
+
+
+def _trimmed(phrase: str) -> str:
+    while (trimmed := _MEMBER_EDGES.sub("", phrase)) != phrase:
+        phrase = trimmed
+    return phrase
+
+
+def membership_gap(member: str, in_quotes: bool, in_text: bool) -> str:
+    """The gap sentence for an asked member: none when the quotes name it; else the text never mentions it, or the
+    quoted provisions do not list it."""
+    if in_quotes:
         return ""
-    return unknown_gap(absent)
+    if not in_text:
+        return unknown_gap([member])
+    return f"所引原文没有列入“{member}”，以下是原文。"
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

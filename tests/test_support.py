@@ -11,6 +11,7 @@ from assistant.support import (
     PARTIAL,
     SupportFeatures,
     SupportRule,
+    asked_member,
     calibration_key,
     fit_rule,
     load_rule,
@@ -161,14 +162,25 @@ def test_fit_finds_the_separating_threshold():
 
 
 @pytest.mark.parametrize(
-    ("question", "absent", "gap"),
+    ("question", "member", "whole"),
     [
-        ("河长制包括水库吗", ["水库"], "原文没有提到“水库”，以下是最接近的内容。"),
-        ("村干部算不算", ["村干部"], "原文没有提到“村干部”，以下是最接近的内容。"),
-        ("Does the rule cover reservoirs?", ["reservoirs"], "原文没有提到“reservoirs”，以下是最接近的内容。"),
-        ("河长制包括河道吗", [], ""),  # every word is in the text: the quote settles it
-        ("水库怎么管", ["水库"], ""),  # not asked whether it is included
+        ("河长制包括水库吗", "水库", "河长制"),
+        ("河长制包不包括水库", "水库", "河长制"),
+        ("水库算不算河湖之一", "水库", "河湖"),
+        ("本办法适用于村干部吗", "村干部", "本办法"),
+        ("Does the rule cover reservoirs?", "reservoirs", "rule"),
+        ("Is flood control one of the key tasks?", "flood control", "key tasks"),
+        ("办法包括哪些内容", "", ""),
+        ("What does the rule cover?", "", ""),
+        ("水库怎么管", "", ""),
+        ("包括哪些内容", "", ""),
     ],
 )
-def test_membership_gap(question: str, absent: list[str], gap: str):
-    assert membership_gap(question, absent) == gap
+def test_asked_member(question: str, member: str, whole: str):
+    assert asked_member(question) == (member, whole)
+
+
+def test_membership_gap():
+    assert membership_gap("水库", in_quotes=True, in_text=True) == ""
+    assert membership_gap("水库", in_quotes=False, in_text=False) == "原文没有提到“水库”，以下是最接近的内容。"
+    assert membership_gap("河道", in_quotes=False, in_text=True) == "所引原文没有列入“河道”，以下是原文。"
