@@ -32,6 +32,7 @@ from .support import (
     measure_gap,
     membership_gap,
     place_gap,
+    premise_gap,
     unknown_gap,
 )
 
@@ -68,6 +69,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places)
         or (_member_gap(context, member, whole, quotes) if member else "")
+        or premise_gap(question.text, quotes)
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )

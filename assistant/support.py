@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from .numerals import CN_DIGITS
+from .numerals import CN_DIGITS, cn_to_int
 
 __all__ = [
     "CALIBRATION_FILE",
@@ -156,6 +156,13 @@ _MEMBER_QUESTIONS: tuple[re.Pattern[str], ...] = (
     ),
 )
 _MEMBER_EDGES = re.compile(r"^(?:the|a|an|any|all)\s+|之一$|之列$|在内$|其中$|里面$|的$|^[“”\"'\s]+|[“”\"'\s]+$", re.I)
+# what a question states as fact (每周, 2次, 3至5年, 3个主题), to check against the quotes
+_CLASSIFIERS = frozenset("个名项批轮")
+_PERIOD = re.compile(r"每(半年|季度?|年|月|周|天|日)")
+_STATED_COUNT = re.compile(
+    rf"(?<![第\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
+    r"([\u4e00-\u9fff]?)"
+)
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 # 每年 / 一年 / 3个月 … say when, not what is measured
 _TIME_WORD = re.compile(
@@ -350,6 +357,49 @@ def membership_gap(member: str, in_quotes: bool, in_text: bool) -> str:
     if not in_text:
         return unknown_gap([member])
     return f"所引原文没有列入“{member}”，以下是原文。"
+
+
+def premise_gap(question: str, quotes: Sequence[str]) -> str:
+    """The gap sentence when the question states a period or a number (每周, 每月至少2次, 用3至5年) that the quotes
+    do not say while they give another of the same kind (每月, 1次, 1至2年): the question's premise is not the
+    text's."""
+    text = "".join(quotes)
+    for stated, given in ((_periods(question), _periods(text)), (_counts(question), _counts(text))):
+        for key, shown in stated.items():
+            same_kind = {k: g for k, g in given.items() if k[1:] == key[1:]}
+            if not same_kind or any(_within(key[0], k[0]) for k in same_kind):
+                continue
+            return f"原文没有“{shown}”的说法（原文是“{'”“'.join(dict.fromkeys(same_kind.values()))}”），以下是原文。"
+    return ""
+
+
+def _within(stated: tuple, given: tuple) -> bool:
+    """A stated value (or range) lies inside a given one: 2个 agrees with 1至2个; a period agrees only with itself."""
+    if isinstance(stated[0], str):
+        return stated == given
+    return min(given) <= min(stated) and max(stated) <= max(given)
+
+
+def _periods(text: str) -> dict[tuple, str]:
+    """Every 每X period in ``text``, keyed by its unit (a period is compared with any other period)."""
+    return {((match.group(1),), "period"): match.group(0) for match in _PERIOD.finditer(text)}
+
+
+def _counts(text: str) -> dict[tuple, str]:
+    """Every number with its measure word in ``text``, keyed by value, measure word and, for a classifier (个, 名, 项),
+    the noun's first character (3个主题 is compared with 1至2个主题, not with 五个一线); 一 before a measure word is an
+    article (一个月, 一批), not a stated number."""
+    counts: dict[tuple, str] = {}
+    for match in _STATED_COUNT.finditer(text):
+        raw, unit, noun = match.groups()
+        if raw == "一":
+            continue
+        try:
+            value = tuple(cn_to_int(n) for n in re.split(r"\s*[至到~-]\s*", raw))
+        except ValueError:
+            continue
+        counts[(value, unit, noun if unit in _CLASSIFIERS else "")] = match.group(1) + unit
+    return counts
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

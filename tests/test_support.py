@@ -18,6 +18,7 @@ from assistant.support import (
     measure_gap,
     membership_gap,
     place_gap,
+    premise_gap,
     save_rule,
 )
 
@@ -184,3 +185,24 @@ def test_membership_gap():
     assert membership_gap("水库", in_quotes=True, in_text=True) == ""
     assert membership_gap("水库", in_quotes=False, in_text=False) == "原文没有提到“水库”，以下是最接近的内容。"
     assert membership_gap("河道", in_quotes=False, in_text=True) == "所引原文没有列入“河道”，以下是原文。"
+
+
+RULE_TEXT = "河长每月巡河1次，每次检查1至2个河段，用2至3年建成示范河湖。"
+
+
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [
+        ("河长每周巡河几次", "原文没有“每周”的说法（原文是“每月”），以下是原文。"),
+        ("每月巡河2次吗", "原文没有“2次”的说法（原文是“1次”），以下是原文。"),
+        ("每次检查3个河段吗", "原文没有“3个”的说法（原文是“1至2个”），以下是原文。"),
+        ("用五年建成示范河湖吗", "原文没有“五年”的说法（原文是“2至3年”），以下是原文。"),
+        ("每次检查两个河段吗", ""),  # inside 1至2个
+        ("用两到三年建成吗", ""),  # the same range in other words
+        ("一个月巡河几次", ""),  # 一个 is an article, not a stated number
+        ("每月巡河几次", ""),
+        ("五个一线是哪些", ""),  # nothing of that kind in the quote
+    ],
+)
+def test_premise_gap(question: str, gap: str):
+    assert premise_gap(question, [RULE_TEXT]) == gap
