@@ -67,7 +67,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     member, whole = asked_member(question.text)
     gap = (
         (unknown_gap(quoted) if quoted else "")
-        or place_gap(question.text, places)
+        or place_gap(question.text, places, context.mask)
         or (_member_gap(context, member, whole, quotes) if member else "")
         or premise_gap(question.text, quotes)
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")

@@ -28,7 +28,6 @@ from .support import (
     NONE,
     PARTIAL,
     SupportRule,
-    measure_gap,
 )
 
 __all__ = [
@@ -55,6 +54,16 @@ _OCCURRENCE_CITATIONS = 8
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
+# details a question may ask of a document, the form they take in a title line or byline, and their name
+_FRONT_DETAILS = (
+    (re.compile(r"文号|发文字号|编号|\bdocument number\b", re.I), re.compile(r"〔\d{4}〕|\d+号"), "文号"),
+    (
+        re.compile(r"什么时候|何时|哪年|哪一年|日期|时间|\d{4}\s*年|\bwhen\b|\bdate\b|\byear\b", re.I),
+        re.compile(r"\d{4}\s*年|\d+\s*月\s*\d+\s*日"),
+        "发布时间",
+    ),
+)
+_PLACE_TAG = "ns"
 _ASKS_NAME = re.compile(
     r"哪(?:个|座)?(?:市|城市|省|区|县|地方?)|哪里|地名|城市名|\bwhich (?:city|province)\b|\bwhere\b", re.I
 )
@@ -80,6 +89,8 @@ class AnswerContext:
     def __post_init__(self) -> None:
         self.corpus_text = "\n".join(u.text for u in self.corpus.units)
         self.units_by_id = {u.id: u for u in self.corpus.citable_units}
+        masks = (_MASK.search(u.text) for d in self.corpus.documents for u in d.front)
+        self.mask = next((m.group(0) for m in masks if m), "")  # the text's own masked name (中共**市委)
         if not self.sources:
             self.sources = "和".join(d.short for d in self.corpus.documents)
 
@@ -407,19 +418,32 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
 
 
 def _front_matter(context: AnswerContext, evidence: Evidence) -> Draft:
-    """The document's title line and byline, quoted; what they leave open (a masked name, a date) is the gap."""
+    """The document's title line and byline, quoted; what they leave open (a masked name, a date, a document number)
+    or contradict (是上海市委的意见吗, 由市委组织部发布吗) is the gap."""
     question = evidence.question
     named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
     wanted = [d for d in context.corpus.documents if d.kind == COMMENTARY] if question.about_commentary else named
     document = (wanted or context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[0]
     citations = [_citation(unit, unit.text, 1.0) for unit in document.front]
     lines = [f"{unit.label}：“{unit.text}”" for unit in document.front]
-    quotes = [unit.text for unit in document.front]
-    masked = next((m.group(0) for q in quotes if (m := _MASK.search(q))), "")
-    gap = measure_gap(question.text, quotes)
-    if masked and _ASKS_NAME.search(question.text):
-        gap = f"原文隐去了名称（以“{masked}”代替），没有写明具体是哪里；以下是原文的标题。"
+    front = "".join(unit.text for unit in document.front)
+    gap = _front_matter_gap(context, question.text, question.subjects[0] if question.subjects else "", front)
     return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+def _front_matter_gap(context: AnswerContext, question: str, claim: str, front: str) -> str:
+    masked = _MASK.search(front)  # this document's mask, where it stands
+    # 上海市委 fills the masked slot of 中共**市委: something stands where the mask stands, before what follows it
+    fills_mask = bool(masked and claim) and claim.find(front[masked.end() : masked.end() + 2]) > 0
+    names_place = any(tag == _PLACE_TAG for _, tag in context.segmenter.tagged(claim)) if claim else False
+    if masked and (_ASKS_NAME.search(question) or names_place or fills_mask):
+        return f"原文隐去了名称（以“{masked.group(0)}”代替），没有写明具体是哪里；以下是原文的标题。"
+    for asked, stated, noun in _FRONT_DETAILS:
+        if asked.search(claim or question) and not stated.search(front):
+            return f"原文的标题和署名没有写明{noun}；以下是原文。"
+    if claim and not contains(front, claim):
+        return f"原文的标题和署名中没有“{claim}”；以下是原文。"
+    return ""
 
 
 def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:

@@ -121,15 +121,24 @@ _DOCUMENT_COUNT = re.compile(
     r"|\bstructure\b|\boutline\b|\b(?:article )?(?:titles|headings)\b|\btable of contents\b",
     re.I,
 )
-# the document itself: its title, who issued or wrote it (意见的全称 / 谁发的 / 是哪个市的 / who wrote the commentary)
+# the document itself: its title, who issued or wrote it, when, its number (意见的全称 / 谁发的 / 是哪个市的 / 文号)
 _DOCUMENT_FACT = re.compile(
-    r"标题|全称|全名|名称|题目|叫什么名字?|(?:是|由)?谁(?:来)?(?:发|印发|发布|出台|制定|写|签发|起草)的?|(?:作者|署名|落款)(?:是谁)?"
-    r"|(?:发文|印发|制定|出台|发布)(?:的)?(?:单位|机关|部门)|哪个(?:单位|部门|机关)(?:发|印发|出台|制定|发布)的?"
+    r"标题|全称|全名|名称|题目|文件名|叫什么名字?|(?:是|由)?谁(?:来)?(?:发|印发|发布|出台|制定|写|签发|起草)的?"
+    r"|(?:作者|署名|落款)(?:是谁)?|(?:发文|印发|制定|出台|发布)(?:的)?(?:单位|机关|部门|日期|时间)"
+    r"|哪个(?:单位|部门|机关)(?:发|印发|出台|制定|发布)的?|文号|发文字号|成文日期"
+    r"|(?:什么时候|何时|哪年|哪一年)(?:发|印发|发布|出台|制定)的?"
     r"|哪(?:个|座)?(?:市|城市)的?|\b(?:full )?(?:title|name)\b|\bwho (?:issued|wrote|published|authored)\b"
     r"|\bauthor\b|\bissued by\b|\bwhich city\b|\b(?:issued|wrote|written|published|authored)\b",
     re.I,
 )
-_MAX_DOCUMENT_FACT_LEFTOVER = 2  # 这个意见是谁发的: 这个 is no topic
+# a claim about who issued the document or when (由市委组织部发布吗 / 是上海市委的意见吗 / 是2022年发的吗)
+_DOCUMENT_CLAIM = re.compile(
+    r"(?:由|是)(?P<by>[^，,。？?吗]{1,12}?)(?:发布|印发|出台|制定|签发|发|写)的?(?:吗|么)"
+    r"|是(?P<of>[^，,。？?吗]{1,12}?)的(?:意见|文件|文章|评论)(?:吗|么)"
+)
+# which document a question points at without naming it (这个文件, 本文, this document)
+_DOCUMENT_POINTER = re.compile(r"这个|这份|这篇|该|本|这|文件|文章|\bthis\b|\bdocument\b|\babout\b|\bit\b", re.I)
+_MAX_DOCUMENT_FACT_LEFTOVER = 2  # 意见是谁发的呢: a particle or two is no topic
 _OCCURRENCE = re.compile(
     r"(?:出现|提到?|提及|用到?|使用|写到?|说到?)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
     r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
@@ -392,8 +401,14 @@ def _kind(
         return _referenced_kind(text, remainder, references, is_list)
     if _DOCUMENT_COUNT.search(text) and len(_leftover(text, _DOCUMENT_COUNT, _TITLE, _GENERIC, _LIST_HINT)) <= 3:
         return QuestionKind.STRUCTURE, None, (), "count"
-    fact = _DOCUMENT_FACT.search(text) and _DOCUMENT_NAME.search(text)
-    if fact and len(_leftover(text, _DOCUMENT_FACT, _GENERIC)) <= _MAX_DOCUMENT_FACT_LEFTOVER:
+    claim = _DOCUMENT_CLAIM.search(text)
+    if claim and (_DOCUMENT_NAME.search(text) or _DOCUMENT_POINTER.search(text)):
+        claimed = (claim.group("by") or claim.group("of")).strip().removeprefix("由")
+        leftover = _leftover(text.replace(claimed, " "), _DOCUMENT_CLAIM, _DOCUMENT_POINTER)
+        if len(leftover) <= _MAX_DOCUMENT_FACT_LEFTOVER:
+            return QuestionKind.STRUCTURE, None, (claimed,), "document"
+    fact = _DOCUMENT_FACT.search(text)
+    if fact and len(_leftover(text, _DOCUMENT_FACT, _GENERIC, _DOCUMENT_POINTER)) <= _MAX_DOCUMENT_FACT_LEFTOVER:
         return QuestionKind.STRUCTURE, None, (), "document"
     if _OCCURRENCE.search(text):
         return QuestionKind.OCCURRENCE, None, _subjects(remainder, _OCCURRENCE, _LOCATE), ""

@@ -407,12 +407,18 @@ def unknown_gap(nouns: Sequence[str]) -> str:
     return "原文没有提到" + "、".join(f"“{n}”" for n in nouns) + "，以下是最接近的内容。"
 
 
-def place_gap(question: str, foreign_places: Sequence[str]) -> str:
-    """The gap sentence for a question about another place (a place name the corpus never uses, 外省 …)."""
+def place_gap(question: str, foreign_places: Sequence[str], mask: str = "") -> str:
+    """The gap sentence for a question about another place (a place name the corpus never uses, 外省 …).
+
+    When the text masks its own city (``mask``, e.g. ``**``), it cannot be said not to be that place: the sentence says
+    the text never names it and that the city's name is masked.
+    """
     other = _OTHER_PLACE.search(question)
     named = "、".join(foreign_places) or (other.group(0) if other else "")
     if not named:
         return ""
+    if mask and foreign_places:
+        return f"原文没有提到“{named}”（本文件隐去了市名，以“{mask}”代替）；以下是本市的相关规定。"
     return f"本文件是本市的规定，不涉及{named}的规定；以下是本市的相关规定。"
 
 

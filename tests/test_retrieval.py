@@ -159,7 +159,7 @@ def test_a_named_article_that_does_not_cover_the_question(assistant: Assistant):
         ("公务员工资标准是怎么定的？", "原文没有提到“公务员”、“工资标准”，以下是最接近的内容。"),
         ("干部提拔需要公示多少天？", "原文没有规定“公示”的具体天数，以下是最接近的规定。"),
         ("干部体检每年几次？", "原文没有规定“体检”的具体频次，以下是最接近的规定。"),
-        ("深圳市的容错纠错规定", "本文件是本市的规定，不涉及深圳市的规定；以下是本市的相关规定。"),
+        ("深圳市的容错纠错规定", "原文没有提到“深圳市”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"),
         ("三个区分开来具体指哪三个", "原文只提出“三个区分开来”，未列出具体内容；以下是原文的提法。"),
         ("“一二三四六十”目标定位分别指什么？", "原文只提出“一二三四六十”，未列出具体内容；以下是原文的提法。"),
     ],
@@ -247,6 +247,34 @@ def test_reported_questions_about_the_documents_themselves(assistant: Assistant)
     assert [c.quote for c in author.citations] == ["聚力锻造过硬的“实干家”干部队伍", "本报评论员"]
     title = assistant.ask("What is the full title of the Opinion?")
     assert (title.support, title.citations[0].quote) == ("full", assistant.corpus.documents[0].title)
+
+
+@pytest.mark.parametrize(
+    ("question", "support", "gap"),
+    [
+        ("这个文件的标题是什么", "full", ""),
+        ("发文机关是什么", "full", ""),
+        ("这是市委的意见吗", "full", ""),
+        ("这是上海市委的意见吗", "partial", "原文隐去了名称（以“**”代替），没有写明具体是哪里；以下是原文的标题。"),
+        (
+            "Which city is this about?",
+            "partial",
+            "原文隐去了名称（以“**”代替），没有写明具体是哪里；以下是原文的标题。",
+        ),
+        ("意见由市委组织部发布吗", "partial", "原文的标题和署名中没有“市委组织部”；以下是原文。"),
+        ("意见是2022年发的吗", "partial", "原文的标题和署名没有写明发布时间；以下是原文。"),
+        ("这个意见的文号是多少", "partial", "原文的标题和署名没有写明文号；以下是原文。"),
+    ],
+)
+def test_reported_document_claims(assistant: Assistant, question: str, support: str, gap: str):
+    answer = assistant.ask(question)
+    assert (answer.kind, answer.support, answer.gap) == ("structure", support, gap)
+    assert answer.citations[0].unit_id == "opinion/title"
+
+
+def test_a_place_the_masked_text_never_names_is_not_said_to_be_another_city(assistant: Assistant):
+    answer = assistant.ask("青岛的优秀年轻干部怎么培养")
+    assert answer.gap == "原文没有提到“青岛”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"
 
 
 def test_reported_wrong_answers(assistant: Assistant):

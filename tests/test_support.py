@@ -137,6 +137,8 @@ def test_place_gap():
     )
     assert place_gap("外省怎么做的", []).startswith("本文件是本市的规定，不涉及外省")
     assert place_gap("容错纠错怎么做", []) == ""
+    masked = place_gap("深圳市的容错纠错规定", ["深圳市"], mask="**")
+    assert masked == "原文没有提到“深圳市”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"
 
 
 def test_calibration_round_trip(tmp_path: Path):
