@@ -61,7 +61,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         for w, tag in tagged
         if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
     ]
-    places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent]
+    places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent and not _holds_corpus_word(context, w)]
     nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent and not _variant(context, w))
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     member, whole = asked_member(question.text)
@@ -110,6 +110,12 @@ def _mentions(context: AnswerContext, text: str, phrase: str, every: bool) -> bo
     if not words:
         return False
     return all(contains(text, w) for w in words) if every else any(contains(text, w) for w in words)
+
+
+def _holds_corpus_word(context: AnswerContext, word: str) -> bool:
+    """``word`` holds two characters in a row that the text uses: jieba's place tag on 擂台赛 or a compound of the
+    text's words is a mistake, not another city."""
+    return any(contains(context.corpus_text, word[i : i + 2]) for i in range(len(word) - 1))
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:

@@ -112,7 +112,9 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             "评分办法",
         ),
         (
-            r"(?:什么|哪些|哪种)(?:样的)?(?:处分|处罚|惩罚)|记过|降级|撤职|开除|\bpenalt(?:y|ies)\b|\bpunish\w*\b",
+            r"(?:什么|哪些|哪种)(?:样的)?(?:处分|处罚|惩罚)|记过|降级|撤职|开除"
+            r"|\b(?:what|which) (?:\w+ )?(?:kinds?|types?|forms?) of (?:punishment|penalt\w*|sanction\w*|discipline)\b"
+            r"|\b(?:what|which) (?:punishments|penalties|sanctions)\b",
             r"警告|记过|降级|撤职|开除|罚款",
             "处分种类",
         ),

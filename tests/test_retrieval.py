@@ -214,6 +214,8 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("火线提拔包括信访维稳吗", "full", ""),
         ("三张清单包括考核结果吗", "partial", "所引原文没有列入“考核结果”，以下是原文。"),
         ("信访维稳算不算五个一线", "full", ""),
+        ("Which four types of inaction are punished?", "full", ""),  # asks which types, not which sanction
+        ("擂台赛怎么报名", "partial", "原文没有规定“擂台赛”的具体程序，以下是最接近的规定。"),  # 擂台赛 is no city
         ("理论学习中心组每月至少组织2次集体研讨，对吗", "partial", "原文没有“2次”的说法（原文是“1次”），以下是原文。"),
         ("Is finance one of the key fields?", "partial", "原文没有提到“finance”，以下是最接近的内容。"),
         ("年轻人能破格提拔吗", "full", ""),  # 年轻人 is the text's 年轻干部 in other words
