@@ -7,16 +7,21 @@ Rules (general, no question is special-cased):
 - A question that only points back (这一条还讲了什么？, 出自哪一条？, 具体有哪些措施？, 评论员文章怎么说的？)
   is joined to the previous question, or names the previous answer's unit when it says 这一条 / this article,
   or, in a short question, 它 / it: the unit the previous question named (它属于哪个部分？ Which part is it in?),
-  else the previous question's topic.
+  else the previous question's focus in its place (苗圃计划是什么？ → 它多久评估一次 → 苗圃计划多久评估一次).
+- The *focus* of the previous question is what it asked to be included (五个一线包括乡村振兴吗 → 乡村振兴), else its
+  first term of the text (火线提拔适用于哪些干部 → 火线提拔). 那X呢 puts X in its place (那破格提拔呢 → 破格提拔适用于
+  哪些干部); a question that starts by asking what is included (包括疫情防控吗) takes it as its subject.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
 from .numerals import int_to_cn
 from .query import parse_reference, strip_references
+from .support import asked_member
 
 __all__ = ["rewrite_followup"]
 
@@ -31,6 +36,10 @@ _POINTING = re.compile(
     re.I,
 )
 _SHORT = 14
+_ELLIPTICAL_MEMBERSHIP = re.compile(r"^(?:包不包括|包括|包含|涵盖|覆盖|适用于|适不适用于?|还包括)")
+_SUBSTITUTE = re.compile(
+    r"^(?:那么?|还有|另外)\s*(?P<other>[^，,。？?]{1,12}?)\s*呢[?？]?$|^(?:what|how) about (?P<en>.+?)\??$", re.I
+)
 
 
 def _reference_text(kind: str, number: int) -> str:
@@ -64,9 +73,21 @@ def _drop_lead(text: str) -> str:
     return re.sub(r"[呢吗?？]+$", "", text).strip()
 
 
-def rewrite_followup(question: str, previous_question: str | None, previous_unit: Unit | None = None) -> str:
+def _focus(previous_question: str, terms: Collection[str]) -> str:
+    """What the previous question was about: the member it asked to be included, else its first (longest) term."""
+    member, _ = asked_member(previous_question)
+    if member:
+        return member
+    found = [(previous_question.find(t), -len(t), t) for t in terms if len(t) >= 2 and t in previous_question]
+    return min(found)[2] if found else ""
+
+
+def rewrite_followup(
+    question: str, previous_question: str | None, previous_unit: Unit | None = None, terms: Collection[str] = ()
+) -> str:
     """The standalone form of ``question`` after ``previous_question``, whose answer cited ``previous_unit`` first.
 
+    ``terms`` are the text's own terms (quoted terms, titles), from which the previous question's focus is found.
     Returns ``question`` unchanged when it already stands alone or there is no previous turn.
     """
     if not previous_question:
@@ -85,11 +106,19 @@ def rewrite_followup(question: str, previous_question: str | None, previous_unit
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
         return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
+    focus = _focus(previous_question, terms)
     if _PRONOUN.search(question) and len(question) <= _PRONOUN_MAX:
         if numbered and parse_reference(previous_question):  # 它 is the unit the previous question named
             reference = _reference_text(previous_unit.kind, previous_unit.number)
             return f"{reference} {_PRONOUN.sub('', question, count=1)}".replace("  ", " ")
-        return f"{previous_question} {question}"  # 它 is what the previous question was about
+        if focus:  # 它 is what the previous question was about
+            return _PRONOUN.sub(focus, question, count=1)
+        return f"{previous_question} {question}"
+    substitute = _SUBSTITUTE.match(question.strip())
+    if substitute and focus and focus in previous_question:
+        return previous_question.replace(focus, (substitute.group("other") or substitute.group("en")).strip(), 1)
+    if _ELLIPTICAL_MEMBERSHIP.match(_drop_lead(question)) and focus:
+        return f"{focus}{_drop_lead(question)}{'吗' if question.rstrip('？?').endswith('吗') else ''}"
     if len(question) <= _SHORT and points_back:
         return f"{previous_question} {question}"
     return question

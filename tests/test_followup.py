@@ -79,3 +79,20 @@ def test_a_named_article_that_does_not_cover_the_previous_topic_names_only_what_
     second = assistant.ask("那第十三条呢？", [first])
     assert (second.support, second.gap) == ("partial", "《意见》第13条（坚持严管厚爱）没有提到“火线提拔”；以下是原文。")
     assert [c.unit_id for c in second.citations] == ["opinion/art13"]
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "standalone"),
+    [
+        ("苗圃计划是什么？", "它多久评估一次", "苗圃计划多久评估一次"),
+        ("五个一线是什么", "包括乡村振兴吗", "五个一线包括乡村振兴吗"),
+        ("五个一线包括乡村振兴吗", "那疫情防控呢", "五个一线包括疫情防控吗"),
+        ("火线提拔适用于哪些干部", "那破格提拔呢", "破格提拔适用于哪些干部"),
+        ("What is 火线提拔?", "what about 破格提拔?", "What is 破格提拔?"),
+        ("怎样为基层干部松绑减压？", "具体怎么做？", "怎样为基层干部松绑减压？ 具体怎么做？"),
+    ],
+)
+def test_rewrite_around_the_previous_focus(corpus, previous: str, question: str, standalone: str):
+    from assistant.segment import domain_terms
+
+    assert rewrite_followup(question, previous, None, domain_terms(corpus)) == standalone
