@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .answer import Citation, Draft
+from .bridge import lookup as bridged
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
 from .numerals import int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
@@ -212,7 +213,7 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
     main = evidence.hits[0]
     count = evidence.question.list_count
     group = _parallel_group(evidence.hits, count)
-    named = _enumeration_of(evidence, group is not None)
+    named = _enumeration_of(context, evidence, group is not None)
     if named is not None:
         hit, sentence = named
         return Draft(_quoted_line(hit.unit, [sentence]), (_citation(hit.unit, sentence, hit.score),))
@@ -591,13 +592,16 @@ def _shared_affix(a: str, b: str) -> int:
     return min(longest, len(a) - 1, len(b) - 1)
 
 
-def _enumeration_of(evidence: Evidence, parallel_articles: bool) -> tuple[Hit, str] | None:
-    """The best-ranked sentence that lists items of the kind asked for, as many as asked (哪三种能力 →
-    政治判断力、政治领悟力、政治执行力); the commentary's only when no parallel articles answer."""
+def _enumeration_of(context: AnswerContext, evidence: Evidence, parallel_articles: bool) -> tuple[Hit, str] | None:
+    """The best-ranked sentence that lists items of the kind asked for, as many as asked (哪三种能力 / which three
+    abilities → 政治判断力、政治领悟力、政治执行力); the commentary's only when no parallel articles answer."""
     noun, count = evidence.question.list_noun, evidence.question.list_count
     if not noun or evidence.question.references:
         return None
-    head = noun[-1]
+    if noun.isascii():  # an English noun stands for the last characters of its Chinese words (abilities → 力)
+        heads = {t[-1] for t in bridged(context.retriever.index.bridge, noun) or [] if len(t) >= 2}
+    else:
+        heads = {noun[-1]}
     for hit in evidence.hits:
         if parallel_articles and hit.unit.kind == PARAGRAPH:
             continue
@@ -606,7 +610,7 @@ def _enumeration_of(evidence: Evidence, parallel_articles: bool) -> tuple[Hit, s
                 items = [item.strip("“”") for item in run.split("、")]
                 if count not in (None, len(items)):
                     continue
-                if all(item.endswith(head) for item in items[:-1]) and head in items[-1]:
+                if any(all(i.endswith(h) for i in items[:-1]) and h in items[-1] for h in heads):
                     return hit, sentence.text
     return None
 

@@ -87,6 +87,8 @@ _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
 _LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
+_ENGLISH_NOUN_WORDS = 4  # four kinds of teams: the noun is among the next few words
+_ENGLISH_LIST_FRAME = frozenset({"kind", "kinds", "type", "types", "sort", "sorts", "main", "key", "major", "of"})
 # which three levers / what are the four kinds of teams / name the five …
 _ENGLISH_LIST_COUNT = re.compile(
     r"\b(?:which|what(?: are| were)? the|name the|list the|the)\s+(two|three|four|five|six|seven|eight|nine|ten)\b"
@@ -267,6 +269,22 @@ def clean_question(question: str) -> str:
     return text
 
 
+def _list_noun(text: str) -> str:
+    """The kind of item a list question asks for: 哪三种能力 → 能力, which three political abilities → abilities."""
+    if match := _LIST_NOUN.search(text):
+        return match.group(1)
+    if match := _ENGLISH_LIST_COUNT.search(text):
+        words = []
+        for word in re.findall(r"[A-Za-z]+", text[match.end() :])[:_ENGLISH_NOUN_WORDS]:
+            if word.lower() in _ENGLISH_FILLER or word.lower() in _ENGLISH_LIST_FRAME:
+                if words:
+                    break
+                continue
+            words.append(word.lower())
+        return words[-1] if words else ""
+    return ""
+
+
 def _list_count(text: str) -> int | None:
     """How many items a list question asks for (哪四个 / which three), or None."""
     if match := _LIST_COUNT.search(text):
@@ -335,7 +353,7 @@ def parse_question(question: str, original: str | None = None) -> ParsedQuestion
         language=language,
         is_list=is_list,
         list_count=_list_count(text),
-        list_noun=noun_match.group(1) if (noun_match := _LIST_NOUN.search(text)) else "",
+        list_noun=_list_noun(text),
         about_commentary=bool(_COMMENTARY_HINT.search(text)),
         kind=kind,
         ordinal=ordinal,

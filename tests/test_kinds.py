@@ -278,7 +278,14 @@ def test_the_number_of_items_asked_for(question: str, count: int | None):
 
 
 @pytest.mark.parametrize(
-    ("question", "noun"), [("要提高哪三种能力", "能力"), ("干部要练哪几种劲", "劲"), ("哪些条款涉及基层减负", "")]
+    ("question", "noun"),
+    [
+        ("要提高哪三种能力", "能力"),
+        ("干部要练哪几种劲", "劲"),
+        ("哪些条款涉及基层减负", ""),
+        ("Which three political abilities should cadres improve?", "abilities"),
+        ("What are the four kinds of teams the city builds?", "teams"),
+    ],
 )
 def test_the_kind_of_item_asked_for(question: str, noun: str):
     assert parse_question(question).list_noun == noun

@@ -279,6 +279,12 @@ def test_a_place_the_masked_text_never_names_is_not_said_to_be_another_city(assi
     assert answer.gap == "原文没有提到“青岛”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"
 
 
+def test_an_english_list_question_finds_the_enumeration_of_its_noun(assistant: Assistant):
+    answer = assistant.ask("Which three political abilities should cadres improve?")
+    assert answer.citations[0].unit_id == "opinion/art5"
+    assert "政治判断力、政治领悟力、政治执行力" in answer.citations[0].quote
+
+
 def test_reported_wrong_answers(assistant: Assistant):
     assert "组织部门" not in assistant.ask("组织部门的职责是什么").gap  # the text writes 组织（人事）部门
     counted = assistant.ask("How many times does 实干家 appear in the commentary?")
