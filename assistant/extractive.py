@@ -15,7 +15,7 @@ from dataclasses import replace
 from .answer import Answer, Draft
 from .bridge import lookup
 from .corpus import Corpus
-from .kinds import GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content
+from .kinds import GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content, size_premise
 from .normalize import Correction, NormalizedQuestion
 from .numerals import CN_DIGITS
 from .query import QuestionKind, quoted_terms, topic_text
@@ -70,6 +70,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         or place_gap(question.text, places, context.mask)
         or (_member_gap(context, member, whole, quotes) if member else "")
         or premise_gap(question.text, quotes)
+        or size_premise(context, question.text)
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from .answer import Citation, Draft
 from .bridge import lookup as bridged
 from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
-from .numerals import int_to_cn
+from .numerals import CN_DIGITS, cn_to_int, int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import Segmenter
@@ -40,6 +40,7 @@ __all__ = [
     "contains",
     "count_in",
     "named_content",
+    "size_premise",
 ]
 
 _LIST_MAX = 6
@@ -65,6 +66,11 @@ _FRONT_DETAILS = (
     ),
 )
 _PLACE_TAG = "ns"
+# a stated size: 六个部分 / 五大部分 / 共20条 / 一共8段 (not 第六部分, 哪两条, 几个部分)
+_STATED_SIZE = re.compile(
+    rf"(?<![第哪几\d{CN_DIGITS}])(?P<number>[\d{CN_DIGITS}]+)\s*(?:个|大)?\s*(?P<noun>部分)"
+    rf"|(?:共|一共|总共|共计)\s*(?P<number2>[\d{CN_DIGITS}]+)\s*(?P<noun2>条|段)"
+)
 _ASKS_NAME = re.compile(
     r"哪(?:个|座)?(?:市|城市|省|区|县|地方?)|哪里|地名|城市名|\bwhich (?:city|province)\b|\bwhere\b", re.I
 )
@@ -447,6 +453,25 @@ def _front_matter_gap(context: AnswerContext, question: str, claim: str, front: 
     return ""
 
 
+def size_premise(context: AnswerContext, question: str) -> str:
+    """The gap when the question states how many parts, articles or paragraphs a document has (意见的六个部分, 共20条)
+    and the document has another number."""
+    for match in _STATED_SIZE.finditer(question):
+        try:
+            stated = cn_to_int(match.group("number") or match.group("number2"))
+        except ValueError:
+            continue
+        noun = match.group("noun") or match.group("noun2")
+        kind = {"条": ARTICLE, "段": PARAGRAPH}.get(noun, PART)
+        documents = [d for d in context.corpus.documents if d.count(kind)]
+        named = [d for d in documents if d.short.strip("《》") in question] or documents[:1]
+        if named and named[0].count(kind) != stated:
+            actual = named[0].count(kind)
+            measure = "个部分" if kind == PART else noun
+            return f"{named[0].short}共{actual}{measure}，不是{stated}{measure}；以下是原文。"
+    return ""
+
+
 def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
     question = evidence.question
     commentary = question.about_commentary or "段" in question.text or "paragraph" in question.text.lower()
@@ -476,7 +501,8 @@ def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
         paragraphs = [u for u in document.units if u.kind == PARAGRAPH]
         lines.append(f"{document.short}共{len(paragraphs)}段（最后一段是{paragraphs[-1].label}）。")
         citations += [_citation(u, u.sentences[0].text, 1.0) for u in reversed(paragraphs)]
-    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
+    gap = size_premise(context, question.text)
+    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations), PARTIAL if gap else FULL, gap)
 
 
 def sentence(context: AnswerContext, evidence: Evidence) -> Draft:

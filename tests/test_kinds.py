@@ -133,6 +133,20 @@ def test_a_masked_name_in_the_title_is_a_gap(tmp_path: Path, cache_dir: Path):
     assert masked.ask("《办法》的标题是什么").support == "full"
 
 
+@pytest.mark.parametrize(
+    ("question", "support", "gap"),
+    [
+        ("《办法》共5条吗", "partial", "《办法》共3条，不是5条；以下是原文。"),
+        ("办法的三个部分分别是什么", "partial", "《办法》共2个部分，不是3个部分；以下是原文。"),
+        ("《办法》一共有3条吗", "full", ""),
+        ("两个部分分别讲什么", "full", ""),
+    ],
+)
+def test_a_stated_size_of_the_document_is_checked(tiny: Assistant, question: str, support: str, gap: str):
+    answer = tiny.ask(question)
+    assert (answer.kind, answer.support, answer.gap) == ("structure", support, gap)
+
+
 def test_sentence_counted_after_the_heading(tiny: Assistant):
     answer = tiny.ask("第1条第2句是什么")
     assert answer.kind == "sentence"
