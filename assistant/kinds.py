@@ -429,11 +429,13 @@ def _front_matter(context: AnswerContext, evidence: Evidence) -> Draft:
     or contradict (是上海市委的意见吗, 由市委组织部发布吗) is the gap."""
     question = evidence.question
     named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
-    wanted = [d for d in context.corpus.documents if d.kind == COMMENTARY] if question.about_commentary else named
-    document = (wanted or context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[0]
-    citations = [_citation(unit, unit.text, 1.0) for unit in document.front]
-    lines = [f"{unit.label}：“{unit.text}”" for unit in document.front]
-    front = "".join(unit.text for unit in document.front)
+    if len(named) < 2 and question.about_commentary:
+        named = context.corpus.documents_of_kind(COMMENTARY)
+    documents = named or (context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[:1]
+    front_units = [unit for document in documents for unit in document.front]
+    citations = [_citation(unit, unit.text, 1.0) for unit in front_units]
+    lines = [f"{unit.label}：“{unit.text}”" for unit in front_units]
+    front = "".join(unit.text for unit in front_units)
     gap = _front_matter_gap(context, question.text, question.subjects[0] if question.subjects else "", front)
     return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
 

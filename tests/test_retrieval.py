@@ -274,6 +274,11 @@ def test_reported_document_claims(assistant: Assistant, question: str, support: 
     assert answer.citations[0].unit_id == "opinion/title"
 
 
+def test_both_documents_named_both_front_matters(assistant: Assistant):
+    answer = assistant.ask("评论员文章的标题和意见的标题分别是什么")
+    assert [c.unit_id for c in answer.citations] == ["opinion/title", "commentary/title", "commentary/byline"]
+
+
 def test_a_place_the_masked_text_never_names_is_not_said_to_be_another_city(assistant: Assistant):
     answer = assistant.ask("青岛的优秀年轻干部怎么培养")
     assert answer.gap == "原文没有提到“青岛”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"
