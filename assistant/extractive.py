@@ -41,6 +41,7 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 _VARIANT_MIN_CHARS = 3
+_ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]{3,}")
 _CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
@@ -62,7 +63,11 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
     ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent and not _holds_corpus_word(context, w)]
-    nouns = tuple(w for w, tag in tagged if tag in _NOUN_TAGS and w in absent and not _variant(context, w))
+    nouns = tuple(
+        w
+        for w, tag in tagged
+        if tag in _NOUN_TAGS and w in absent and not _variant(context, w) and not _spelled_out(context, w, topic)
+    )
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     member, whole = asked_member(question.text)
     gap = (
@@ -117,6 +122,27 @@ def _holds_corpus_word(context: AnswerContext, word: str) -> bool:
     """``word`` holds two characters in a row that the text uses: jieba's place tag on 擂台赛 or a compound of the
     text's words is a mistake, not another city."""
     return any(contains(context.corpus_text, word[i : i + 2]) for i in range(len(word) - 1))
+
+
+def _spelled_out(context: AnswerContext, noun: str, text: str) -> bool:
+    """``noun`` (with what comes before it in ``text``) spells out an abbreviation the text uses: 党的代表大会 holds
+    党、代、会 in order, so it is the text's 党代会, with at least two of its characters in ``noun`` itself."""
+    at = text.find(noun)
+    if at < 0:
+        return False
+    window = text[max(0, at - _ABBREVIATION_REACH) : at + len(noun)]
+    start = len(window) - len(noun)
+    for word in context.abbreviations:
+        positions, position = [], -1
+        for char in word:
+            position = window.find(char, position + 1)
+            if position < 0:
+                break
+            positions.append(position)
+        else:
+            if sum(p >= start for p in positions) >= 2 and word not in window:
+                return True
+    return False
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:

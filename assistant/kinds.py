@@ -66,6 +66,7 @@ _FRONT_DETAILS = (
     ),
 )
 _PLACE_TAG = "ns"
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 # a stated size: 六个部分 / 五大部分 / 共20条 / 一共8段 (not 第六部分, 哪两条, 几个部分)
 _STATED_SIZE = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])(?P<number>[\d{CN_DIGITS}]+)\s*(?:个|大)?\s*(?P<noun>部分)"
@@ -96,6 +97,9 @@ class AnswerContext:
     def __post_init__(self) -> None:
         self.corpus_text = "\n".join(u.text for u in self.corpus.units)
         self.units_by_id = {u.id: u for u in self.corpus.citable_units}
+        # words of three or four characters the text may have abbreviated (党代会 for 党的代表大会)
+        words = (w for w in self.segmenter.words(self.corpus_text) if 3 <= len(w) <= 4 and _CJK_ONLY.fullmatch(w))
+        self.abbreviations = tuple(dict.fromkeys(words))
         masks = (_MASK.search(u.text) for d in self.corpus.documents for u in d.front)
         self.mask = next((m.group(0) for m in masks if m), "")  # the text's own masked name (中共**市委)
         if not self.sources:

@@ -86,7 +86,8 @@ _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", r
 _DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
-_LIST_COUNT = re.compile(rf"哪([{CN_COUNTS}\d]{{1,2}})(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
+_MANY = CN_COUNTS.replace("一", "")  # 哪一次 / 哪一条 ask for one thing, not a list
+_LIST_COUNT = re.compile(rf"哪([{_MANY}\d][{CN_COUNTS}\d]?)(?:个|条|项|种|类|方面|点|大|张|支|样|件|句|批|所|家)")
 _ENGLISH_NOUN_WORDS = 4  # four kinds of teams: the noun is among the next few words
 _ENGLISH_LIST_FRAME = frozenset({"kind", "kinds", "type", "types", "sort", "sorts", "main", "key", "major", "of"})
 # which three levers / what are the four kinds of teams / name the five …
@@ -100,7 +101,7 @@ _LIST_NOUN = re.compile(
     rf"哪(?:[{CN_COUNTS}\d]{{1,2}}|几|些)(?:个|种|项|支|张|类|样|方面的?)?([\u4e00-\u9fff]{{1,4}}?)(?=[的是呢吗?？,，、\s]|$)"
 )
 _LIST_HINT = re.compile(
-    rf"(?:哪些|哪几|有几|几个|几项|几种|哪[{CN_COUNTS}\d])个?(?:环节|节点|方面|领域|步骤?|类|种|项|点)?|包括|列举|分别"
+    rf"(?:哪些|哪几|有几|几个|几项|几种|哪[{_MANY}\d])个?(?:环节|节点|方面|领域|步骤?|类|种|项|点)?|包括|列举|分别"
     r"|\bwhich\b|\blist\b|\bwhat are\b|\benumerate",
     re.I,
 )
@@ -168,6 +169,7 @@ _GENERIC = re.compile(
     r"|主要讲|讲啥|说啥|什么意思|具体|详细|全部|完整|这个词|这一?说法|这个提法|这句话|一词"
     r"|(?:帮我|请)?(?:总结|概括|归纳|梳理|介绍|解读)(?:一下)?"
     r"|要点|大意|主旨|中心思想|核心(?:内容|意思|思想|要义)|主要(?:内容|意思|观点)|重点(?=是什么|是啥|有哪些)"
+    r"|(?:哪些|什么|啥)(?:具体)?(?:措施|举措|要求|规定|内容|办法|做法|安排|部署)"  # 有哪些措施: what kind of answer
     r"|[这那该本此]一?(?:篇|份|条|段|部分|句)(?:文章|文件|意见|话)?"  # 那篇 / 这份文件: which unit, not what about
     r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b|\bsummar\w*|\bexplain\w*|\bin english\b"
     r"|\bmain (?:points?|ideas?)\b|\bkey points?\b|\bgist\b|\bessence\b|\boverview\b|\bbrief(?:ly)?\b",

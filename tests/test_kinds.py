@@ -282,6 +282,7 @@ def test_items_quoted_one_after_another_count_as_a_list():
         ("要锻造哪四支队伍", 4),
         ("五个一线是哪五个", 5),
         ("哪几条讲年轻干部", None),
+        ("哪一条讲年轻干部", None),  # which one, not a list
         ("Which three levers does the plan use?", 3),
         ("What are the four kinds of teams to build?", 4),
         ("What is the plan for the next five years?", None),

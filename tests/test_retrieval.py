@@ -3,6 +3,7 @@
 import pytest
 
 from assistant import Assistant
+from assistant.query import parse_question
 
 # (question, id of the unit that must be cited first)
 ANSWERABLE = [
@@ -272,6 +273,13 @@ def test_reported_document_claims(assistant: Assistant, question: str, support: 
     answer = assistant.ask(question)
     assert (answer.kind, answer.support, answer.gap) == ("structure", support, gap)
     assert answer.citations[0].unit_id == "opinion/title"
+
+
+def test_generic_answer_nouns_and_spelled_out_abbreviations_are_no_gap(assistant: Assistant):
+    assert (assistant.ask("第7条有哪些措施").support, assistant.ask("第7条有哪些措施").kind) == ("full", "lookup")
+    spelled = assistant.ask("这份文件是为了贯彻哪一次党的代表大会？")  # the text writes 党代会
+    assert (spelled.kind, spelled.support) == ("content", "full")
+    assert not parse_question("这份文件是为了贯彻哪一次党的代表大会？").is_list
 
 
 def test_both_documents_named_both_front_matters(assistant: Assistant):
