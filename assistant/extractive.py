@@ -40,7 +40,8 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
-_VARIANT_MIN_CHARS = 3
+_SHARED_OPENING = 2
+_PERSON_HEADS = frozenset({"人", "人员", "者", "员", "们"})
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]{3,}")
@@ -74,9 +75,10 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places, context.mask)
         or (_member_gap(context, member, whole, quotes) if member else "")
+        # what the question asks for and the text does not give comes before a premise it states
+        or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or premise_gap(question.text, quotes)
         or size_premise(context, question.text)
-        or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
     return SupportFeatures(
@@ -146,9 +148,10 @@ def _spelled_out(context: AnswerContext, noun: str, text: str) -> bool:
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:
-    """A compound of three or more characters whose first two the text uses is a variant of the text's own word
-    (年轻人 ~ 年轻干部, 负责人 ~ 负责同志), not something the text never mentions."""
-    return len(noun) >= _VARIANT_MIN_CHARS and contains(context.corpus_text, noun[:2])
+    """A person noun whose first two characters the text uses is the text's own word for those people in other words
+    (年轻人 ~ 年轻干部, 负责人 ~ 负责同志); any other shared opening says nothing (年终奖 is not 年终评估)."""
+    head = noun[_SHARED_OPENING:]
+    return head in _PERSON_HEADS and contains(context.corpus_text, noun[:_SHARED_OPENING])
 
 
 def _joined(words: Sequence[str], text: str) -> list[str]:

@@ -73,13 +73,21 @@ def _drop_lead(text: str) -> str:
     return re.sub(r"[呢吗?？]+$", "", text).strip()
 
 
-def _focus(previous_question: str, terms: Collection[str]) -> str:
-    """What the previous question was about: the member it asked to be included, else its first (longest) term."""
+def _focus(previous_question: str, terms: Collection[str]) -> tuple[str, bool]:
+    """What the previous question was about: the member it asked to be included (and True), else its first (longest)
+    term."""
     member, _ = asked_member(previous_question)
     if member:
-        return member
+        return member, True
     found = [(previous_question.find(t), -len(t), t) for t in terms if len(t) >= 2 and t in previous_question]
-    return min(found)[2] if found else ""
+    return (min(found)[2] if found else ""), False
+
+
+def _same_kind(other: str, focus: str, terms: Collection[str]) -> bool:
+    """``other`` can stand where the focus term stood: it shares two characters in a row with it or with a term of the
+    text (破格提拔 ~ 火线提拔); 那深圳呢 asks about the same thing elsewhere."""
+    pieces = {other[i : i + 2] for i in range(len(other) - 1)}
+    return any(piece in focus or any(piece in t for t in terms) for piece in pieces)
 
 
 def rewrite_followup(
@@ -106,7 +114,7 @@ def rewrite_followup(
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
         return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
-    focus = _focus(previous_question, terms)
+    focus, is_member = _focus(previous_question, terms)
     if _PRONOUN.search(question) and len(question) <= _PRONOUN_MAX:
         if numbered and parse_reference(previous_question):  # 它 is the unit the previous question named
             reference = _reference_text(previous_unit.kind, previous_unit.number)
@@ -115,8 +123,9 @@ def rewrite_followup(
             return _PRONOUN.sub(focus, question, count=1)
         return f"{previous_question} {question}"
     substitute = _SUBSTITUTE.match(question.strip())
-    if substitute and focus and focus in previous_question:
-        return previous_question.replace(focus, (substitute.group("other") or substitute.group("en")).strip(), 1)
+    other = (substitute.group("other") or substitute.group("en") or "").strip() if substitute else ""
+    if other and focus and focus in previous_question and (is_member or _same_kind(other, focus, terms)):
+        return previous_question.replace(focus, other, 1)
     if _ELLIPTICAL_MEMBERSHIP.match(_drop_lead(question)) and focus:
         return f"{focus}{_drop_lead(question)}{'吗' if question.rstrip('？?').endswith('吗') else ''}"
     if len(question) <= _SHORT and points_back:

@@ -54,7 +54,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
     (re.compile(asked, re.I), re.compile(answered), noun)
     for asked, answered, noun in (
         (
-            r"多少钱|几块钱|多少元|多少万|金额|数额|(?:什么|多少|哪些)奖金|奖金(?=[^，,。？?]{0,4}(?:多少|几|标准|数额))|工资(?:是|有)?多少|补贴(?:是|有)?多少|经费|预算"
+            r"多少钱|几块钱|多少元|多少万|金额|数额|(?:什么|多少|哪些)?奖金|工资(?:是|有)?多少|补贴(?:是|有)?多少|经费|预算"
             r"|\bhow much (?:money|is|are|do|does)\b|\bamount\b|\bsalary\b|\bbonus\b|\bbudget\b|\bfunding\b",
             rf"{_NUMERAL}\s*万?元",
             "金额",

@@ -208,11 +208,3 @@ RULE_TEXT = "河长每月巡河1次，每次检查1至2个河段，用2至3年�
 )
 def test_premise_gap(question: str, gap: str):
     assert premise_gap(question, [RULE_TEXT]) == gap
-
-
-def test_whether_there_is_a_bonus_is_not_how_much():
-    quote = ["对表现突出的给予精神激励和物质奖励。"]
-    assert measure_gap("干出成绩了有奖金没", quote) == ""
-    assert measure_gap("奖金是多少", quote, lambda text: [text] if text else []) == (
-        "原文没有规定“奖金”的具体金额，以下是最接近的规定。"
-    )
