@@ -24,6 +24,7 @@ from .segment import STOPWORDS
 from .support import (
     NONE,
     PARTIAL,
+    SCOPE_QUESTIONS,
     SupportFeatures,
     SupportRule,
     asked_member,
@@ -33,6 +34,7 @@ from .support import (
     membership_gap,
     place_gap,
     premise_gap,
+    scope_gap,
     unknown_gap,
 )
 
@@ -71,10 +73,12 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     )
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     member, whole = asked_member(question.text)
+    covered, _ = asked_member(question.text, SCOPE_QUESTIONS)
     gap = (
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places, context.mask)
         or (_member_gap(context, member, whole, quotes) if member else "")
+        or (scope_gap(covered, _mentions(context, context.corpus_text, covered, every=True)) if covered else "")
         # what the question asks for and the text does not give comes before a premise it states
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or premise_gap(question.text, quotes)

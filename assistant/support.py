@@ -31,6 +31,7 @@ __all__ = [
     "FULL",
     "NONE",
     "PARTIAL",
+    "SCOPE_QUESTIONS",
     "Grade",
     "SupportFeatures",
     "SupportRule",
@@ -42,6 +43,7 @@ __all__ = [
     "measure_gap",
     "membership_gap",
     "save_rule",
+    "scope_gap",
 ]
 
 FULL, PARTIAL, NONE = "full", "partial", "none"
@@ -142,20 +144,24 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
     )
 )
 # whether something is among what the text lists or covers: X包括Y吗 / Y算不算X / X适用于Y吗 / does X cover Y
-_YES_NO = r"(?:吗|么|没有?|不)?[?？。!！\s]*$"
+_YES_NO = r"(?:吗|没有?|不)?[?？。!！\s]*$"
 _MEMBER_QUESTIONS: tuple[re.Pattern[str], ...] = (
-    re.compile(rf"^(?P<whole>.*?)(?:包不包括|包不包含|包括|包含|涵盖|覆盖)(?P<member>.+?){_YES_NO}"),
-    re.compile(rf"^(?P<member>.+?)(?:算不算|属不属于|算是|属于)(?P<whole>.+?){_YES_NO}"),
-    re.compile(rf"^(?P<whole>.+?)(?:适不适用于?|适用于|管不管|针对)(?P<member>.+?){_YES_NO}"),
-    re.compile(
-        r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:include|cover|apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$",
-        re.I,
-    ),
+    re.compile(r"^(?P<whole>.*?)(?:包不包括|包不包含)(?P<member>.+?)[?？。!！\s]*$"),
+    re.compile(rf"^(?P<whole>.*?)(?:包括|包含|涵盖|覆盖)(?P<member>.+?){_YES_NO}"),
+    re.compile(r"^(?P<member>.+?)(?:算不算|属不属于)(?P<whole>.+?)[?？。!！\s]*$"),
+    re.compile(r"^(?P<member>.+?)(?:算是|属于)(?P<whole>.+?)吗[?？。!！\s]*$"),
+    re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:include|cover)\s+(?P<member>.+?)[?.!\s]*$", re.I),
     re.compile(
         r"\b(?:is|are)\s+(?P<member>.+?)\s+(?:one of|among|part of|included in|covered by|counted as)\s+(?P<whole>.+?)"
         r"[?.!\s]*$",
         re.I,
     ),
+)
+# whether the whole text applies to someone (意见适用于村干部吗): a word in a quote is no statement of scope
+SCOPE_QUESTIONS: tuple[re.Pattern[str], ...] = (
+    re.compile(r"^(?P<whole>.+?)(?:适不适用于?|管不管)(?P<member>.+?)[?？。!！\s]*$"),
+    re.compile(r"^(?P<whole>.+?)(?:适用于|针对)(?P<member>[^性].*?)吗[?？。!！\s]*$"),
+    re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$", re.I),
 )
 _MEMBER_EDGES = re.compile(r"^(?:the|a|an|any|all)\s+|之一$|之列$|在内$|其中$|里面$|的$|^[“”\"'\s]+|[“”\"'\s]+$", re.I)
 # what a question states as fact (每周, 2次, 3至5年, 3个主题), to check against the quotes
@@ -333,10 +339,13 @@ def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str
     return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
 
 
-def asked_member(question: str) -> tuple[str, str]:
+def asked_member(question: str, patterns: Sequence[re.Pattern[str]] = _MEMBER_QUESTIONS) -> tuple[str, str]:
     """What a question asks to be included, and in what: (安全生产一线, 火线提拔) for 火线提拔包括安全生产一线吗,
-    (finance, key fields) for "Is finance one of the key fields?"; empty strings when it asks no such thing."""
-    for pattern in _MEMBER_QUESTIONS:
+    (finance, key fields) for "Is finance one of the key fields?"; empty strings when it asks no such thing.
+
+    With ``SCOPE_QUESTIONS`` as ``patterns``: whom a question asks the text to apply to (意见适用于村干部吗).
+    """
+    for pattern in patterns:
         match = pattern.search(question)
         if match and match.group("whole").strip():
             member, whole = (_trimmed(match.group(name)) for name in ("member", "whole"))
@@ -402,6 +411,13 @@ def _counts(text: str) -> dict[tuple, str]:
             continue
         counts[(value, unit, noun if unit in _CLASSIFIERS else "")] = match.group(1) + unit
     return counts
+
+
+def scope_gap(covered: str, in_text: bool) -> str:
+    """The gap sentence for whom the text is asked to apply to: it states no scope (适用范围) of its own."""
+    if not in_text:
+        return unknown_gap([covered])
+    return f"原文没有规定适用范围，没有说明是否适用于“{covered}”；以下是最接近的规定。"
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

@@ -9,6 +9,7 @@ from assistant.support import (
     FULL,
     NONE,
     PARTIAL,
+    SCOPE_QUESTIONS,
     SupportFeatures,
     SupportRule,
     asked_member,
@@ -20,6 +21,7 @@ from assistant.support import (
     place_gap,
     premise_gap,
     save_rule,
+    scope_gap,
 )
 
 RULE = SupportRule(min_coverage=0.3, weak_coverage=0.1, strong_dense=0.88, english_min_matched=2, max_unknown=0.4,
@@ -170,7 +172,8 @@ def test_fit_finds_the_separating_threshold():
         ("河长制包括水库吗", "水库", "河长制"),
         ("河长制包不包括水库", "水库", "河长制"),
         ("水库算不算河湖之一", "水库", "河湖"),
-        ("本办法适用于村干部吗", "村干部", "本办法"),
+        ("本办法适用于村干部吗", "", ""),  # a question of scope, not of a list
+        ("河长制包括什么", "", ""),
         ("Does the rule cover reservoirs?", "reservoirs", "rule"),
         ("Is flood control one of the key tasks?", "flood control", "key tasks"),
         ("办法包括哪些内容", "", ""),
@@ -181,6 +184,28 @@ def test_fit_finds_the_separating_threshold():
 )
 def test_asked_member(question: str, member: str, whole: str):
     assert asked_member(question) == (member, whole)
+
+
+@pytest.mark.parametrize(
+    ("question", "covered"),
+    [
+        ("本办法适用于村干部吗", "村干部"),
+        ("河长制适不适用于水库", "水库"),
+        ("Does the rule apply to lakes?", "lakes"),
+        ("河长制适用于什么情况", ""),
+        ("有什么针对性措施", ""),
+    ],
+)
+def test_asked_scope(question: str, covered: str):
+    assert asked_member(question, SCOPE_QUESTIONS)[0] == covered
+
+
+def test_scope_gap():
+    assert scope_gap("村干部", in_text=False) == "原文没有提到“村干部”，以下是最接近的内容。"
+    assert (
+        scope_gap("基层干部", in_text=True)
+        == "原文没有规定适用范围，没有说明是否适用于“基层干部”；以下是最接近的规定。"
+    )
 
 
 def test_membership_gap():
