@@ -43,7 +43,7 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 _SHARED_OPENING = 2
-_PERSON_HEADS = frozenset({"人", "人员", "者", "员", "们"})
+_PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]{3,}")
@@ -152,10 +152,10 @@ def _spelled_out(context: AnswerContext, noun: str, text: str) -> bool:
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:
-    """A person noun whose first two characters the text uses is the text's own word for those people in other words
-    (年轻人 ~ 年轻干部, 负责人 ~ 负责同志); any other shared opening says nothing (年终奖 is not 年终评估)."""
-    head = noun[_SHARED_OPENING:]
-    return head in _PERSON_HEADS and contains(context.corpus_text, noun[:_SHARED_OPENING])
+    """A person noun is the text's own word for those people in other words when the text names people with the same
+    opening (年轻人 ~ 年轻干部, 负责人 ~ 负责同志); 工作人员 is not, for the text has no 工作干部."""
+    opening, head = noun[:_SHARED_OPENING], noun[_SHARED_OPENING:]
+    return head in _PERSON_WORDS and any(contains(context.corpus_text, opening + word) for word in _PERSON_WORDS)
 
 
 def _joined(words: Sequence[str], text: str) -> list[str]:

@@ -312,3 +312,12 @@ def test_reported_wrong_answers(assistant: Assistant):
     titles = assistant.ask("List all the article titles")
     assert titles.kind == "structure" and "第9条（拓宽视野渠道）" in titles.text
     assert "（What is the budget for the 苗圃计划）" in assistant.ask("What is the budget for the 苗圃计划?").gap
+
+
+@pytest.mark.parametrize(
+    ("noun", "variant"), [("年轻人", True), ("负责人", True), ("工作人员", False), ("年终奖", False), ("公务员", False)]
+)
+def test_a_person_noun_is_a_variant_only_of_people_the_text_names(assistant: Assistant, noun: str, variant: bool):
+    from assistant.extractive import _variant
+
+    assert _variant(assistant.answerer.context, noun) is variant
