@@ -45,6 +45,9 @@ _PLACE_TAG = "ns"
 _SHARED_OPENING = 2
 _PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
+_DOCUMENT_WORD = re.compile(r"意见|文件|评论|文章|办法|规定|通知|本文|\b(?:opinion|document|commentary|policy)\b", re.I)
+_ENUMERATION = re.compile(r"(?:[^、，,。；;：:\s]+、)+[^、，,。；;：:\s]+")
+_DESCRIPTION_WORDS = 3  # 疫情防控一线的干部 describes whom; 台账管理 names an item
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]{3,}")
 _CODED_FORMULA = re.compile(rf"^[{CN_DIGITS}]{{3,}}$")  # 一二三四六十
@@ -73,12 +76,12 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     )
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     member, whole = asked_member(question.text)
-    covered, _ = asked_member(question.text, SCOPE_QUESTIONS)
+    covered, scoped = asked_member(question.text, SCOPE_QUESTIONS)
     gap = (
         (unknown_gap(quoted) if quoted else "")
         or place_gap(question.text, places, context.mask)
         or (_member_gap(context, member, whole, quotes) if member else "")
-        or (scope_gap(covered, _mentions(context, context.corpus_text, covered, every=True)) if covered else "")
+        or (_scope_gap(context, covered, scoped, quotes) if covered else "")
         # what the question asks for and the text does not give comes before a premise it states
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or premise_gap(question.text, quotes)
@@ -97,12 +100,12 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
 
 
 def _member_gap(context: AnswerContext, member: str, whole: str, quotes: Sequence[str]) -> str:
-    """The gap for an asked member: whether a quote about the whole (五个一线), or else the text, names it (English
-    words through the bridge)."""
+    """The gap for an asked member: whether the text lists it with the whole (五个一线), else whether the quotes or
+    the text name it at all (English words through the bridge)."""
     if _CJK.search(member):
-        about_whole = [q for q in quotes if _mentions(context, q, whole, every=False)] or list(quotes)
-        in_quotes = any(_mentions(context, q, member, every=True) for q in about_whole)
-        return membership_gap(member, in_quotes, _mentions(context, context.corpus_text, member, every=True))
+        words = _content_words(context, member)
+        in_text = contains(context.corpus_text, member) or all(contains(context.corpus_text, w) for w in words)
+        return membership_gap(member, _listed(context, quotes, member, whole), in_text)
     targets = []
     for word in _ENGLISH_WORD.findall(member.lower()):
         found = lookup(context.retriever.index.bridge, word) if word not in STOPWORDS else []
@@ -114,14 +117,39 @@ def _member_gap(context: AnswerContext, member: str, whole: str, quotes: Sequenc
     return membership_gap(member, in_quotes, all(targets))
 
 
-def _mentions(context: AnswerContext, text: str, phrase: str, every: bool) -> bool:
-    """``text`` contains ``phrase``, or every (else any) word of it of two characters or more."""
-    if not phrase or contains(text, phrase):
-        return True
-    words = [w for w in context.segmenter.words(phrase) if len(w) >= 2 and w not in STOPWORDS]
-    if not words:
-        return False
-    return all(contains(text, w) for w in words) if every else any(contains(text, w) for w in words)
+def _listed(context: AnswerContext, quotes: Sequence[str], member: str, whole: str, described: bool = False) -> bool:
+    """The text lists the member with the whole: an item (台账管理) word for word in the clause that names the whole
+    (配备目标、重点措施、调整计划“三张清单”), a description (疫情防控一线的干部, or whom a provision is for when
+    ``described``) word by word in its sentence; without a sentence naming the whole, in the quotes."""
+    sentences = [s.text for s in context.corpus.sentences() if whole and contains(s.text, whole)]
+    words = _content_words(context, member)
+    if not sentences:
+        return any(contains(q, member) for q in quotes)
+    if described or len(words) >= _DESCRIPTION_WORDS:
+        return any(contains(s, member) or all(contains(s, w) for w in words) for s in sentences)
+    return any(contains(item, member) for s in sentences for item in _nearest_list(s, whole))
+
+
+def _nearest_list(sentence: str, whole: str) -> list[str]:
+    """The items of the enumeration (甲、乙、丙) standing nearest to ``whole`` in ``sentence``, else the sentence."""
+    at = sentence.find(whole) if whole in sentence else 0
+    runs = list(_ENUMERATION.finditer(sentence))
+    if not runs:
+        return [sentence]
+    run = min(runs, key=lambda r: min(abs(r.start() - at), abs(r.end() - at)))
+    return run.group(0).split("、")
+
+
+def _content_words(context: AnswerContext, phrase: str) -> list[str]:
+    return [w for w in context.segmenter.words(phrase) if len(w) >= 2 and w not in STOPWORDS]
+
+
+def _scope_gap(context: AnswerContext, covered: str, whole: str, quotes: Sequence[str]) -> str:
+    """Whom a provision is asked to apply to: a provision that names them answers (火线提拔适用于疫情防控一线的干部吗);
+    the documents themselves set no scope (意见适用于事业单位吗)."""
+    if whole and not _DOCUMENT_WORD.search(whole) and _listed(context, quotes, covered, whole, described=True):
+        return ""
+    return scope_gap(covered, contains(context.corpus_text, covered))
 
 
 def _holds_corpus_word(context: AnswerContext, word: str) -> bool:

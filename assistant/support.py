@@ -149,6 +149,8 @@ _MEMBER_QUESTIONS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?P<whole>.*?)(?:包不包括|包不包含)(?P<member>.+?)[?？。!！\s]*$"),
     re.compile(rf"^(?P<whole>.*?)(?:包括|包含|涵盖|覆盖)(?P<member>.+?){_YES_NO}"),
     re.compile(r"^(?P<member>.+?)(?:算不算|属不属于)(?P<whole>.+?)[?？。!！\s]*$"),
+    re.compile(r"^(?P<whole>.+?)(?:里|中|里面|当中)?有没有(?P<member>(?!提|说|讲|写|规定).+?)[?？。!！\s]*$"),
+    re.compile(r"^(?P<whole>.+?)(?:里|中|里面|当中)有(?P<member>(?!提|说|讲|写|规定).+?)吗[?？。!！\s]*$"),
     re.compile(r"^(?P<member>.+?)(?:算是|属于)(?P<whole>.+?)吗[?？。!！\s]*$"),
     re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:include|cover)\s+(?P<member>.+?)[?.!\s]*$", re.I),
     re.compile(
@@ -163,8 +165,12 @@ SCOPE_QUESTIONS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?P<whole>.+?)(?:适用于|针对)(?P<member>[^性].*?)吗[?？。!！\s]*$"),
     re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$", re.I),
 )
-_MEMBER_EDGES = re.compile(r"^(?:the|a|an|any|all)\s+|之一$|之列$|在内$|其中$|里面$|的$|^[“”\"'\s]+|[“”\"'\s]+$", re.I)
+_MEMBER_EDGES = re.compile(
+    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|之一$|之列$|在内$|其中$|里面$|的$|[吗呢么吧啊]+$|^[“”\"'\s]+|[“”\"'\s]+$",
+    re.I,
+)
 # what a question states as fact (每周, 2次, 3至5年, 3个主题), to check against the quotes
+_WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{3,}")
 _CLASSIFIERS = frozenset("个名项批轮")
 _PERIOD = re.compile(r"每(半年|季度?|年|月|周|天|日)")
 _STATED_COUNT = re.compile(
@@ -349,7 +355,7 @@ def asked_member(question: str, patterns: Sequence[re.Pattern[str]] = _MEMBER_QU
         match = pattern.search(question)
         if match and match.group("whole").strip():
             member, whole = (_trimmed(match.group(name)) for name in ("member", "whole"))
-            if member and not _INTERROGATIVE.search(member):  # 包括哪些内容 asks for the list itself
+            if _WORDLIKE.search(member) and not _INTERROGATIVE.search(member):  # 包括哪些内容 asks for the list
                 return member, whole
     return "", ""
 

@@ -217,6 +217,15 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("火线提拔包括信访维稳吗", "full", ""),
         ("三张清单包括考核结果吗", "partial", "所引原文没有列入“考核结果”，以下是原文。"),
         ("信访维稳算不算五个一线", "full", ""),
+        (
+            "三张清单包括台账管理吗",
+            "partial",
+            "所引原文没有列入“台账管理”，以下是原文。",
+        ),  # next to the list, not in it
+        ("重点领域包括城市更新建设吗", "partial", "所引原文没有列入“城市更新建设”，以下是原文。"),  # another list
+        ("五个一线里有乡村振兴吗", "partial", "原文没有提到“乡村振兴”，以下是最接近的内容。"),
+        ("火线提拔适用于疫情防控一线的干部吗", "full", ""),  # the provision names whom it is for
+        ("上级党组织每年做到巡听全覆盖吗", "full", ""),  # 覆盖吗 asks about no member
         ("Which four types of inaction are punished?", "full", ""),  # asks which types, not which sanction
         ("擂台赛怎么报名", "partial", "原文没有规定“擂台赛”的具体程序，以下是最接近的规定。"),  # 擂台赛 is no city
         ("理论学习中心组每月至少组织2次集体研讨，对吗", "partial", "原文没有“2次”的说法（原文是“1次”），以下是原文。"),
