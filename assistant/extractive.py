@@ -46,6 +46,8 @@ _SHARED_OPENING = 2
 _PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
 _DOCUMENT_WORD = re.compile(r"意见|文件|评论|文章|办法|规定|通知|本文|\b(?:opinion|document|commentary|policy)\b", re.I)
+_CLAUSES = re.compile(r"[，,；;：:。]")
+_PERIOD_OR_COUNT = re.compile(r"^(?:每|按)|^[\d一二两三四五六七八九十]+[个次年天名项轮批期]?$|季度|年度|月度|半年")
 _ENUMERATION = re.compile(r"(?:[^、，,。；;：:\s]+、)+[^、，,。；;：:\s]+")
 _DESCRIPTION_WORDS = 3  # 疫情防控一线的干部 describes whom; 台账管理 names an item
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -84,7 +86,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         or (_scope_gap(context, covered, scoped, quotes) if covered else "")
         # what the question asks for and the text does not give comes before a premise it states
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
-        or premise_gap(question.text, quotes)
+        or premise_gap(question.text, *_clauses_about(context, topic, quotes), quotes)
         or size_premise(context, question.text)
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
@@ -138,6 +140,18 @@ def _nearest_list(sentence: str, whole: str) -> list[str]:
         return [sentence]
     run = min(runs, key=lambda r: min(abs(r.start() - at), abs(r.end() - at)))
     return run.group(0).split("、")
+
+
+def _clauses_about(context: AnswerContext, topic: str, quotes: Sequence[str]) -> tuple[list[str], list[str]]:
+    """The clauses of the quotes that share the most words with the question (at least one), and the quotes they
+    stand in: what it is about, and around it."""
+    words = [w for w in _content_words(context, topic) if not _PERIOD_OR_COUNT.search(w)]
+    scored = [(sum(contains(c, w) for w in words), c, q) for q in quotes for c in _CLAUSES.split(q) if c.strip()]
+    best = max((score for score, _, _ in scored), default=0)
+    if not best:
+        return [], []
+    chosen = [(c, q) for score, c, q in scored if score == best]
+    return [c for c, _ in chosen], list(dict.fromkeys(q for _, q in chosen))
 
 
 def _content_words(context: AnswerContext, phrase: str) -> list[str]:

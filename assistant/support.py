@@ -172,7 +172,11 @@ _MEMBER_EDGES = re.compile(
 # what a question states as fact (每周, 2次, 3至5年, 3个主题), to check against the quotes
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{3,}")
 _CLASSIFIERS = frozenset("个名项批轮")
-_PERIOD = re.compile(r"每(半年|季度?|年|月|周|天|日)")
+_PERIOD = re.compile(
+    r"(?:每|按)(半年|季度?|年度?|月度?|周|天|日)(?![头龄纪份限代轻初底末终])|(季度|年度|月度|半年)(?=[\u4e00-\u9fff])"
+)
+_COUNT_KEY = 3  # (value, measure word, noun)
+_PERIOD_UNITS = {"季度": "季", "年度": "年", "月度": "月", "日": "天"}
 _STATED_COUNT = re.compile(
     rf"(?<![第\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
     r"([\u4e00-\u9fff]?)"
@@ -376,18 +380,35 @@ def membership_gap(member: str, in_quotes: bool, in_text: bool) -> str:
     return f"所引原文没有列入“{member}”，以下是原文。"
 
 
-def premise_gap(question: str, quotes: Sequence[str]) -> str:
-    """The gap sentence when the question states a period or a number (每周, 每月至少2次, 用3至5年) that the quotes
-    do not say while they give another of the same kind (每月, 1次, 1至2年): the question's premise is not the
-    text's."""
-    text = "".join(quotes)
+def premise_gap(question: str, about: Sequence[str], around: Sequence[str] = (), all_quotes: Sequence[str] = ()) -> str:
+    """The gap sentence when the question states a period or a number (每周, 每月至少2次, 用3至5年) that the text does
+    not say about it (``about``: the quoted clauses on the question's subject) while it gives another of the same kind
+    (每月, 1次, 1至2年), or gives no period at all (常态化开展“书记擂台” → 每月开展吗). When those clauses give nothing
+    of that kind, the sentences ``around`` them are read (季度预警 in the clause after 动态监测预警机制).
+
+    Without clauses on the subject, every quote (``all_quotes``) is read and a missing period is no gap.
+    """
+    text = "".join(about or all_quotes)
     for stated, given in ((_periods(question), _periods(text)), (_counts(question), _counts(text))):
         for key, shown in stated.items():
-            same_kind = {k: g for k, g in given.items() if k[1:] == key[1:]}
-            if not same_kind or any(_within(key[0], k[0]) for k in same_kind):
+            same_kind = {k: g for k, g in given.items() if _comparable(k, key)}
+            if not same_kind and around:
+                wider = _periods("".join(around)) if key[1:] == ("period",) else _counts("".join(around))
+                same_kind = {k: g for k, g in wider.items() if _comparable(k, key)}
+            if any(_within(key[0], k[0]) for k in same_kind):
                 continue
-            return f"原文没有“{shown}”的说法（原文是“{'”“'.join(dict.fromkeys(same_kind.values()))}”），以下是原文。"
+            if same_kind:
+                return f"原文是“{'”“'.join(dict.fromkeys(same_kind.values()))}”，不是“{shown}”；以下是原文。"
+            if about and key[1:] == ("period",):
+                return f"原文没有“{shown}”的说法，也没有规定具体频次；以下是原文。"
     return ""
+
+
+def _comparable(given: tuple, stated: tuple) -> bool:
+    """Two keys of the same kind: periods, or counts with one measure word and (when both have one) one noun."""
+    if len(given) != len(stated) or given[1] != stated[1]:
+        return False
+    return len(given) < _COUNT_KEY or given[2] == stated[2] or not given[2] or not stated[2]
 
 
 def _within(stated: tuple, given: tuple) -> bool:
@@ -398,18 +419,22 @@ def _within(stated: tuple, given: tuple) -> bool:
 
 
 def _periods(text: str) -> dict[tuple, str]:
-    """Every 每X period in ``text``, keyed by its unit (a period is compared with any other period)."""
-    return {((match.group(1),), "period"): match.group(0) for match in _PERIOD.finditer(text)}
+    """Every period in ``text`` (每月, 按月, 季度预警, 年度), keyed by its unit; any two periods are comparable."""
+    periods = {}
+    for match in _PERIOD.finditer(text):
+        unit = next(g for g in match.groups() if g)
+        periods[((_PERIOD_UNITS.get(unit, unit),), "period")] = match.group(0)
+    return periods
 
 
 def _counts(text: str) -> dict[tuple, str]:
     """Every number with its measure word in ``text``, keyed by value, measure word and, for a classifier (个, 名, 项),
-    the noun's first character (3个主题 is compared with 1至2个主题, not with 五个一线); 一 before a measure word is an
-    article (一个月, 一批), not a stated number."""
+    the noun's first character (3个主题 is compared with 1至2个主题, not with 五个一线); 一个 is an article (一个月),
+    not a stated number."""
     counts: dict[tuple, str] = {}
     for match in _STATED_COUNT.finditer(text):
         raw, unit, noun = match.groups()
-        if raw == "一":
+        if raw == "一" and unit == "个":  # 一个月 is "a month", not a stated count
             continue
         try:
             value = tuple(cn_to_int(n) for n in re.split(r"\s*[至到~-]\s*", raw))

@@ -228,7 +228,9 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("上级党组织每年做到巡听全覆盖吗", "full", ""),  # 覆盖吗 asks about no member
         ("Which four types of inaction are punished?", "full", ""),  # asks which types, not which sanction
         ("擂台赛怎么报名", "partial", "原文没有规定“擂台赛”的具体程序，以下是最接近的规定。"),  # 擂台赛 is no city
-        ("理论学习中心组每月至少组织2次集体研讨，对吗", "partial", "原文没有“2次”的说法（原文是“1次”），以下是原文。"),
+        ("理论学习中心组每月至少组织2次集体研讨，对吗", "partial", "原文是“1次”，不是“2次”；以下是原文。"),
+        ("市管领导班子深度调研每季度开展一轮吗", "partial", "原文是“每年”，不是“每季度”；以下是原文。"),
+        ("每年选树两批争先创优团队吗", "partial", "原文是“一批”，不是“两批”；以下是原文。"),
         ("Is finance one of the key fields?", "partial", "原文没有提到“finance”，以下是最接近的内容。"),
         ("年轻人能破格提拔吗", "full", ""),  # 年轻人 is the text's 年轻干部 in other words
         ("公务员年假有几天", "partial", "原文没有规定“公务员”的具体天数，以下是最接近的规定。"),

@@ -220,10 +220,10 @@ RULE_TEXT = "河长每月巡河1次，每次检查1至2个河段，用2至3年�
 @pytest.mark.parametrize(
     ("question", "gap"),
     [
-        ("河长每周巡河几次", "原文没有“每周”的说法（原文是“每月”），以下是原文。"),
-        ("每月巡河2次吗", "原文没有“2次”的说法（原文是“1次”），以下是原文。"),
-        ("每次检查3个河段吗", "原文没有“3个”的说法（原文是“1至2个”），以下是原文。"),
-        ("用五年建成示范河湖吗", "原文没有“五年”的说法（原文是“2至3年”），以下是原文。"),
+        ("河长每周巡河几次", "原文是“每月”，不是“每周”；以下是原文。"),
+        ("每月巡河2次吗", "原文是“1次”，不是“2次”；以下是原文。"),
+        ("每次检查3个河段吗", "原文是“1至2个”，不是“3个”；以下是原文。"),
+        ("用五年建成示范河湖吗", "原文是“2至3年”，不是“五年”；以下是原文。"),
         ("每次检查两个河段吗", ""),  # inside 1至2个
         ("用两到三年建成吗", ""),  # the same range in other words
         ("一个月巡河几次", ""),  # 一个 is an article, not a stated number
@@ -233,3 +233,13 @@ RULE_TEXT = "河长每月巡河1次，每次检查1至2个河段，用2至3年�
 )
 def test_premise_gap(question: str, gap: str):
     assert premise_gap(question, [RULE_TEXT]) == gap
+
+
+def test_a_stated_period_is_checked_on_the_clause_about_it():
+    clauses = ["每年开展一轮市管领导班子全覆盖深度调研", "每季度开展一轮专班跟踪调研"]
+    assert premise_gap("深度调研每季度开展吗", clauses[:1], clauses) == "原文是“每年”，不是“每季度”；以下是原文。"
+    never = "原文没有“每月”的说法，也没有规定具体频次；以下是原文。"
+    assert premise_gap("擂台每月开展吗", ["常态化开展擂台"]) == never
+    assert premise_gap("擂台每月开展吗", [], all_quotes=["常态化开展擂台"]) == ""  # no clause is about the question
+    wider = premise_gap("预警每月一次吗", ["监测预警机制"], ["监测预警机制，季度预警"])
+    assert wider == "原文是“季度”，不是“每月”；以下是原文。"
