@@ -143,7 +143,9 @@ _DOCUMENT_CLAIM = re.compile(
 )
 # which document a question points at without naming it (这个文件, 本文, this document)
 _DOCUMENT_POINTER = re.compile(r"这个|这份|这篇|该|本|这|文件|文章|\bthis\b|\bdocument\b|\babout\b|\bit\b", re.I)
-_MAX_DOCUMENT_FACT_LEFTOVER = 2  # 意见是谁发的呢: a particle or two is no topic
+_MAX_DOCUMENT_FACT_LEFTOVER = 2
+_MAX_STRUCTURE_LEFTOVER = 2
+_PART_WORDS = re.compile(r"部分|条|哪|个|几|一|是|吗|都|叫|啥")  # 意见是谁发的呢: a particle or two is no topic
 _OCCURRENCE = re.compile(
     r"(?:出现|提到?|提及|用到?|使用|写到?|说到?)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
     r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
@@ -170,6 +172,7 @@ _GENERIC = re.compile(
     r"|(?:帮我|请)?(?:总结|概括|归纳|梳理|介绍|解读)(?:一下)?"
     r"|要点|大意|主旨|中心思想|核心(?:内容|意思|思想|要义)|主要(?:内容|意思|观点)|重点(?=是什么|是啥|有哪些)"
     r"|(?:哪些|什么|啥)(?:具体)?(?:措施|举措|要求|规定|内容|办法|做法|安排|部署)"  # 有哪些措施: what kind of answer
+    r"|属不属于|属于|算不算|算是|包不包括"  # whether something is in a unit: the frame, not the topic
     r"|[这那该本此]一?(?:篇|份|条|段|部分|句)(?:文章|文件|意见|话)?"  # 那篇 / 这份文件: which unit, not what about
     r"|\bwhat does\b.*\bsay\b|\bshow\b|\bcontent\b|\btext\b|\bsummar\w*|\bexplain\w*|\bin english\b"
     r"|\bmain (?:points?|ideas?)\b|\bkey points?\b|\bgist\b|\bessence\b|\boverview\b|\bbrief(?:ly)?\b",
@@ -450,6 +453,11 @@ def _kind(
     return QuestionKind.CONTENT, None, (), ""
 
 
+def _structural(remainder: str, pattern: re.Pattern[str]) -> bool:
+    """Nothing but the structure wording is left: the question is about the units, not about a topic in them."""
+    return len(_leftover(remainder, pattern, _GENERIC, _LIST_HINT, _TITLE, _PART_WORDS)) <= _MAX_STRUCTURE_LEFTOVER
+
+
 def _referenced_kind(
     text: str, remainder: str, references: tuple[Reference, ...], is_list: bool
 ) -> tuple[QuestionKind, int | None, tuple[str, ...], str]:
@@ -459,9 +467,10 @@ def _referenced_kind(
     kinds = {r.kind for r in references}
     if _SENTENCE_COUNT.search(text):
         return QuestionKind.STRUCTURE, None, (), "sentences"
-    if kinds & {PART, PREAMBLE} == {PART} and _MEMBERS.search(text):
+    # 第四部分包括哪几条 / 第9条属于哪个部分, but not 第五部分包括容错纠错吗 / 火线提拔属于第十三条吗 (about a topic)
+    if kinds & {PART, PREAMBLE} == {PART} and _MEMBERS.search(text) and _structural(remainder, _MEMBERS):
         return QuestionKind.STRUCTURE, None, (), "members"
-    if ARTICLE in kinds and _PART_OF.search(remainder):
+    if ARTICLE in kinds and _PART_OF.search(remainder) and _structural(remainder, _PART_OF):
         return QuestionKind.STRUCTURE, None, (), "part_of"
     if _TITLE.search(remainder) and len(_leftover(remainder, _TITLE, _GENERIC)) <= 2:
         return QuestionKind.STRUCTURE, None, (), "title"

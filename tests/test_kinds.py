@@ -147,6 +147,21 @@ def test_a_stated_size_of_the_document_is_checked(tiny: Assistant, question: str
     assert (answer.kind, answer.support, answer.gap) == ("structure", support, gap)
 
 
+@pytest.mark.parametrize(
+    ("question", "kind", "aspect"),
+    [
+        ("第四部分包括哪几条？", QuestionKind.STRUCTURE, "members"),
+        ("第五部分有几条 都叫啥", QuestionKind.STRUCTURE, "members"),
+        ("第9条属于哪个部分", QuestionKind.STRUCTURE, "part_of"),
+        ("第五部分包括容错纠错吗", QuestionKind.LIST, ""),  # about a topic in the part
+        ("火线提拔属于第十三条吗", QuestionKind.CONTENT, ""),
+    ],
+)
+def test_structure_wording_about_a_topic_is_a_question_about_the_topic(question: str, kind: QuestionKind, aspect: str):
+    parsed = parse_question(question)
+    assert (parsed.kind, parsed.aspect) == (kind, aspect)
+
+
 def test_sentence_counted_after_the_heading(tiny: Assistant):
     answer = tiny.ask("第1条第2句是什么")
     assert answer.kind == "sentence"

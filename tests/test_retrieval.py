@@ -295,6 +295,11 @@ def test_generic_answer_nouns_and_spelled_out_abbreviations_are_no_gap(assistant
     assert not parse_question("这份文件是为了贯彻哪一次党的代表大会？").is_list
 
 
+def test_a_topic_asked_of_the_wrong_unit_is_said_to_be_missing_there(assistant: Assistant):
+    answer = assistant.ask("火线提拔属于第十三条吗")
+    assert (answer.support, answer.gap) == ("partial", "《意见》第13条（坚持严管厚爱）没有提到“火线提拔”；以下是原文。")
+
+
 def test_both_documents_named_both_front_matters(assistant: Assistant):
     answer = assistant.ask("评论员文章的标题和意见的标题分别是什么")
     assert [c.unit_id for c in answer.citations] == ["opinion/title", "commentary/title", "commentary/byline"]
