@@ -163,7 +163,9 @@ class Assistant:
             if rewritten:
                 return rewritten
         unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
-        return rewrite_followup(question, previous_question, unit, self.segmenter.terms)
+        return rewrite_followup(
+            question, previous_question, unit, self.segmenter.terms, self.answerer.context.corpus_text
+        )
 
     def topic_units(self, topic: str, limit: int = 5) -> list[Unit]:
         """Policy articles about ``topic``: the best-ranked ones, in reading order.

@@ -20,8 +20,8 @@ from collections.abc import Collection
 
 from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
 from .numerals import int_to_cn
-from .query import parse_reference, strip_references
-from .support import asked_member
+from .query import DOCUMENT_NAME, parse_reference, strip_references, topic_text
+from .support import SCOPE_QUESTIONS, asked_member
 
 __all__ = ["rewrite_followup"]
 
@@ -36,6 +36,9 @@ _POINTING = re.compile(
     re.I,
 )
 _SHORT = 14
+_MAX_SUBJECT = 12
+_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]{2,}")
+_TOPIC_EDGE = re.compile(r"(?:有|是|的|都|在|要|会)+$")
 _ELLIPTICAL_MEMBERSHIP = re.compile(r"^(?:包不包括|包括|包含|涵盖|覆盖|适用于|适不适用于?|还包括)")
 _SUBSTITUTE = re.compile(
     r"^(?:那么?|还有|另外)\s*(?P<other>[^，,。？?]{1,12}?)\s*呢[?？]?$|^(?:what|how) about (?P<en>.+?)\??$", re.I
@@ -73,14 +76,32 @@ def _drop_lead(text: str) -> str:
     return re.sub(r"[呢吗?？]+$", "", text).strip()
 
 
-def _focus(previous_question: str, terms: Collection[str]) -> tuple[str, bool]:
-    """What the previous question was about: the member it asked to be included (and True), else its first (longest)
-    term."""
-    member, _ = asked_member(previous_question)
-    if member:
-        return member, True
+def _focus(previous_question: str, terms: Collection[str]) -> tuple[str, str]:
+    """What the previous question asked about: the slot 那X呢 refills (the member or the group it asked about:
+    乡村振兴 in 五个一线包括乡村振兴吗, 事业单位 in 意见适用于事业单位吗) and the subject 它 stands for (五个一线, else
+    the question's first term of the text, else its topic when short)."""
+    member, whole = asked_member(previous_question)
+    if not member:
+        member, whole = asked_member(previous_question, SCOPE_QUESTIONS)
     found = [(previous_question.find(t), -len(t), t) for t in terms if len(t) >= 2 and t in previous_question]
-    return (min(found)[2] if found else ""), False
+    term = min(found)[2] if found else ""
+    topic = _TOPIC_EDGE.sub("", _content(topic_text(previous_question)))
+    subject = (whole if member else "") or term or (topic if _CJK_ONLY.fullmatch(topic or "-") else "")
+    return member, subject if len(subject) <= _MAX_SUBJECT else ""
+
+
+def _swapped(previous_question: str, other: str, slot: str, subject: str, terms: Collection[str], text: str) -> str:
+    """The previous question with ``other`` in the place it fills (那X呢), or empty when it fills none: another
+    member or group, another document (那评论员文章呢), or another thing the text (``text``) speaks of or a term of the
+    same kind (那容错纠错呢, 那破格提拔呢)."""
+    if slot and slot in previous_question:
+        return previous_question.replace(slot, other, 1)
+    named = DOCUMENT_NAME.search(previous_question)
+    if named and DOCUMENT_NAME.fullmatch(other):
+        return previous_question.replace(named.group(0), other, 1)
+    if subject and subject in previous_question and (other in text or _same_kind(other, subject, terms)):
+        return previous_question.replace(subject, other, 1)
+    return ""
 
 
 def _same_kind(other: str, focus: str, terms: Collection[str]) -> bool:
@@ -91,11 +112,16 @@ def _same_kind(other: str, focus: str, terms: Collection[str]) -> bool:
 
 
 def rewrite_followup(
-    question: str, previous_question: str | None, previous_unit: Unit | None = None, terms: Collection[str] = ()
+    question: str,
+    previous_question: str | None,
+    previous_unit: Unit | None = None,
+    terms: Collection[str] = (),
+    text: str = "",
 ) -> str:
     """The standalone form of ``question`` after ``previous_question``, whose answer cited ``previous_unit`` first.
 
-    ``terms`` are the text's own terms (quoted terms, titles), from which the previous question's focus is found.
+    ``terms`` are the text's own terms (quoted terms, titles), from which the previous question's focus is found;
+    ``text`` is the corpus text, which tells a thing it speaks of (那容错纠错呢) from somewhere else (那深圳呢).
     Returns ``question`` unchanged when it already stands alone or there is no previous turn.
     """
     if not previous_question:
@@ -114,20 +140,21 @@ def rewrite_followup(
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
         return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
-    focus, is_member = _focus(previous_question, terms)
+    slot, subject = _focus(previous_question, terms)
     if _PRONOUN.search(question) and len(question) <= _PRONOUN_MAX:
         if numbered and parse_reference(previous_question):  # 它 is the unit the previous question named
             reference = _reference_text(previous_unit.kind, previous_unit.number)
             return f"{reference} {_PRONOUN.sub('', question, count=1)}".replace("  ", " ")
-        if focus:  # 它 is what the previous question was about
-            return _PRONOUN.sub(focus, question, count=1)
+        if subject:  # 它 is what the previous question was about
+            return _PRONOUN.sub(subject, question, count=1)
         return f"{previous_question} {question}"
     substitute = _SUBSTITUTE.match(question.strip())
     other = (substitute.group("other") or substitute.group("en") or "").strip() if substitute else ""
-    if other and focus and focus in previous_question and (is_member or _same_kind(other, focus, terms)):
-        return previous_question.replace(focus, other, 1)
-    if _ELLIPTICAL_MEMBERSHIP.match(_drop_lead(question)) and focus:
-        return f"{focus}{_drop_lead(question)}{'吗' if question.rstrip('？?').endswith('吗') else ''}"
+    swapped = _swapped(previous_question, other, slot, subject, terms, text) if other else ""
+    if swapped:
+        return swapped
+    if _ELLIPTICAL_MEMBERSHIP.match(_drop_lead(question)) and subject:
+        return f"{subject}{_drop_lead(question)}{'吗' if question.rstrip('？?').endswith('吗') else ''}"
     if len(question) <= _SHORT and points_back:
         return f"{previous_question} {question}"
     return question

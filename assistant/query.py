@@ -18,6 +18,7 @@ from .numerals import CN_COUNTS, CN_DIGITS, cn_to_int
 from .segment import STOPWORDS
 
 __all__ = [
+    "DOCUMENT_NAME",
     "ParsedQuestion",
     "QuestionKind",
     "Reference",
@@ -83,7 +84,7 @@ LAST = -1  # a reference number meaning "the last one" (最后一条, last parag
 _LAST_WORDS = re.compile(r"最后|末|结尾|last", re.I)
 _BARE_NUMBER = re.compile(rf"^\s*(?:第\s*)?({_NUM})\s*[.。？?]?\s*$")
 _COMMENTARY_HINT = re.compile(r"评论员|评论|社论|commentary|editorial", re.I)
-_DOCUMENT_NAME = re.compile(
+DOCUMENT_NAME = re.compile(
     r"《[^》]{0,40}》|评论员文章|评论员|评论|社论|意见|\b(?:the )?(?:commentary|editorial|opinion)\b", re.I
 )
 _MANY = CN_COUNTS.replace("一", "")  # 哪一次 / 哪一条 ask for one thing, not a list
@@ -336,7 +337,7 @@ def strip_references(text: str) -> str:
     """``text`` without unit references and document names (what is asked *about* the units)."""
     for _, pattern in _PATTERNS:
         text = pattern.sub(" ", text)
-    text = _DOCUMENT_NAME.sub(" ", text)
+    text = DOCUMENT_NAME.sub(" ", text)
     return _BARE_NUMBER.sub(" ", text).strip()
 
 
@@ -374,7 +375,7 @@ def _leftover(text: str, *patterns: re.Pattern[str]) -> str:
     for pattern in patterns:
         text = pattern.sub(" ", text)
     text = _ASCII_WORD.sub(lambda word: " " if word.group(0).lower() in _ENGLISH_FILLER else word.group(0), text)
-    return _FILLER.sub("", _DOCUMENT_NAME.sub(" ", text))
+    return _FILLER.sub("", DOCUMENT_NAME.sub(" ", text))
 
 
 def quoted_terms(text: str) -> tuple[str, ...]:
@@ -385,7 +386,7 @@ def quoted_terms(text: str) -> tuple[str, ...]:
 def topic_text(remainder: str) -> str:
     """``remainder`` without the wording that says what kind of question it is (是什么意思, 哪几个环节, 出自哪里 …)
     or which document it asks about: what is left is what the question is about."""
-    text = _DOCUMENT_NAME.sub(" ", remainder)
+    text = DOCUMENT_NAME.sub(" ", remainder)
     for pattern in (_DEFINITION, _GENERIC, _LOCATE, _LIST_HINT, _COMPARE, _OCCURRENCE, _TITLE):
         text = pattern.sub(" ", text)
     return text
@@ -396,7 +397,7 @@ def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
     quoted = quoted_terms(remainder)
     if quoted:
         return quoted
-    text = _DOCUMENT_NAME.sub(" ", remainder)
+    text = DOCUMENT_NAME.sub(" ", remainder)
     chinese = _CJK_RUNS.findall(text)
     if chinese and len(_ASCII_WORD.findall(text)) >= _MIXED_MIN_WORDS:  # How many times does 实干家 appear?
         return (max(chinese, key=len),)
@@ -427,7 +428,7 @@ def _kind(
     if _DOCUMENT_COUNT.search(text) and len(_leftover(text, _DOCUMENT_COUNT, _TITLE, _GENERIC, _LIST_HINT)) <= 3:
         return QuestionKind.STRUCTURE, None, (), "count"
     claim = _DOCUMENT_CLAIM.search(text)
-    if claim and (_DOCUMENT_NAME.search(text) or _DOCUMENT_POINTER.search(text)):
+    if claim and (DOCUMENT_NAME.search(text) or _DOCUMENT_POINTER.search(text)):
         claimed = (claim.group("by") or claim.group("of")).strip().removeprefix("由")
         leftover = _leftover(text.replace(claimed, " "), _DOCUMENT_CLAIM, _DOCUMENT_POINTER)
         if len(leftover) <= _MAX_DOCUMENT_FACT_LEFTOVER:

@@ -28,7 +28,7 @@ def corpus():
         ("书记擂台是什么？", "opinion/art6", "怎样为基层干部松绑减压？", "怎样为基层干部松绑减压？"),
         ("第12条讲了什么", "opinion/art12", "它属于哪个部分", "第12条 属于哪个部分"),
         ("What does article 11 say?", "opinion/art11", "Which part is it in?", "第11条 Which part is in?"),
-        ("书记擂台是什么？", "opinion/art6", "它多久搞一次", "书记擂台是什么？ 它多久搞一次"),
+        ("书记擂台是什么？", "opinion/art6", "它多久搞一次", "书记擂台多久搞一次"),
         (
             "书记擂台是什么？",
             "opinion/art6",
@@ -90,6 +90,12 @@ def test_a_named_article_that_does_not_cover_the_previous_topic_names_only_what_
         ("火线提拔适用于哪些干部", "那破格提拔呢", "破格提拔适用于哪些干部"),
         ("火线提拔是什么", "那深圳呢", "火线提拔是什么 那深圳呢"),  # the same thing elsewhere
         ("What is 火线提拔?", "what about 破格提拔?", "What is 破格提拔?"),
+        ("火线提拔是什么", "它包括安全生产一线吗", "火线提拔包括安全生产一线吗"),
+        ("火线提拔包括安全生产一线吗", "它适用于退休干部吗", "火线提拔适用于退休干部吗"),  # 它 is the whole
+        ("五个一线包括信访维稳吗", "包括乡村振兴吗", "五个一线包括乡村振兴吗"),
+        ("意见适用于事业单位吗", "那国有企业呢", "意见适用于国有企业吗"),
+        ("意见是谁发的", "那评论员文章呢", "评论员文章是谁发的"),
+        ("重点领域有哪些", "包括乡村振兴吗", "重点领域包括乡村振兴吗"),
         ("怎样为基层干部松绑减压？", "具体怎么做？", "怎样为基层干部松绑减压？ 具体怎么做？"),
     ],
 )
@@ -97,3 +103,13 @@ def test_rewrite_around_the_previous_focus(corpus, previous: str, question: str,
     from assistant.segment import domain_terms
 
     assert rewrite_followup(question, previous, None, domain_terms(corpus)) == standalone
+
+
+def test_another_thing_of_the_text_takes_the_place_of_the_subject(corpus):
+    from assistant.segment import domain_terms
+
+    text = "\n".join(u.text for u in corpus.units)
+    rewritten = rewrite_followup("那容错纠错呢", "火线提拔适用于哪些干部", None, domain_terms(corpus), text)
+    assert rewritten == "容错纠错适用于哪些干部"
+    elsewhere = rewrite_followup("那深圳呢", "火线提拔适用于哪些干部", None, domain_terms(corpus), text)
+    assert elsewhere == "火线提拔适用于哪些干部 那深圳呢"
