@@ -17,7 +17,7 @@ from .bridge import lookup
 from .corpus import Corpus
 from .kinds import GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content, size_premise
 from .normalize import Correction, NormalizedQuestion
-from .numerals import CN_DIGITS
+from .numerals import CN_DIGITS, cn_to_int
 from .query import QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence
 from .segment import STOPWORDS
@@ -87,6 +87,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         # what the question asks for and the text does not give comes before a premise it states
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or premise_gap(question.text, *_clauses_about(context, topic, quotes), quotes)
+        or _formula_count_gap(context, question.text, question.list_count)
         or size_premise(context, question.text)
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
@@ -222,6 +223,24 @@ def _outside(tagged: list[tuple[str, str]], text: str, spans: list[tuple[int, in
         if start < 0 or not any(start < s_end and s_start < end for s_start, s_end in spans):
             kept.append((word, tag))
     return kept
+
+
+def _formula_count_gap(context: AnswerContext, text: str, asked: int | None) -> str:
+    """The gap when the question asks for a number of items other than the formula it names says (五个一线是哪六个)."""
+    if asked is None:
+        return ""
+    from .training import NUMBERED_FORMULA
+
+    for term in context.formulas:
+        match = NUMBERED_FORMULA.match(term)
+        if match and term in text:
+            try:
+                size = cn_to_int(match.group(1))
+            except ValueError:
+                continue
+            if size != asked:
+                return f"原文是“{term}”，共{size}个，不是{asked}个；以下是原文。"
+    return ""
 
 
 def _formula_gap(context: AnswerContext, text: str) -> str:

@@ -178,7 +178,7 @@ _PERIOD = re.compile(
 _COUNT_KEY = 3  # (value, measure word, noun)
 _PERIOD_UNITS = {"季度": "季", "年度": "年", "月度": "月", "日": "天"}
 _STATED_COUNT = re.compile(
-    rf"(?<![第\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
+    rf"(?<![第哪几\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
     r"([\u4e00-\u9fff]?)"
 )
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")

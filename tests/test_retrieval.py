@@ -231,6 +231,8 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("理论学习中心组每月至少组织2次集体研讨，对吗", "partial", "原文是“1次”，不是“2次”；以下是原文。"),
         ("市管领导班子深度调研每季度开展一轮吗", "partial", "原文是“每年”，不是“每季度”；以下是原文。"),
         ("每年选树两批争先创优团队吗", "partial", "原文是“一批”，不是“两批”；以下是原文。"),
+        ("五个一线是哪六个", "partial", "原文是“五个一线”，共5个，不是6个；以下是原文。"),
+        ("三张清单是哪三张", "full", ""),
         ("Is finance one of the key fields?", "partial", "原文没有提到“finance”，以下是最接近的内容。"),
         ("年轻人能破格提拔吗", "full", ""),  # 年轻人 is the text's 年轻干部 in other words
         ("公务员年假有几天", "partial", "原文没有规定“公务员”的具体天数，以下是最接近的规定。"),
