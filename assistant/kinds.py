@@ -536,6 +536,12 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
     subject = _asked_subject(context, evidence)
     scope = _occurrence_scope(context, evidence)
     counted = [(u, count_in(u.text, subject)) for u in scope if contains(u.text, subject)]
+    outside = [u for u in context.corpus.units if u not in scope]
+    elsewhere = [(u, count_in(u.text, subject)) for u in outside if contains(u.text, subject)]
+    if not counted and subject and elsewhere:  # 评论员文章提到火线提拔吗: no, but the Opinion does
+        named = "、".join(d.short for d in context.corpus.documents if any(u.doc == d.id for u in scope)) or "所问范围"
+        places = "、".join(f"{u.label}{n}次" for u, n in elsewhere)
+        return _occurrences(context, [f"{named}中没有出现“{subject}”；它出现在：{places}。"], elsewhere, subject)
     if not counted:
         nearest = tuple(h.unit.label for h in evidence.hits[:3])
         message = (
@@ -554,6 +560,11 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
     ]
     if titles:
         lines.append(f"（另外，{'、'.join(titles)}的标题中也有“{subject}”。）")
+    return _occurrences(context, lines, counted, subject)
+
+
+def _occurrences(context: AnswerContext, lines: list[str], counted: list[tuple[Unit, int]], subject: str) -> Draft:
+    """The summary lines, then the first sentence with ``subject`` in each counted unit, quoted and cited."""
     citations = []
     for unit, _ in counted[:_OCCURRENCE_CITATIONS]:
         first = next((s.text for s in unit.sentences if contains(s.text, subject)), unit.text)

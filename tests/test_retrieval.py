@@ -302,6 +302,13 @@ def test_a_topic_asked_of_the_wrong_unit_is_said_to_be_missing_there(assistant: 
     assert (answer.support, answer.gap) == ("partial", "《意见》第13条（坚持严管厚爱）没有提到“火线提拔”；以下是原文。")
 
 
+def test_whether_a_document_mentions_a_term(assistant: Assistant):
+    answer = assistant.ask("评论员文章提到火线提拔吗")
+    assert (answer.kind, answer.support) == ("occurrence", "full")
+    assert answer.text.startswith("《评论员文章》中没有出现“火线提拔”；它出现在：《意见》第11条（树牢用人导向）1次。")
+    assert assistant.ask("意见有没有提到容错纠错").text.startswith("“容错纠错”在《意见》正文中共出现1次")
+
+
 def test_both_documents_named_both_front_matters(assistant: Assistant):
     answer = assistant.ask("评论员文章的标题和意见的标题分别是什么")
     assert [c.unit_id for c in answer.citations] == ["opinion/title", "commentary/title", "commentary/byline"]
