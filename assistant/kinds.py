@@ -24,12 +24,7 @@ from .numerals import CN_DIGITS, cn_to_int, int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import Segmenter
-from .support import (
-    FULL,
-    NONE,
-    PARTIAL,
-    SupportRule,
-)
+from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
 
 __all__ = [
     "GENERATIVE_KINDS",
@@ -54,6 +49,7 @@ _SHORT_SENTENCE = 40
 _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
+_YES_NO = re.compile(r"(?:吗|没有)[?？]?$|有没有|是否|有无")
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
 # details a question may ask of a document, the form they take in a title line or byline, and their name
@@ -542,6 +538,9 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
         named = "、".join(d.short for d in context.corpus.documents if any(u.doc == d.id for u in scope)) or "所问范围"
         places = "、".join(f"{u.label}{n}次" for u, n in elsewhere)
         return _occurrences(context, [f"{named}中没有出现“{subject}”；它出现在：{places}。"], elsewhere, subject)
+    if not counted and subject and evidence.hits and _YES_NO.search(evidence.question.text):
+        # 意见提到“躺平”干部吗: no; the nearest provisions follow, as for any word the text never uses
+        return replace(content(context, evidence), support=PARTIAL, gap=unknown_gap([subject]))
     if not counted:
         nearest = tuple(h.unit.label for h in evidence.hits[:3])
         message = (
