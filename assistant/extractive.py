@@ -88,7 +88,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
         or premise_gap(question.text, *_clauses_about(context, topic, quotes), quotes)
         or _formula_count_gap(context, question.text, question.list_count)
-        or size_premise(context, question.text)
+        or (size_premise(context, question.text) if not question.references else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
     )
     return SupportFeatures(

@@ -66,7 +66,7 @@ _CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 # a stated size: 六个部分 / 五大部分 / 共20条 / 一共8段 (not 第六部分, 哪两条, 几个部分)
 _STATED_SIZE = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])(?P<number>[\d{CN_DIGITS}]+)\s*(?:个|大)?\s*(?P<noun>部分)"
-    rf"|(?:共|一共|总共|共计)\s*(?P<number2>[\d{CN_DIGITS}]+)\s*(?P<noun2>条|段)"
+    rf"|(?:共|一共|总共|共计|有)\s*(?P<number2>[\d{CN_DIGITS}]+)\s*(?P<noun2>条|段)"
 )
 _ASKS_NAME = re.compile(
     r"哪(?:个|座)?(?:市|城市|省|区|县|地方?)|哪里|地名|城市名|\bwhich (?:city|province)\b|\bwhere\b", re.I
