@@ -113,7 +113,8 @@ _SENTENCE_ORDINAL = re.compile(
 )
 _ORDINAL_WORDS = {"first": 1, "opening": 1, "last": -1, "final": -1, "closing": -1}
 _MEMBERS = re.compile(
-    r"哪[几些]条|几条|多少条|包括|包含|由哪|组成|下设|\bwhich articles\b|\bhow many articles\b|\barticles? (?:in|of)\b",
+    rf"哪[几些]条|几条|多少条|(?:有|共)[{CN_DIGITS}\d]+条|包括|包含|由哪|组成|下设"
+    r"|\bwhich articles\b|\bhow many articles\b|\barticles? (?:in|of)\b",
     re.I,
 )
 _SENTENCE_COUNT = re.compile(r"(?:几|多少)句|\bhow many sentences\b", re.I)
