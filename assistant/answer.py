@@ -36,13 +36,18 @@ class Citation:
 
 @dataclass(frozen=True)
 class Draft:
-    """What a kind's strategy produced: the answer body, its citations, its support grade and the stated gap."""
+    """What a kind's strategy produced: the answer body, its citations, its support grade and the stated gap.
+
+    ``anchored``: the strategy found the answer by the text's structure (a list of as many items as asked, of the kind
+    asked), so it is about the question even when few of its words match (an English question).
+    """
 
     body: str
     citations: tuple[Citation, ...]
     support: str = FULL
     gap: str = ""
     nearest: tuple[str, ...] = ()
+    anchored: bool = False
 
 
 @dataclass(frozen=True)

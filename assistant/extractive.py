@@ -22,9 +22,11 @@ from .query import QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence
 from .segment import STOPWORDS
 from .support import (
+    FULL,
     NONE,
     PARTIAL,
     SCOPE_QUESTIONS,
+    Grade,
     SupportFeatures,
     SupportRule,
     asked_member,
@@ -305,6 +307,8 @@ class ExtractiveAnswerer:
     def apply(self, draft: Draft, features: SupportFeatures, rule: SupportRule, evidence: Evidence) -> Draft:
         """``draft`` with the grade ``rule`` gives its features: unchanged, partial with the gap, or not covered."""
         grade = rule.grade(features)
+        if grade.support == NONE and draft.anchored:
+            grade = Grade(PARTIAL, features.gap) if features.gap else Grade(FULL)
         if grade.support == NONE:
             return self._not_covered(evidence)
         if grade.support == PARTIAL:

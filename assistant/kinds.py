@@ -50,6 +50,7 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _YES_NO = re.compile(r"(?:吗|没有)[?？]?$|有没有|是否|有无")
+_FORMULA_COUNT = re.compile(r"^([一二两三四五六七八九十]+)[个张项种条大支]")  # 三张清单: three of them
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
 # details a question may ask of a document, the form they take in a title line or byline, and their name
@@ -219,13 +220,16 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
     main = evidence.hits[0]
     count = evidence.question.list_count
     group = _parallel_group(evidence.hits, count)
-    named = _enumeration_of(context, evidence, group is not None)
+    named = _enumeration_of(context, evidence, group is not None) or _formula_named(context, evidence)
     if named is not None:
         hit, sentence = named
-        return Draft(_quoted_line(hit.unit, [sentence]), (_citation(hit.unit, sentence, hit.score),))
+        cited = (_citation(hit.unit, sentence, hit.score),)
+        return Draft(_quoted_line(hit.unit, [sentence]), cited, anchored=count is not None)
     # one sentence that enumerates the items answers, unless it is the commentary restating parallel articles
     if _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
         return content(context, evidence)
+    words = _noun_words(context, evidence.question.list_noun)
+    anchored = group is not None and count is not None and any(w in h.unit.title for h in group for w in words)
     if group is None:
         group = [h for h in evidence.hits if h.score >= 0.7 * main.score][: count or _LIST_MAX]
     citations, lines = [], []
@@ -234,7 +238,15 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
         citations.append(_citation(hit.unit, quote, hit.score))
         lines.append(f"{number}. {_quoted_line(hit.unit, [quote])}")
     citations.sort(key=lambda c: -c.score)
-    return Draft("\n".join(lines), tuple(citations))
+    return Draft("\n".join(lines), tuple(citations), anchored=anchored)
+
+
+def _noun_words(context: AnswerContext, noun: str) -> list[str]:
+    """The text's words for a list noun: itself, or an English noun's Chinese words (teams → 队伍)."""
+    if not noun:
+        return []
+    found = bridged(context.retriever.index.bridge, noun) or [] if noun.isascii() else [noun]
+    return [w for w in found if len(w) >= 2]
 
 
 def _subject_hits(evidence: Evidence, subject: str) -> list[Hit]:
@@ -654,6 +666,29 @@ def _enumeration_of(context: AnswerContext, evidence: Evidence, parallel_article
                     continue
                 if any(all(i.endswith(h) for i in items[:-1]) and h in items[-1] for h in heads):
                     return hit, sentence.text
+    return None
+
+
+def _formula_named(context: AnswerContext, evidence: Evidence) -> tuple[Hit, str] | None:
+    """The sentence with the text's numbered formula of the asked count and kind (three lists → “三张清单”)."""
+    question = evidence.question
+    noun, count = question.list_noun, question.list_count
+    if not noun or count is None or question.references:
+        return None
+    words = _noun_words(context, noun)
+    for term in context.formulas:
+        match = _FORMULA_COUNT.match(term)
+        if not match or not any(w in term for w in words):
+            continue
+        try:
+            if cn_to_int(match.group(1)) != count:
+                continue
+        except ValueError:
+            continue
+        for hit in evidence.hits:
+            sentence = next((s.text for s in hit.unit.sentences if f"“{term}”" in s.text), "")
+            if sentence:
+                return hit, sentence
     return None
 
 

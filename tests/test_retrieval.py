@@ -325,6 +325,13 @@ def test_an_english_list_question_finds_the_enumeration_of_its_noun(assistant: A
     assert "政治判断力、政治领悟力、政治执行力" in answer.citations[0].quote
 
 
+def test_an_english_list_of_the_texts_formula_is_answered_not_refused(assistant: Assistant):
+    answer = assistant.ask("What are the three lists?")
+    assert (answer.support, answer.citations[0].unit_id) == ("full", "opinion/art10")
+    assert "“三张清单”" in answer.citations[0].quote
+    assert assistant.ask("What are the four seasons?").support == "none"
+
+
 def test_reported_wrong_answers(assistant: Assistant):
     assert "组织部门" not in assistant.ask("组织部门的职责是什么").gap  # the text writes 组织（人事）部门
     counted = assistant.ask("How many times does 实干家 appear in the commentary?")
