@@ -285,13 +285,16 @@ def _list_noun(text: str) -> str:
     if match := _LIST_NOUN.search(text):
         return match.group(1)
     if match := _ENGLISH_LIST_COUNT.search(text):
-        words = []
+        words: list[str] = []
         for word in re.findall(r"[A-Za-z]+", text[match.end() :])[:_ENGLISH_NOUN_WORDS]:
-            if word.lower() in _ENGLISH_FILLER or word.lower() in _ENGLISH_LIST_FRAME:
+            lowered = word.lower()
+            if lowered == "of" or lowered in _ENGLISH_LIST_FRAME:  # kinds of teams, sources of recommendation
+                continue
+            if lowered in _ENGLISH_FILLER:
                 if words:
                     break
                 continue
-            words.append(word.lower())
+            words.append(lowered)
         return words[-1] if words else ""
     return ""
 

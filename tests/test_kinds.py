@@ -315,6 +315,7 @@ def test_the_number_of_items_asked_for(question: str, count: int | None):
         ("哪些条款涉及基层减负", ""),
         ("Which three political abilities should cadres improve?", "abilities"),
         ("What are the four kinds of teams the city builds?", "teams"),
+        ("Which three sources of recommendation are there?", "recommendation"),
     ],
 )
 def test_the_kind_of_item_asked_for(question: str, noun: str):

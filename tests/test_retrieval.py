@@ -330,6 +330,8 @@ def test_an_english_list_of_the_texts_formula_is_answered_not_refused(assistant:
     assert (answer.support, answer.citations[0].unit_id) == ("full", "opinion/art10")
     assert "“三张清单”" in answer.citations[0].quote
     assert assistant.ask("What are the four seasons?").support == "none"
+    recommended = assistant.ask("Which three sources of recommendation are there?")
+    assert (recommended.support, recommended.citations[0].unit_id) == ("full", "opinion/art9")
 
 
 def test_reported_wrong_answers(assistant: Assistant):
