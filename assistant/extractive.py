@@ -45,6 +45,8 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 _SHARED_OPENING = 2
+_VARIANT_MIN_CHARS = 3
+_PEOPLE_HEADS = ("干部", "人员", "人", "者", "员", "们")
 _PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
 _DOCUMENT_WORD = re.compile(r"意见|文件|评论|文章|办法|规定|通知|本文|\b(?:opinion|document|commentary|policy)\b", re.I)
@@ -92,6 +94,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         or _formula_count_gap(context, question.text, question.list_count)
         or (size_premise(context, question.text) if not question.references else "")
         or (_formula_gap(context, question.text) if question.kind != QuestionKind.LOCATE else "")
+        or _people_gap(nouns)
     )
     return SupportFeatures(
         coverage=evidence.coverage,
@@ -194,6 +197,13 @@ def _spelled_out(context: AnswerContext, noun: str, text: str) -> bool:
             if sum(p >= start for p in positions) >= 2 and word not in window:
                 return True
     return False
+
+
+def _people_gap(nouns: Sequence[str]) -> str:
+    """A group of people the text never names (老干部, 退休人员) is a gap however close the rest of the question is:
+    the text says nothing about them."""
+    people = [n for n in nouns if len(n) >= _VARIANT_MIN_CHARS and n.endswith(_PEOPLE_HEADS)]
+    return unknown_gap([*people, *(n for n in nouns if n not in people)]) if people else ""
 
 
 def _variant(context: AnswerContext, noun: str) -> bool:

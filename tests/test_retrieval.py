@@ -235,6 +235,7 @@ def test_locating_a_quoted_term_the_text_lacks_says_so(assistant: Assistant):
         ("三张清单是哪三张", "full", ""),
         ("Is finance one of the key fields?", "partial", "原文没有提到“finance”，以下是最接近的内容。"),
         ("年轻人能破格提拔吗", "full", ""),  # 年轻人 is the text's 年轻干部 in other words
+        ("老干部有什么政策", "partial", "原文没有提到“老干部”，以下是最接近的内容。"),  # people the text never names
         ("公务员年假有几天", "partial", "原文没有规定“公务员”的具体天数，以下是最接近的规定。"),
     ],
 )
