@@ -1,9 +1,10 @@
 """The extractive answerer: the question kind's strategy drafts, the support rule grades, the answer is composed.
 
 The support *features* of a graded draft are computed here from the question, the evidence and the sentences the
-draft quotes: which of the question's words the text lacks (nouns, places), and what a gap detector finds the quotes
-leave open (a quoted term the text lacks, another place, something the text is asked to include, an asked measure,
-a numbered formula it names without its items). ``support.py`` owns the rule that turns them into a grade.
+draft quotes: which of the question's words the text lacks (nouns, places, groups of people), and what a gap detector
+finds the quotes leave open (a quoted term the text lacks, another place, a member the text does not list, a scope it
+does not set, an asked measure, a stated period or number the text does not say, a formula's count, a numbered formula
+it names without its items). ``support.py`` owns the gap sentences and the rule that turns the features into a grade.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from dataclasses import replace
 from .answer import Answer, Draft
 from .bridge import lookup
 from .corpus import Corpus
-from .kinds import GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content, size_premise
+from .kinds import ENUMERATION, GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content, size_premise
 from .normalize import Correction, NormalizedQuestion
-from .numerals import CN_DIGITS, cn_to_int
-from .query import QuestionKind, quoted_terms, topic_text
+from .numerals import CN_DIGITS
+from .query import QuestionKind, names_document, quoted_terms, topic_text
 from .retrieve import Evidence
 from .segment import STOPWORDS
 from .support import (
@@ -31,14 +32,17 @@ from .support import (
     SupportRule,
     asked_member,
     asked_spans,
+    clauses,
     formula_gap,
     measure_gap,
     membership_gap,
     place_gap,
     premise_gap,
     scope_gap,
+    states_measure,
     unknown_gap,
 )
+from .training import NUMBERED_FORMULA, formula_count, glossary
 
 __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 
@@ -46,13 +50,8 @@ _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
 _SHARED_OPENING = 2
 _VARIANT_MIN_CHARS = 3
-_PEOPLE_HEADS = ("干部", "人员", "人", "者", "员", "们")
 _PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
 _ABBREVIATION_REACH = 4  # 党的代表大会: the abbreviation's first characters may stand just before the noun
-_DOCUMENT_WORD = re.compile(r"意见|文件|评论|文章|办法|规定|通知|本文|\b(?:opinion|document|commentary|policy)\b", re.I)
-_CLAUSES = re.compile(r"[，,；;：:。]")
-_PERIOD_OR_COUNT = re.compile(r"^(?:每|按)|^[\d一二两三四五六七八九十]+[个次年天名项轮批期]?$|季度|年度|月度|半年")
-_ENUMERATION = re.compile(r"(?:[^、，,。；;：:\s]+、)+[^、，,。；;：:\s]+")
 _DESCRIPTION_WORDS = 3  # 疫情防控一线的干部 describes whom; 台账管理 names an item
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _ENGLISH_WORD = re.compile(r"[a-z]{3,}")
@@ -141,7 +140,7 @@ def _listed(context: AnswerContext, quotes: Sequence[str], member: str, whole: s
 def _nearest_list(sentence: str, whole: str) -> list[str]:
     """The items of the enumeration (甲、乙、丙) standing nearest to ``whole`` in ``sentence``, else the sentence."""
     at = sentence.find(whole) if whole in sentence else 0
-    runs = list(_ENUMERATION.finditer(sentence))
+    runs = list(ENUMERATION.finditer(sentence))
     if not runs:
         return [sentence]
     run = min(runs, key=lambda r: min(abs(r.start() - at), abs(r.end() - at)))
@@ -151,8 +150,8 @@ def _nearest_list(sentence: str, whole: str) -> list[str]:
 def _clauses_about(context: AnswerContext, topic: str, quotes: Sequence[str]) -> tuple[list[str], list[str]]:
     """The clauses of the quotes that share the most words with the question (at least one), and the quotes they
     stand in: what it is about, and around it."""
-    words = [w for w in _content_words(context, topic) if not _PERIOD_OR_COUNT.search(w)]
-    scored = [(sum(contains(c, w) for w in words), c, q) for q in quotes for c in _CLAUSES.split(q) if c.strip()]
+    words = [w for w in _content_words(context, topic) if not states_measure(w)]
+    scored = [(sum(contains(c, w) for w in words), c, q) for q in quotes for c in clauses(q)]
     best = max((score for score, _, _ in scored), default=0)
     if not best:
         return [], []
@@ -167,7 +166,7 @@ def _content_words(context: AnswerContext, phrase: str) -> list[str]:
 def _scope_gap(context: AnswerContext, covered: str, whole: str, quotes: Sequence[str]) -> str:
     """Whom a provision is asked to apply to: a provision that names them answers (火线提拔适用于疫情防控一线的干部吗);
     the documents themselves set no scope (意见适用于事业单位吗)."""
-    if whole and not _DOCUMENT_WORD.search(whole) and _listed(context, quotes, covered, whole, described=True):
+    if whole and not names_document(whole) and _listed(context, quotes, covered, whole, described=True):
         return ""
     return scope_gap(covered, contains(context.corpus_text, covered))
 
@@ -202,7 +201,7 @@ def _spelled_out(context: AnswerContext, noun: str, text: str) -> bool:
 def _people_gap(nouns: Sequence[str]) -> str:
     """A group of people the text never names (老干部, 退休人员) is a gap however close the rest of the question is:
     the text says nothing about them."""
-    people = [n for n in nouns if len(n) >= _VARIANT_MIN_CHARS and n.endswith(_PEOPLE_HEADS)]
+    people = [n for n in nouns if len(n) >= _VARIANT_MIN_CHARS and n.endswith(_PERSON_WORDS)]
     return unknown_gap([*people, *(n for n in nouns if n not in people)]) if people else ""
 
 
@@ -239,19 +238,10 @@ def _outside(tagged: list[tuple[str, str]], text: str, spans: list[tuple[int, in
 
 def _formula_count_gap(context: AnswerContext, text: str, asked: int | None) -> str:
     """The gap when the question asks for a number of items other than the formula it names says (五个一线是哪六个)."""
-    if asked is None:
-        return ""
-    from .training import NUMBERED_FORMULA
-
     for term in context.formulas:
-        match = NUMBERED_FORMULA.match(term)
-        if match and term in text:
-            try:
-                size = cn_to_int(match.group(1))
-            except ValueError:
-                continue
-            if size != asked:
-                return f"原文是“{term}”，共{size}个，不是{asked}个；以下是原文。"
+        size = formula_count(term)
+        if asked is not None and size is not None and size != asked and term in text:
+            return f"原文是“{term}”，共{size}个，不是{asked}个；以下是原文。"
     return ""
 
 
@@ -268,8 +258,6 @@ def _formula_gap(context: AnswerContext, text: str) -> str:
 def numbered_formulas(corpus: Corpus) -> dict[str, bool]:
     """Quoted numbered or coded formulas (三张清单, 三个区分开来, 一二三四六十) → whether the text lists their
     items next to them."""
-    from .training import NUMBERED_FORMULA, glossary
-
     formulas = {}
     for entry in glossary(corpus):
         if (NUMBERED_FORMULA.match(entry.term) or _CODED_FORMULA.match(entry.term)) and entry.quoted:

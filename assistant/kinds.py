@@ -25,8 +25,10 @@ from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
 from .segment import Segmenter
 from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
+from .training import formula_count
 
 __all__ = [
+    "ENUMERATION",
     "GENERATIVE_KINDS",
     "GRADED_KINDS",
     "STRATEGIES",
@@ -42,7 +44,7 @@ _LIST_MAX = 6
 _RELATED_MAX = 3
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
-_ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
+ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
 _QUOTED_ITEM = re.compile(r"“[^“”]{1,12}”")
 _QUOTED_RUN = re.compile(r"(?:“[^“”]{1,12}”){2,}")
 _SHORT_SENTENCE = 40
@@ -50,7 +52,6 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _YES_NO = re.compile(r"(?:吗|没有)[?？]?$|有没有|是否|有无")
-_FORMULA_COUNT = re.compile(r"^([一二两三四五六七八九十]+)[个张项种条大支]")  # 三张清单: three of them
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
 # details a question may ask of a document, the form they take in a title line or byline, and their name
@@ -660,7 +661,7 @@ def _enumeration_of(context: AnswerContext, evidence: Evidence, parallel_article
         if parallel_articles and hit.unit.kind == PARAGRAPH:
             continue
         for sentence in hit.unit.sentences:
-            for run in _ENUMERATION.findall(sentence.text):
+            for run in ENUMERATION.findall(sentence.text):
                 items = [item.strip("“”") for item in run.split("、")]
                 if count not in (None, len(items)):
                     continue
@@ -677,13 +678,7 @@ def _formula_named(context: AnswerContext, evidence: Evidence) -> tuple[Hit, str
         return None
     words = _noun_words(context, noun)
     for term in context.formulas:
-        match = _FORMULA_COUNT.match(term)
-        if not match or not any(w in term for w in words):
-            continue
-        try:
-            if cn_to_int(match.group(1)) != count:
-                continue
-        except ValueError:
+        if formula_count(term) != count or not any(w in term for w in words):
             continue
         for hit in evidence.hits:
             sentence = next((s.text for s in hit.unit.sentences if f"“{term}”" in s.text), "")

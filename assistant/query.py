@@ -23,6 +23,7 @@ __all__ = [
     "QuestionKind",
     "Reference",
     "clean_question",
+    "names_document",
     "parse_question",
     "parse_reference",
     "quoted_terms",
@@ -145,6 +146,7 @@ _DOCUMENT_CLAIM = re.compile(
 )
 # which document a question points at without naming it (这个文件, 本文, this document)
 _DOCUMENT_POINTER = re.compile(r"这个|这份|这篇|该|本|这|文件|文章|\bthis\b|\bdocument\b|\babout\b|\bit\b", re.I)
+_DOCUMENT_WORD = re.compile(r"文件|文章|本文|\b(?:document|policy)\b", re.I)
 _MAX_DOCUMENT_FACT_LEFTOVER = 2
 _MAX_STRUCTURE_LEFTOVER = 2
 _PART_WORDS = re.compile(r"部分|条|哪|个|几|一|是|吗|都|叫|啥")  # 意见是谁发的呢: a particle or two is no topic
@@ -259,6 +261,11 @@ class ParsedQuestion:
     ordinal: int | None = None
     subjects: tuple[str, ...] = ()
     aspect: str = ""
+
+
+def names_document(text: str) -> bool:
+    """``text`` names or points at a document (意见, 评论员文章, 这个文件, this document), not a provision in it."""
+    return bool(DOCUMENT_NAME.search(text) or _DOCUMENT_WORD.search(text))
 
 
 def clean_question(question: str) -> str:

@@ -38,12 +38,18 @@ __all__ = [
     "asked_member",
     "asked_spans",
     "calibration_key",
+    "clauses",
     "fit_rule",
+    "formula_gap",
     "load_rule",
     "measure_gap",
     "membership_gap",
+    "place_gap",
+    "premise_gap",
     "save_rule",
     "scope_gap",
+    "states_measure",
+    "unknown_gap",
 ]
 
 FULL, PARTIAL, NONE = "full", "partial", "none"
@@ -449,6 +455,16 @@ def scope_gap(covered: str, in_text: bool) -> str:
     if not in_text:
         return unknown_gap([covered])
     return f"原文没有规定适用范围，没有说明是否适用于“{covered}”；以下是最接近的规定。"
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of ``text``, split at commas, stops and semicolons."""
+    return _CLAUSE.findall(text)
+
+
+def states_measure(word: str) -> bool:
+    """``word`` states a period or a number (每年, 季度, 3个), which says when or how many, not what about."""
+    return bool(_PERIOD.search(word) or _STATED_COUNT.search(word))
 
 
 def unknown_gap(nouns: Sequence[str]) -> str:

@@ -187,7 +187,8 @@ def _items_near(sentence: Sentence, previous: Sentence | None, term: str, count:
     return ()
 
 
-def _formula_count(term: str) -> int | None:
+def formula_count(term: str) -> int | None:
+    """How many items a numbered formula names (三张清单 → 3), or None for any other term."""
     match = NUMBERED_FORMULA.match(term)
     return cn_to_int(match.group(1)) if match else None
 
@@ -199,7 +200,7 @@ def glossary(corpus: Corpus, units: Iterable[Unit] | None = None) -> list[Glossa
     for term in term_index(corpus):
         if scope is not None and not scope & {u.id for u in term.units}:
             continue
-        count = _formula_count(term.term)
+        count = formula_count(term.term)
         items = _items_near(term.sentence, _previous(term.unit, term.sentence), term.term, count) if count else ()
         also = tuple(u.label for u in term.units if u.id != term.unit.id)
         entries.append(GlossaryEntry(term.term, term.sentence, term.unit, items, also))
