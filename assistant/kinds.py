@@ -243,10 +243,9 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
 
 
 def _noun_words(context: AnswerContext, noun: str) -> list[str]:
-    """The text's words for a list noun: itself, or an English noun's Chinese words (teams → 队伍)."""
-    if not noun:
-        return []
-    found = bridged(context.retriever.index.bridge, noun) or [] if noun.isascii() else [noun]
+    """The text's words for a list noun of two characters or more: itself, or an English noun's Chinese words
+    (teams → 团队)."""
+    found = (bridged(context.retriever.index.bridge, noun) or []) if noun.isascii() else [noun]
     return [w for w in found if len(w) >= 2]
 
 
@@ -437,11 +436,16 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
     return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
 
 
+def _named_documents(documents: Sequence[Document], text: str) -> list[Document]:
+    """The documents whose short name (意见, 评论员文章) ``text`` uses."""
+    return [d for d in documents if d.short.strip("《》") in text]
+
+
 def _front_matter(context: AnswerContext, evidence: Evidence) -> Draft:
     """The document's title line and byline, quoted; what they leave open (a masked name, a date, a document number)
     or contradict (是上海市委的意见吗, 由市委组织部发布吗) is the gap."""
     question = evidence.question
-    named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
+    named = _named_documents(context.corpus.documents, question.text)
     if len(named) < 2 and question.about_commentary:
         named = context.corpus.documents_of_kind(COMMENTARY)
     documents = named or (context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[:1]
@@ -479,7 +483,7 @@ def size_premise(context: AnswerContext, question: str) -> str:
         noun = match.group("noun") or match.group("noun2")
         kind = {"条": ARTICLE, "段": PARAGRAPH}.get(noun, PART)
         documents = [d for d in context.corpus.documents if d.count(kind)]
-        named = [d for d in documents if d.short.strip("《》") in question] or documents[:1]
+        named = _named_documents(documents, question) or documents[:1]
         if named and named[0].count(kind) != stated:
             actual = named[0].count(kind)
             measure = "个部分" if kind == PART else noun
@@ -596,7 +600,7 @@ def _occurrence_scope(context: AnswerContext, evidence: Evidence) -> list[Unit]:
         return units
     if question.about_commentary:
         return [u for d in context.corpus.documents_of_kind(COMMENTARY) for u in d.units]
-    named = [d for d in context.corpus.documents if d.short.strip("《》") in question.text]
+    named = _named_documents(context.corpus.documents, question.text)
     return [u for d in named for u in d.units] if named else list(context.corpus.units)
 
 
@@ -653,10 +657,8 @@ def _enumeration_of(context: AnswerContext, evidence: Evidence, parallel_article
     noun, count = evidence.question.list_noun, evidence.question.list_count
     if not noun or evidence.question.references:
         return None
-    if noun.isascii():  # an English noun stands for the last characters of its Chinese words (abilities → 力)
-        heads = {t[-1] for t in bridged(context.retriever.index.bridge, noun) or [] if len(t) >= 2}
-    else:
-        heads = {noun[-1]}
+    # items end like the noun: 能力 → 力, and an English noun like its Chinese words (abilities → 能力 → 力)
+    heads = {word[-1] for word in _noun_words(context, noun)} if noun.isascii() else {noun[-1]}
     for hit in evidence.hits:
         if parallel_articles and hit.unit.kind == PARAGRAPH:
             continue
