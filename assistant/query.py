@@ -147,9 +147,9 @@ _DOCUMENT_CLAIM = re.compile(
 # which document a question points at without naming it (这个文件, 本文, this document)
 _DOCUMENT_POINTER = re.compile(r"这个|这份|这篇|该|本|这|文件|文章|\bthis\b|\bdocument\b|\babout\b|\bit\b", re.I)
 _DOCUMENT_WORD = re.compile(r"文件|文章|本文|\b(?:document|policy)\b", re.I)
-_MAX_DOCUMENT_FACT_LEFTOVER = 2
+_MAX_DOCUMENT_FACT_LEFTOVER = 2  # 意见是谁发的呢: a particle or two is no topic
 _MAX_STRUCTURE_LEFTOVER = 2
-_PART_WORDS = re.compile(r"部分|条|哪|个|几|一|是|吗|都|叫|啥")  # 意见是谁发的呢: a particle or two is no topic
+_PART_WORDS = re.compile(r"部分|条|哪|个|几|一|是|吗|都|叫|啥")  # what 第五部分有几条 都叫啥 says besides its wording
 _OCCURRENCE = re.compile(
     r"(?:出现|提到?|提及|用到?|使用|写到?|说到?)(?:了|过)?(?:几|多少)[次回处遍]|(?:几|多少)[次处回](?:出现|提到|提及)"
     r"|(?:出现|提到|提及)(?:在|于)?(?:哪些|哪几|哪)"
@@ -295,7 +295,7 @@ def _list_noun(text: str) -> str:
         words: list[str] = []
         for word in re.findall(r"[A-Za-z]+", text[match.end() :])[:_ENGLISH_NOUN_WORDS]:
             lowered = word.lower()
-            if lowered == "of" or lowered in _ENGLISH_LIST_FRAME:  # kinds of teams, sources of recommendation
+            if lowered in _ENGLISH_LIST_FRAME:  # kinds of teams, sources of recommendation
                 continue
             if lowered in _ENGLISH_FILLER:
                 if words:
