@@ -74,7 +74,7 @@ class Handlers:
             gr.Warning("请输入问题。")
             yield chat, answers, gr.skip(), ""
             return
-        chat = [*chat, {"role": "user", "content": escape(question)}]
+        chat = [*chat, {"role": "user", "content": render.plain_markdown(question)}]
         shown, answer = "", None
         try:
             for event in self.assistant.stream(question, answers):
@@ -86,7 +86,7 @@ class Handlers:
                     yield [*chat, {"role": "assistant", "content": partial}], answers, gr.skip(), ""
                 shown += event.text
         except QuestionError as problem:
-            yield [*chat, {"role": "assistant", "content": f"⚠️ {escape(str(problem))}"}], answers, "", ""
+            yield [*chat, {"role": "assistant", "content": f"⚠️ {render.plain_markdown(str(problem))}"}], answers, "", ""
             return
         except Exception:
             LOG.exception("request failed")
@@ -100,8 +100,11 @@ class Handlers:
         text = question if isinstance(question, str) else ""
         try:
             return self.assistant.ask(text).to_dict()
-        except QuestionError as problem:
+        except AssistantError as problem:
             return {"question": text[:200], "error": str(problem)}
+        except Exception:
+            LOG.exception("request failed")
+            return {"question": text[:200], "error": FAILURE}
 
     def show_unit(self, unit_id: str | None) -> str:
         """The unit chosen in the table of contents."""
@@ -142,7 +145,7 @@ class Handlers:
                 quiz = make_quiz(corpus, units, count=int(count or 20), types=types, seed=int(seed or 0))
                 material = quiz_material(corpus, quiz, described)
         except AssistantError as problem:
-            return f"⚠️ {escape(str(problem))}", None
+            return f"⚠️ {render.plain_markdown(str(problem))}", None
         folder = Path(tempfile.mkdtemp(prefix="shiganjia-"))
         path = folder / f"{kind}.docx"
         material.docx(path)

@@ -70,7 +70,7 @@ class Assistant:
         chat_model: BaseChatModel | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.corpus: Corpus = load_corpus(self.settings.corpus_dir)
+        self.corpus: Corpus = load_corpus(self.settings.corpus_dir, self.settings.max_file_bytes)
         self.segmenter = Segmenter(domain_terms(self.corpus), self.settings.cache_dir / "jieba")
         embedders = [load_embedder(spec) for spec in self.settings.embedders]
         if rebuild:

@@ -18,13 +18,14 @@ from .answer import Answer
 from .assistant import Assistant, SearchMatch
 from .config import PROJECT_ROOT, LLMConfig, Settings
 from .corpus import Corpus, load_corpus
-from .errors import AssistantError, QuestionError, UnitNotFoundError
+from .errors import AssistantError, ConfigError, OutputError, QuestionError, UnitNotFoundError
 from .query import clean_question
 
 __all__ = ["add_llm_flags", "llm_config", "main"]
 
 _BAD_INPUT = 2
 _ERROR = 1
+_BAD_INPUT_ERRORS = (QuestionError, UnitNotFoundError, OutputError, ConfigError)
 _HIGHLIGHT = {True: ("\033[1;31m", "\033[0m"), False: ("【", "】")}
 
 
@@ -61,37 +62,45 @@ def _print_json(answer: Answer) -> None:
 
 
 def _questions_from_stdin() -> Iterable[str]:
-    for line in sys.stdin:
+    """Non-empty lines of stdin; bytes that are not UTF-8 become U+FFFD instead of ending the batch."""
+    binary = getattr(sys.stdin, "buffer", None)
+    for raw in binary if binary is not None else sys.stdin:
+        line = (raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw).rstrip("\r\n")
         if line.strip():
-            yield line.rstrip("\n")
+            yield line
+
+
+def _exit_code(problem: Exception) -> int:
+    return _BAD_INPUT if isinstance(problem, _BAD_INPUT_ERRORS) else _ERROR
+
+
+def _ask_one(assistant: Assistant, question: str, as_json: bool) -> None:
+    if as_json:
+        _print_json(assistant.ask(question))
+    else:
+        _stream_answer(assistant, question)
+        print(flush=True)
 
 
 def _ask(args: argparse.Namespace) -> int:
     if args.question != "-":
         clean_question(args.question)
-        assistant = _assistant(args)
-        if args.json:
-            _print_json(assistant.ask(args.question))
-        else:
-            _stream_answer(assistant, args.question)
+        _ask_one(_assistant(args), args.question, args.json)
         return 0
     assistant = _assistant(args)
     status = 0
     for question in _questions_from_stdin():
         try:
-            if not args.json:
-                _stream_answer(assistant, question)
-                print(flush=True)
-                continue
-            answer = assistant.ask(question)
-        except QuestionError as problem:
-            status = _BAD_INPUT
+            _ask_one(assistant, question, args.json)
+        except (BrokenPipeError, KeyboardInterrupt):
+            raise
+        except Exception as problem:  # one bad line reports itself and the batch goes on
+            message = str(problem) if isinstance(problem, AssistantError) else f"internal error ({problem!r})"
+            status = max(status, _exit_code(problem))
             if args.json:
-                print(json.dumps({"question": question[:200], "error": str(problem)}, ensure_ascii=False), flush=True)
+                print(json.dumps({"question": question[:200], "error": message}, ensure_ascii=False), flush=True)
             else:
-                print(f"error: {problem}", file=sys.stderr, flush=True)
-            continue
-        _print_json(answer)
+                print(f"error: {message}", file=sys.stderr, flush=True)
     return status
 
 
@@ -195,7 +204,8 @@ def _scope(args: argparse.Namespace) -> tuple[Corpus, list, str]:
         assistant = _assistant()
         units = assistant.topic_units(args.topic)
         return assistant.corpus, units, f"主题“{args.topic}”"
-    corpus = load_corpus(Settings().corpus_dir)
+    settings = Settings()
+    corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
     units = select_units(corpus, articles=args.articles, parts=args.part)
     described = [f"第{args.articles}条" if args.articles else "", f"第{args.part}部分" if args.part else ""]
     return corpus, units, "、".join(d for d in described if d) or "全文"
@@ -253,6 +263,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
+    return value
+
+
 def _material_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in (".docx", ".md", ".markdown"):
@@ -265,7 +285,7 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default $ASSISTANT_LLM_BASE_URL)")
     parser.add_argument("--llm-model", help="model name (default $ASSISTANT_LLM_MODEL)")
     parser.add_argument("--llm-api-key", help="API key (default $ASSISTANT_LLM_API_KEY)")
-    parser.add_argument("--llm-timeout", type=float, help="seconds to wait for the LLM (default 20)")
+    parser.add_argument("--llm-timeout", type=_seconds, help="seconds to wait for the LLM (default 20)")
     parser.add_argument("--no-llm", action="store_true", help="extractive answers even when an LLM is configured")
 
 
@@ -329,12 +349,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (QuestionError, UnitNotFoundError) as problem:
-        print(f"error: {problem}", file=sys.stderr)
-        return _BAD_INPUT
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
-        return _ERROR
+        return _exit_code(problem)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

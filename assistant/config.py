@@ -7,10 +7,26 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["MAX_QUESTION_CHARS", "PROJECT_ROOT", "Settings", "default_cache_dir"]
+from .errors import ConfigError
+
+__all__ = ["MAX_CORPUS_FILE_BYTES", "MAX_QUESTION_CHARS", "PROJECT_ROOT", "Settings", "default_cache_dir"]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 1000
+
+
+MAX_CORPUS_FILE_BYTES = 1 << 20  # per corpus file, unless ASSISTANT_MAX_FILE_BYTES says otherwise; the texts are ~20 KB
+
+
+def _env_count(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isascii() or not value.isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a positive whole number, not {value!r}; unset it for the default {default}")
+    return int(value)
+
+
 DEFAULT_EMBEDDERS = ("e5", "use")
 
 
@@ -40,6 +56,19 @@ def _env_embedders() -> tuple[str, ...]:
     if not value:
         return DEFAULT_EMBEDDERS
     return tuple(name.strip() for name in value.split(",") if name.strip())
+
+
+def _env_seconds(name: str, default: float) -> float:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}; unset it for {default:g}")
+    return seconds
 
 
 @dataclass(frozen=True)
@@ -84,7 +113,7 @@ class LLMConfig:
             base_url=base_url,
             model=os.environ.get("ASSISTANT_LLM_MODEL", "").strip() or "default",
             api_key=os.environ.get("ASSISTANT_LLM_API_KEY", ""),
-            timeout=float(os.environ.get("ASSISTANT_LLM_TIMEOUT", "20")),
+            timeout=_env_seconds("ASSISTANT_LLM_TIMEOUT", 20.0),
         )
 
 
@@ -99,6 +128,10 @@ class Settings:
         embedders: embedder specs, e.g. ``("e5",)``, ``("e5", "use")`` or
             ``("st:BAAI/bge-small-zh-v1.5",)``; an empty tuple means sparse retrieval only.
         llm: an OpenAI-compatible endpoint for generative answers (ASSISTANT_LLM_*); None: extractive only.
+        max_file_bytes: the size limit of one corpus file (ASSISTANT_MAX_FILE_BYTES, default 1 MiB).
+
+    Raises:
+        ConfigError: if an environment variable has a value that cannot be used.
     """
 
     corpus_dir: Path = field(default_factory=lambda: _env_path("ASSISTANT_CORPUS_DIR", PROJECT_ROOT / "corpus"))
@@ -106,3 +139,4 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     embedders: tuple[str, ...] = field(default_factory=_env_embedders)
     llm: LLMConfig | None = field(default_factory=lambda: LLMConfig.from_env())
+    max_file_bytes: int = field(default_factory=lambda: _env_count("ASSISTANT_MAX_FILE_BYTES", MAX_CORPUS_FILE_BYTES))

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .config import MAX_CORPUS_FILE_BYTES
 from .errors import CorpusError
-from .numerals import CN_DIGITS, cn_to_int, int_to_cn
+from .files import FileProblem, read_limited
+from .numerals import CN_DIGITS, int_to_cn, parse_numeral
 
 __all__ = [
     "Corpus",
@@ -165,39 +167,44 @@ def quoted_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_QUOTED_RE.findall(text)))
 
 
-def corpus_hash(corpus_dir: Path) -> str:
+def corpus_hash(corpus_dir: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -> str:
     """SHA-256 over the names and bytes of every corpus file (``*.txt`` and ``*.json``)."""
     digest = hashlib.sha256()
     for path in sorted(corpus_dir.glob("*.txt")) + sorted(corpus_dir.glob("*.json")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        digest.update(path.name.encode() + b"\0" + _read_file(path, max_file_bytes) + b"\0")
     return digest.hexdigest()
 
 
-def load_corpus(corpus_dir: Path) -> Corpus:
+def load_corpus(corpus_dir: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -> Corpus:
     """Parse every ``*.txt`` file in ``corpus_dir`` (policy documents first, then commentaries).
 
+    Every ``*.txt`` and ``*.json`` entry must be a regular file of at most ``max_file_bytes`` bytes.
+
     Raises:
-        CorpusError: if the folder holds no documents or a file is malformed.
+        CorpusError: if the folder holds no documents, or a file is not a regular file, too large or malformed.
     """
+    if not corpus_dir.is_dir():
+        problem = "not a folder" if corpus_dir.exists() else "no such folder"
+        raise CorpusError(corpus_dir, None, f"{problem}; set ASSISTANT_CORPUS_DIR to the folder of the source texts")
     paths = sorted(corpus_dir.glob("*.txt"))
     if not paths:
         raise CorpusError(corpus_dir, None, "no *.txt documents found; put the source texts in this folder")
-    documents = [parse_document(p) for p in paths]
+    documents = [parse_document(p, max_file_bytes) for p in paths]
     documents.sort(key=lambda d: (d.kind != POLICY, d.path.name))
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise CorpusError(corpus_dir, None, f"duplicate document ids: {ids}")
-    return Corpus(tuple(documents), corpus_hash(corpus_dir))
+    return Corpus(tuple(documents), corpus_hash(corpus_dir, max_file_bytes))
 
 
-def parse_document(path: Path) -> Document:
+def parse_document(path: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -> Document:
     """Parse one document file, using ``<stem>.json`` beside it for metadata when present.
 
     Raises:
         CorpusError: naming the file and line of the first problem.
     """
-    lines = _read_lines(path)
-    meta = _read_meta(path)
+    lines = _read_lines(path, max_file_bytes)
+    meta = _read_meta(path, max_file_bytes)
     numbered = [(n, t) for n, t in lines if t]
     if not numbered:
         raise CorpusError(path, None, "the file is empty")
@@ -232,11 +239,17 @@ def _front_unit(doc_id: str, short: str, kind: str, line: tuple[int, str]) -> Un
     )
 
 
-def _read_lines(path: Path) -> list[tuple[int, str]]:
+def _read_file(path: Path, max_file_bytes: int) -> bytes:
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(path, None, f"cannot read the file: {exc.strerror}") from exc
+        return read_limited(path, max_file_bytes)
+    except FileProblem as exc:
+        raise CorpusError(
+            path, None, f"{exc}; corpus files must be regular files (the size limit is ASSISTANT_MAX_FILE_BYTES)"
+        ) from exc
+
+
+def _read_lines(path: Path, max_file_bytes: int) -> list[tuple[int, str]]:
+    raw = _read_file(path, max_file_bytes)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -245,13 +258,13 @@ def _read_lines(path: Path) -> list[tuple[int, str]]:
     return [(i, line.strip()) for i, line in enumerate(text.splitlines(), start=1)]
 
 
-def _read_meta(path: Path) -> dict[str, str]:
+def _read_meta(path: Path, max_file_bytes: int) -> dict[str, str]:
     meta_path = path.with_suffix(".json")
     if not meta_path.exists():
         return {}
     try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        meta = json.loads(_read_file(meta_path, max_file_bytes).decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise CorpusError(meta_path, getattr(exc, "lineno", None), f"unreadable metadata: {exc}") from exc
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
         raise CorpusError(meta_path, None, "metadata must be a JSON object of strings (title, short, kind, issuer)")
@@ -264,9 +277,9 @@ def _guess_kind(body: list[tuple[int, str]]) -> str:
 
 def _match_part(text: str) -> tuple[int, str] | None:
     match = _PART_RE.match(text)
-    if not match or _HEADING_PUNCT.search(match.group(2)):
+    if not match or _HEADING_PUNCT.search(match.group(2)) or (number := parse_numeral(match.group(1))) is None:
         return None
-    return cn_to_int(match.group(1)), match.group(2).strip()
+    return number, match.group(2).strip()
 
 
 def _match_article(text: str) -> tuple[int, str, bool] | None:
@@ -276,8 +289,8 @@ def _match_article(text: str) -> tuple[int, str, bool] | None:
     """
     for pattern, titled in ((_ARTICLE_DOT_RE, True), (_ARTICLE_CN_RE, False)):
         match = pattern.match(text)
-        if match:
-            return cn_to_int(match.group(1)), match.group(2), titled
+        if match and (number := parse_numeral(match.group(1))) is not None:
+            return number, match.group(2), titled
     return None
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 
 __all__ = [
     "AssistantError",
+    "ConfigError",
     "CorpusError",
     "EmbedderUnavailableError",
     "IndexStoreError",
+    "OutputError",
     "QuestionError",
     "UnitNotFoundError",
 ]
@@ -19,6 +21,10 @@ __all__ = [
 
 class AssistantError(Exception):
     """Base class of every error the assistant raises on purpose."""
+
+
+class ConfigError(AssistantError):
+    """A setting (an environment variable or option) has a value that cannot be used."""
 
 
 class CorpusError(AssistantError):
@@ -46,3 +52,7 @@ class EmbedderUnavailableError(AssistantError):
 
 class IndexStoreError(AssistantError):
     """The index on disk cannot be read or written (other than being stale)."""
+
+
+class OutputError(AssistantError):
+    """A file cannot be written where the user asked (a folder, a missing or read-only location)."""

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from .corpus import Corpus
+from .errors import OutputError
+from .files import FileProblem, atomic_write
 from .training import LETTERS, GlossaryEntry, OutlinePart, Quiz
 
-__all__ = ["Material", "glossary_material", "outline_material", "quiz_material", "write_material"]
+__all__ = ["Material", "glossary_material", "markdown_literal", "outline_material", "quiz_material", "write_material"]
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")  # ":" stops web addresses becoming links
+
+
+def markdown_literal(text: str) -> str:
+    """``text`` with every character Markdown (or its LaTeX and HTML extensions) would act on backslash-escaped,
+    so typed text such as ``![](http://host/x.png)`` shows as typed instead of becoming an image or a link (the
+    escaped colon keeps the address from being linked automatically)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
 
 # A document is a title plus blocks: ("heading", level, text) or ("para", text) or ("item", number, text).
 Block = tuple
@@ -32,7 +46,7 @@ class Material:
 
     def markdown(self) -> str:
         """The document as Markdown."""
-        lines = [f"# {self.title}", "", f"**{self.subtitle}**", "", f"依据：{self.source_title}", ""]
+        lines = [f"# {self.title}", "", f"**{markdown_literal(self.subtitle)}**", "", f"依据：{self.source_title}", ""]
         for block in self.blocks:
             if block[0] == "heading":
                 lines += ["#" * (block[1] + 1) + " " + block[2], ""]
@@ -42,8 +56,8 @@ class Material:
                 lines += [block[1], ""]
         return "\n".join(lines).rstrip() + "\n"
 
-    def docx(self, path: Path) -> None:
-        """Write the document as Word: title page, then headings, paragraphs and numbered items."""
+    def docx_bytes(self) -> bytes:
+        """The document as Word (.docx): title page, then headings, paragraphs and numbered items."""
         from docx import Document
         from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
         from docx.oxml.ns import qn
@@ -70,8 +84,13 @@ class Material:
                 paragraph.add_run(block[2])
             else:
                 document.add_paragraph(block[1])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        document.save(str(path))
+        buffer = io.BytesIO()
+        document.save(buffer)
+        return buffer.getvalue()
+
+    def docx(self, path: Path) -> None:
+        """Write the document as Word to ``path`` (see ``write_material`` for the errors)."""
+        write_material(self, path)
 
 
 def _source_title(corpus: Corpus) -> str:
@@ -135,12 +154,20 @@ def glossary_material(corpus: Corpus, entries: Sequence[GlossaryEntry], scope: s
 
 
 def write_material(material: Material, path: Path | None) -> str:
-    """Write to ``path`` (.docx or .md by suffix); with no path, return the Markdown."""
+    """Write to ``path`` (.docx or .md by suffix), whole or not at all; with no path, return the Markdown.
+
+    Missing parent folders are created; an existing file is replaced only once the new one is complete.
+
+    Raises:
+        OutputError: if ``path`` is a folder or cannot be written (the message names the reason).
+    """
     if path is None:
         return material.markdown()
-    if path.suffix.lower() == ".docx":
-        material.docx(path)
-    else:
+    blob = material.docx_bytes() if path.suffix.lower() == ".docx" else material.markdown().encode("utf-8")
+    try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(material.markdown(), encoding="utf-8")
+        atomic_write(path, blob)
+    except OSError as exc:
+        reason = str(exc) if isinstance(exc, FileProblem) else f"cannot write {path}: {exc.strerror or exc}"
+        raise OutputError(f"{reason}; choose a writable file path ending in .docx or .md") from exc
     return str(path)

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from .bridge import build_bridge
 from .corpus import Corpus, Unit
 from .embeddings import ArrayEmbeddings
 from .errors import IndexStoreError
+from .files import FileProblem, atomic_write, read_limited, remove_stale_temps
 from .segment import Segmenter
 
 __all__ = [
@@ -45,12 +45,24 @@ __all__ = [
     "builder_fingerprint",
     "load_index",
     "open_index",
+    "read_manifest",
 ]
 
 FORMAT_VERSION = 4
 MANIFEST = "manifest.json"
 _BATCH = 16
 _MAX_QUERY_EMBED_CHARS = 300
+_WRITABLE_HINT = "set ASSISTANT_INDEX_DIR to a writable folder"
+_MAX_MANIFEST_BYTES = 1 << 20
+_MAX_ROWS_BYTES = 1 << 30
+_FAISS_HEADER_BYTES = 1 << 12
+_ROWS_FILE = re.compile(r"rows-[0-9a-f]{16}\.json")
+_DENSE_FILE = re.compile(r"dense-[A-Za-z0-9_.-]{1,60}-[0-9a-f]{16}\.faiss")
+_MANIFEST_TYPES = {
+    "format": int, "corpus_hash": str, "rows": dict, "embedders": list, "segmenter": str, "bridge": str, "builder": str
+}  # fmt: skip
+_ROWS_ENTRY = {"file": str, "sha256": str, "count": int}
+_DENSE_ENTRY = {"name": str, "id": str, "dim": int, "file": str, "sha256": str}
 
 Notify = Callable[[str], None]
 _BUILDER_MODULES = (_bridge_module, _corpus_module, _embeddings_module, _segment_module)
@@ -183,40 +195,59 @@ def build_index(
     index_dir: Path,
     progress: bool = True,
 ) -> SearchIndex:
-    """Tokenise and embed every row, write the index files atomically and return the index."""
+    """Tokenise and embed every row, write the index files atomically and return the index.
+
+    Raises:
+        IndexStoreError: if ``index_dir`` is not a writable folder (checked before the slow embedding starts).
+    """
+    _prepare_folder(index_dir)
     rows, texts = row_texts(corpus)
     tokens = [segmenter.tokens(t) for t in texts]
     bridge = build_bridge({t for row in tokens for t in row})
-    dense: dict[str, DenseIndex] = {}
-    files: dict[str, str] = {}
-    index_dir.mkdir(parents=True, exist_ok=True)
     rows_blob = json.dumps(
         {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}, ensure_ascii=False
     ).encode("utf-8")
-    files["rows"] = _write_named(index_dir, "rows", ".json", rows_blob)
-    embedder_entries = []
-    for embedder in embedders:
-        matrix = _embed_all(embedder, texts, progress)
-        flat = faiss.IndexFlatIP(matrix.shape[1])
-        flat.add(matrix)
-        blob = faiss.serialize_index(flat).tobytes()
-        name = _write_named(index_dir, f"dense-{_safe(embedder.name)}", ".faiss", blob)
-        embedder_entries.append(
-            {"name": embedder.name, "id": embedder.id, "dim": int(matrix.shape[1]), "file": name, "sha256": _sha(blob)}
-        )
-        dense[embedder.name] = DenseIndex(embedder, flat)
-    manifest = {
-        "format": FORMAT_VERSION,
-        "corpus_hash": corpus.hash,
-        "rows": {"file": files["rows"], "sha256": _sha(rows_blob), "count": len(rows)},
-        "embedders": embedder_entries,
-        "segmenter": segmenter.fingerprint,
-        "bridge": _bridge_source(),
-        "builder": builder_fingerprint(),
-    }
-    _atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-    _remove_unreferenced(index_dir, manifest)
+    matrices = [(embedder, _embed_all(embedder, texts, progress)) for embedder in embedders]
+    try:
+        rows_entry = {"file": _write_named(index_dir, "rows", ".json", rows_blob), "sha256": _sha(rows_blob)}
+        embedder_entries, dense = [], {}
+        for embedder, matrix in matrices:
+            flat = faiss.IndexFlatIP(matrix.shape[1])
+            flat.add(matrix)
+            blob = faiss.serialize_index(flat).tobytes()
+            name = _write_named(index_dir, f"dense-{_safe(embedder.name)}", ".faiss", blob)
+            embedder_entries.append(
+                {"name": embedder.name, "id": embedder.id, "dim": int(matrix.shape[1]), "file": name,
+                 "sha256": _sha(blob)}
+            )  # fmt: skip
+            dense[embedder.name] = DenseIndex(embedder, flat)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "corpus_hash": corpus.hash,
+            "rows": {**rows_entry, "count": len(rows)},
+            "embedders": embedder_entries,
+            "segmenter": segmenter.fingerprint,
+            "bridge": _bridge_source(),
+            "builder": builder_fingerprint(),
+        }
+        atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
+        _remove_unreferenced(index_dir, manifest)
+    except OSError as exc:
+        raise IndexStoreError(f"cannot write the index to {index_dir}: {exc}; {_WRITABLE_HINT}") from exc
     return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge)
+
+
+def _prepare_folder(index_dir: Path) -> None:
+    """Make sure ``index_dir`` is a folder this process can write to, and clear temp files killed writers left."""
+    if index_dir.exists() and not index_dir.is_dir():
+        raise IndexStoreError(f"{index_dir} is a file, not a folder; {_WRITABLE_HINT}")
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexStoreError(f"cannot create {index_dir}: {exc.strerror or exc}; {_WRITABLE_HINT}") from exc
+    if not os.access(index_dir, os.W_OK | os.X_OK):
+        raise IndexStoreError(f"{index_dir} is not writable; {_WRITABLE_HINT}")
+    remove_stale_temps(index_dir)
 
 
 def load_index(
@@ -227,32 +258,30 @@ def load_index(
     Raises:
         IndexStoreError: saying why the index is stale or damaged.
     """
-    manifest_path = index_dir / MANIFEST
-    if not manifest_path.exists():
-        raise IndexStoreError(f"no index in {index_dir}")
+    manifest = read_manifest(index_dir)
     try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest.get("format") != FORMAT_VERSION:
-            raise IndexStoreError(f"index format {manifest.get('format')} is not {FORMAT_VERSION}")
+        if manifest["format"] != FORMAT_VERSION:
+            raise IndexStoreError(f"index format {manifest['format']} is not {FORMAT_VERSION}")
         if manifest["corpus_hash"] != corpus.hash:
             raise IndexStoreError("the corpus changed since the index was built")
         if manifest["segmenter"] != segmenter.fingerprint or manifest["bridge"] != _bridge_source():
             raise IndexStoreError("the segmenter or dictionary changed since the index was built")
-        if manifest.get("builder") != builder_fingerprint():
+        if manifest["builder"] != builder_fingerprint():
             raise IndexStoreError("the code that builds the index changed since the index was built")
         wanted = [(e.name, e.id) for e in embedders]
         stored = [(e["name"], e["id"]) for e in manifest["embedders"]]
         if wanted != stored:
             raise IndexStoreError(f"the index was built with embedders {stored}, not {wanted}")
-        rows_blob = _read_checked(index_dir, manifest["rows"]["file"], manifest["rows"]["sha256"])
+        count = manifest["rows"]["count"]
+        rows_blob = _read_checked(index_dir, manifest["rows"], _MAX_ROWS_BYTES)
         payload = json.loads(rows_blob)
         rows = [Row(unit_id, sentence) for unit_id, sentence in payload["rows"]]
         tokens = payload["tokens"]
-        if len(rows) != manifest["rows"]["count"] or len(tokens) != len(rows):
+        if len(rows) != count or len(tokens) != len(rows):
             raise IndexStoreError("the row file does not match the manifest")
         dense = {}
         for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
-            blob = _read_checked(index_dir, entry["file"], entry["sha256"])
+            blob = _read_checked(index_dir, entry, count * entry["dim"] * 4 + _FAISS_HEADER_BYTES)
             flat = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
             if flat.ntotal != len(rows) or flat.d != entry["dim"]:
                 raise IndexStoreError(f"{entry['file']} does not match the rows")
@@ -262,6 +291,52 @@ def load_index(
         raise
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as exc:
         raise IndexStoreError(f"the index is damaged ({type(exc).__name__}: {exc})") from exc
+
+
+def read_manifest(index_dir: Path) -> dict:
+    """The manifest of ``index_dir``, checked against its schema before anything it names is touched: a JSON object
+    of the known keys and types, whose file names are plain names of index files inside the folder.
+
+    Raises:
+        IndexStoreError: if there is no manifest or it does not fit the schema (the index must be rebuilt).
+    """
+    path = index_dir / MANIFEST
+    if not path.is_file():
+        raise IndexStoreError(f"no index in {index_dir}")
+    try:
+        manifest = json.loads(read_limited(path, _MAX_MANIFEST_BYTES))
+    except (FileProblem, ValueError) as exc:
+        raise IndexStoreError(f"the manifest is unreadable ({exc})") from exc
+    problem = _schema_problem(manifest)
+    if problem:
+        raise IndexStoreError(f"the manifest is damaged: {problem}")
+    return manifest
+
+
+def _schema_problem(manifest: object) -> str:
+    """What makes ``manifest`` unlike one ``build_index`` writes, or "" when it fits."""
+    if not isinstance(manifest, dict):
+        return f"a JSON object is expected, not {type(manifest).__name__}"
+    if set(manifest) != set(_MANIFEST_TYPES):
+        return f"the keys are {sorted(manifest)}, not {sorted(_MANIFEST_TYPES)}"
+    for key, kind in _MANIFEST_TYPES.items():
+        if not isinstance(manifest[key], kind) or isinstance(manifest[key], bool):
+            return f"{key!r} is not a {kind.__name__}"
+    entries = [("rows", manifest["rows"], _ROWS_FILE, _ROWS_ENTRY)]
+    entries += [("embedders", entry, _DENSE_FILE, _DENSE_ENTRY) for entry in manifest["embedders"]]
+    for key, entry, file_name, fields in entries:
+        if not isinstance(entry, dict) or set(entry) != set(fields):
+            return f"an entry of {key!r} does not have the keys {sorted(fields)}"
+        for field, kind in fields.items():
+            if not isinstance(entry[field], kind) or isinstance(entry[field], bool):
+                return f"{field!r} of {key!r} is not a {kind.__name__}"
+        if not file_name.fullmatch(entry["file"]):
+            return f"{entry['file']!r} is not the name of an index file"
+        if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
+            return f"{entry['sha256']!r} is not a SHA-256 digest"
+    if manifest["rows"]["count"] < 0 or any(e["dim"] <= 0 for e in manifest["embedders"]):
+        return "a count or dimension is out of range"
+    return ""
 
 
 def open_index(
@@ -278,12 +353,7 @@ def open_index(
     except IndexStoreError as problem:
         if notify:
             notify(f"Building the index in {index_dir} ({problem}).")
-        try:
-            return build_index(corpus, segmenter, embedders, index_dir, progress=progress)
-        except OSError as exc:
-            raise IndexStoreError(
-                f"cannot write the index to {index_dir}: {exc.strerror}; set ASSISTANT_INDEX_DIR to a writable folder"
-            ) from exc
+        return build_index(corpus, segmenter, embedders, index_dir, progress=progress)
 
 
 def _embed_all(embedder: ArrayEmbeddings, texts: list[str], progress: bool) -> np.ndarray:
@@ -326,36 +396,28 @@ def _safe(name: str) -> str:
 
 def _write_named(index_dir: Path, stem: str, suffix: str, blob: bytes) -> str:
     name = f"{stem}-{_sha(blob)[:16]}{suffix}"
-    if not (index_dir / name).exists() or _sha((index_dir / name).read_bytes()) != _sha(blob):
-        _atomic_write(index_dir / name, blob)
+    existing = index_dir / name
+    if not existing.is_file() or existing.stat().st_size != len(blob) or _sha(existing.read_bytes()) != _sha(blob):
+        atomic_write(existing, blob)
     return name
 
 
-def _atomic_write(path: Path, blob: bytes) -> None:
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(blob)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _read_checked(index_dir: Path, name: str, sha256: str) -> bytes:
-    path = index_dir / name
+def _read_checked(index_dir: Path, entry: dict, limit: int) -> bytes:
+    """The bytes of the index file a (validated) manifest entry names, checked against its size limit and digest."""
+    path = index_dir / entry["file"]
     if not path.exists():
-        raise IndexStoreError(f"{name} is missing")
-    blob = path.read_bytes()
-    if _sha(blob) != sha256:
-        raise IndexStoreError(f"{name} is damaged (checksum mismatch)")
+        raise IndexStoreError(f"{entry['file']} is missing")
+    try:
+        blob = read_limited(path, limit)
+    except FileProblem as exc:
+        raise IndexStoreError(f"{entry['file']} is unusable ({exc})") from exc
+    if _sha(blob) != entry["sha256"]:
+        raise IndexStoreError(f"{entry['file']} is damaged (checksum mismatch)")
     return blob
 
 
 def _remove_unreferenced(index_dir: Path, manifest: dict) -> None:
     keep = {manifest["rows"]["file"]} | {e["file"] for e in manifest["embedders"]}
     for path in index_dir.glob("*"):
-        if path.name not in keep and re.match(r"^(rows|dense-.*)-[0-9a-f]{16}\.(json|faiss)$", path.name):
+        if path.name not in keep and (_ROWS_FILE.fullmatch(path.name) or _DENSE_FILE.fullmatch(path.name)):
             path.unlink(missing_ok=True)

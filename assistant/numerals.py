@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-__all__ = ["CN_COUNTS", "CN_DIGITS", "cn_to_int", "int_to_cn"]
+__all__ = ["CN_COUNTS", "CN_DIGITS", "cn_to_int", "int_to_cn", "parse_numeral"]
 
 CN_DIGITS = "〇零一二两三四五六七八九十百千"
 CN_COUNTS = "一二两三四五六七八九十"  # the numerals of small counts: 哪四个, 三张清单
 _DIGIT = {"〇": 0, "零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNIT = {"十": 10, "百": 100, "千": 1000}
+_MAX_DIGITS = 9  # longer digit strings are not references; int() also refuses very long ones
+_CANONICAL = str.maketrans({"两": "二", "〇": "零"})
 
 
-def cn_to_int(text: str) -> int:
-    """Parse a Chinese or Arabic numeral below 10000 (``十三`` → 13, ``一百零五`` → 105, ``13`` → 13).
-
-    Raises:
-        ValueError: if ``text`` is not a numeral.
-    """
+def parse_numeral(text: str) -> int | None:
+    """The number a numeral writes (``十三`` → 13, ``一百零五`` → 105, ``二〇二四`` → 2024, ``13`` → 13), or None
+    when ``text`` is not a well-formed numeral below 10000 (``1十``, ``十1``, ``十十``, ``百五百``)."""
     text = text.strip()
-    if text.isdigit():
+    if not text or len(text) > _MAX_DIGITS:
+        return None
+    if text.isdecimal():
         return int(text)
-    if not text or any(ch not in _DIGIT and ch not in _UNIT for ch in text):
-        raise ValueError(f"not a numeral: {text!r}")
-    if all(ch in _DIGIT for ch in text) and len(text) > 1:
+    if any(ch not in _DIGIT and ch not in _UNIT for ch in text):
+        return None
+    if all(ch in _DIGIT for ch in text):
         return int("".join(str(_DIGIT[ch]) for ch in text))
     total, digit = 0, None
     for ch in text:
@@ -30,7 +31,23 @@ def cn_to_int(text: str) -> int:
         else:
             total += (1 if digit is None else digit) * _UNIT[ch]
             digit = None
-    return total + (digit or 0)
+    total += digit or 0
+    written = text.translate(_CANONICAL)
+    if not 0 < total < 10000 or written not in (int_to_cn(total), "一" + int_to_cn(total)):
+        return None
+    return total
+
+
+def cn_to_int(text: str) -> int:
+    """Parse a Chinese or Arabic numeral below 10000 (``十三`` → 13, ``一百零五`` → 105, ``13`` → 13).
+
+    Raises:
+        ValueError: if ``text`` is not a well-formed numeral.
+    """
+    number = parse_numeral(text)
+    if number is None:
+        raise ValueError(f"not a numeral: {text!r}")
+    return number
 
 
 def int_to_cn(number: int) -> str:

@@ -14,7 +14,7 @@ from enum import Enum
 
 from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
-from .numerals import CN_COUNTS, CN_DIGITS, cn_to_int
+from .numerals import CN_COUNTS, CN_DIGITS, parse_numeral
 from .segment import STOPWORDS
 
 __all__ = [
@@ -197,7 +197,9 @@ _EDGE_WORDS = re.compile(
 )
 _QUOTED = re.compile(r"[“\"「『]([^“”\"「」『』]{1,30})[”\"」』]")
 _MAX_SUBJECT_CHARS = 12
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # shown as a space
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")  # zero-width and direction marks
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # undecodable bytes read with surrogateescape, or a lone surrogate
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -269,14 +271,15 @@ def names_document(text: str) -> bool:
 
 
 def clean_question(question: str) -> str:
-    """Strip control characters and collapse whitespace.
+    """The one place typed text is cleaned: undecodable bytes and lone surrogates become U+FFFD, control and
+    invisible characters are removed, whitespace is collapsed.
 
     Raises:
         QuestionError: if the question is empty or longer than the limit.
     """
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    text = _CONTROL.sub(" ", question)
+    text = _SURROGATE.sub("\ufffd", _INVISIBLE.sub("", _CONTROL.sub(" ", question)))
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         raise QuestionError("the question is empty: type a question, e.g. 容错纠错 applies when?")
@@ -309,25 +312,26 @@ def _list_noun(text: str) -> str:
 def _list_count(text: str) -> int | None:
     """How many items a list question asks for (哪四个 / which three), or None."""
     if match := _LIST_COUNT.search(text):
-        return cn_to_int(match.group(1))
+        return parse_numeral(match.group(1))
     if match := _ENGLISH_LIST_COUNT.search(text):
         return _ENGLISH_NUMBERS[match.group(1).lower()]
     return None
 
 
-def _number(raw: str) -> int:
+def _number(raw: str) -> int | None:
+    """The number a reference writes, or None when it is not a number (第1十条, part xiii): then it is text."""
     lowered = raw.lower()
     if lowered in _ENGLISH_NUMBERS:
         return _ENGLISH_NUMBERS[lowered]
-    return _ROMAN[lowered] if lowered in _ROMAN else cn_to_int(raw)
+    return _ROMAN[lowered] if lowered in _ROMAN else parse_numeral(raw)
 
 
 def parse_reference(text: str) -> list[Reference]:
     """Every unit reference in ``text``; a bare number (``13``, ``十三``) is an article."""
     text = unicodedata.normalize("NFKC", text)
     bare = _BARE_NUMBER.match(text)
-    if bare:
-        return [Reference(ARTICLE, cn_to_int(bare.group(1)))]
+    if bare and (number := parse_numeral(bare.group(1))) is not None:
+        return [Reference(ARTICLE, number)]
     found: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
     commentary = bool(_COMMENTARY_HINT.search(text))
@@ -339,8 +343,8 @@ def parse_reference(text: str) -> list[Reference]:
                 number = None
             elif _LAST_WORDS.search(match.group(1)):
                 number = LAST
-            else:
-                number = _number(match.group(1))
+            elif (number := _number(match.group(1))) is None:
+                continue
             found.append((match.start(), Reference(kind, number, commentary or kind == PARAGRAPH)))
             taken.append(match.span())
     return [ref for _, ref in sorted(found, key=lambda item: item[0])]
@@ -421,10 +425,10 @@ def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
     return (left,) if 0 < len(left) <= _MAX_SUBJECT_CHARS and _CJK.search(left) else ()
 
 
-def _ordinal(match: re.Match[str]) -> int:
+def _ordinal(match: re.Match[str]) -> int | None:
     number, last, english, english_number = match.group(1), match.group(2), match.group(3), match.group(4)
     if number:
-        return cn_to_int(number)
+        return parse_numeral(number)
     if last:
         return LAST
     if english:
@@ -476,8 +480,8 @@ def _referenced_kind(
     text: str, remainder: str, references: tuple[Reference, ...], is_list: bool
 ) -> tuple[QuestionKind, int | None, tuple[str, ...], str]:
     sentence = _SENTENCE_ORDINAL.search(text)
-    if sentence:
-        return QuestionKind.SENTENCE, _ordinal(sentence), (), ""
+    if sentence and (ordinal := _ordinal(sentence)) is not None:
+        return QuestionKind.SENTENCE, ordinal, (), ""
     kinds = {r.kind for r in references}
     if _SENTENCE_COUNT.search(text):
         return QuestionKind.STRUCTURE, None, (), "sentences"

@@ -11,11 +11,13 @@ from .answer import Answer
 from .assistant import SearchMatch
 from .browse import TermEntry
 from .corpus import Unit
+from .export import markdown_literal
 from .support import PARTIAL
 
 __all__ = [
     "answer_markdown",
     "highlight",
+    "plain_markdown",
     "search_results",
     "source_cards",
     "term_table",
@@ -46,20 +48,25 @@ def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
     return spans
 
 
+def plain_markdown(text: str) -> str:
+    """Any text as Markdown that shows it literally: no HTML, image, link, emphasis or formula comes of it."""
+    return markdown_literal(escape(text, quote=False))
+
+
 def text_markdown(text: str) -> str:
-    """Answer text as chat Markdown: escaped, line breaks kept (also for partial text while streaming)."""
-    return escape(text).replace("\n", "  \n")
+    """Answer text as chat Markdown: shown literally, line breaks kept (also for partial text while streaming)."""
+    return plain_markdown(text).replace("\n", "  \n")
 
 
 def answer_markdown(answer: Answer) -> str:
     """The chat message for an answer (Markdown with escaped text), marked by its support grade:
     ⚠️ not covered, ◐ partly covered (the gap in bold first), or plain when the text answers it."""
-    rewritten = f"*（理解为：{escape(answer.rewritten)}）*  \n" if answer.rewritten else ""
+    rewritten = f"*（理解为：{plain_markdown(answer.rewritten)}）*  \n" if answer.rewritten else ""
     if answer.refused:
         return f"⚠️ **原文未涉及**  \n{text_markdown(answer.text)}"
     if answer.support == PARTIAL and answer.gap:
         rest = answer.text.replace(answer.gap, "", 1).replace("\n\n", "\n").strip("\n")
-        return f"{rewritten}◐ **原文只部分涉及：{escape(answer.gap)}**  \n{text_markdown(rest)}"
+        return f"{rewritten}◐ **原文只部分涉及：{plain_markdown(answer.gap)}**  \n{text_markdown(rest)}"
     return rewritten + text_markdown(answer.text)
 
 

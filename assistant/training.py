@@ -21,7 +21,7 @@ from difflib import SequenceMatcher
 from .browse import term_index
 from .corpus import ARTICLE, COMMENTARY, PART, POLICY, Corpus, Document, Sentence, Unit, quoted_terms
 from .errors import QuestionError
-from .numerals import CN_COUNTS, cn_to_int
+from .numerals import CN_COUNTS, cn_to_int, parse_numeral
 
 __all__ = [
     "QUESTION_TYPES",
@@ -190,7 +190,7 @@ def _items_near(sentence: Sentence, previous: Sentence | None, term: str, count:
 def formula_count(term: str) -> int | None:
     """How many items a numbered formula names (三张清单 → 3), or None for any other term."""
     match = NUMBERED_FORMULA.match(term)
-    return cn_to_int(match.group(1)) if match else None
+    return parse_numeral(match.group(1)) if match else None
 
 
 def glossary(corpus: Corpus, units: Iterable[Unit] | None = None) -> list[GlossaryEntry]:
@@ -211,7 +211,8 @@ def glossary(corpus: Corpus, units: Iterable[Unit] | None = None) -> list[Glossa
         for sentence in unit.sentences:
             for match in _UNQUOTED_FORMULA_RE.finditer(sentence.text):
                 term = match.group(0)
-                items = _items_near(sentence, _previous(unit, sentence), term, cn_to_int(match.group(1)))
+                count = parse_numeral(match.group(1))
+                items = _items_near(sentence, _previous(unit, sentence), term, count) if count else ()
                 if term not in known and items:
                     entries.append(GlossaryEntry(term, sentence, unit, items, quoted=False))
                     known.add(term)

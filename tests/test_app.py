@@ -65,7 +65,23 @@ def test_too_long_input_gets_a_message(handlers: web.Handlers):
 
 def test_html_in_a_question_is_shown_as_text(handlers: web.Handlers):
     chat, _, _, _ = _run(handlers, "<script>alert(1)</script>")[-1]
-    assert chat[0]["content"] == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert chat[0]["content"] == r"&lt;script&gt;alert\(1\)&lt;/script&gt;"
+
+
+def test_markdown_in_a_question_is_shown_as_text(handlers: web.Handlers):
+    chat, _, _, _ = _run(handlers, "![](http://host.invalid/x.png) 火线提拔 **粗体** $x$")[-1]
+    assert chat[0]["content"] == r"\!\[\]\(http\://host\.invalid/x\.png\) 火线提拔 \*\*粗体\*\* \$x\$"
+
+
+def test_markdown_in_a_topic_is_shown_as_text_in_the_error(handlers: web.Handlers):
+    preview, path = handlers.material("学习提纲", "按主题", "![](http://host.invalid/x.png)", [], 5, 1)
+    assert path is None and "![](" not in preview and r"\!\[\]\(http\://host\.invalid/x\.png\)" in preview
+
+
+def test_markdown_in_a_scope_is_shown_as_text_in_the_preview(handlers: web.Handlers):
+    preview, _ = handlers.material("学习提纲", "按条", "13", [], 5, 1)
+    assert preview.splitlines()[2] == "**范围：按条：13**"
+    assert r"**范围：按条：11\-13**" in handlers.material("学习提纲", "按条", "11-13", [], 5, 1)[0]
 
 
 def test_a_failing_request_reports_and_the_next_one_works(assistant: Assistant, monkeypatch):
@@ -181,7 +197,7 @@ def test_chat_streams_guarded_llm_sentences(assistant: Assistant):
     shown = [step[0][-1]["content"] for step in steps]
     assert all("65" not in text for text in shown)
     chat, answers, cards, _ = steps[-1]
-    assert chat[-1]["content"] == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert chat[-1]["content"] == r"完善容错纠错、澄清正名办法\[第13条\]。鼓励干部大胆改、大胆试、大胆闯\[第13条\]。"
     assert "《意见》第13条（坚持严管厚爱）" in cards and answers[-1].citations[0].unit_id == "opinion/art13"
 
 

@@ -119,5 +119,12 @@ def test_script_in_a_question_is_shown_not_run(page):
     assert page.locator("#chat").get_by_text('<img src=x onerror="window.__xss=1">', exact=False).count() >= 1
 
 
+def test_markdown_image_in_a_question_is_shown_not_fetched(page):
+    attack = "![x](http://host.invalid/x.png) 火线提拔"
+    _ask(page, attack)
+    page.locator("#chat").get_by_text(attack, exact=False).first.wait_for(timeout=30_000)
+    assert page.locator("#chat img").count() == 0 and page.locator("#chat a[href*='host']").count() == 0
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.external_requests == []

@@ -128,9 +128,13 @@ def test_non_utf8_file_names_the_line(tmp_path: Path):
 
 
 def test_empty_file_and_empty_folder(tmp_path: Path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
     with pytest.raises(CorpusError, match="empty"):
         parse_document(write_document(tmp_path, "blank", " \n\n"))
     with pytest.raises(CorpusError, match=r"no \*\.txt documents"):
+        load_corpus(empty)
+    with pytest.raises(CorpusError, match="no such folder; set ASSISTANT_CORPUS_DIR"):
         load_corpus(tmp_path / "nothing-here")
 
 
