@@ -74,12 +74,13 @@ def _exit_code(problem: Exception) -> int:
     return _BAD_INPUT if isinstance(problem, _BAD_INPUT_ERRORS) else _ERROR
 
 
-def _ask_one(assistant: Assistant, question: str, as_json: bool) -> None:
+def _ask_one(assistant: Assistant, question: str, as_json: bool, in_batch: bool = False) -> None:
     if as_json:
         _print_json(assistant.ask(question))
-    else:
-        _stream_answer(assistant, question)
-        print(flush=True)
+        return
+    _stream_answer(assistant, question)
+    if in_batch:
+        print(flush=True)  # a blank line between answers
 
 
 def _ask(args: argparse.Namespace) -> int:
@@ -91,7 +92,7 @@ def _ask(args: argparse.Namespace) -> int:
     status = 0
     for question in _questions_from_stdin():
         try:
-            _ask_one(assistant, question, args.json)
+            _ask_one(assistant, question, args.json, in_batch=True)
         except (BrokenPipeError, KeyboardInterrupt):
             raise
         except Exception as problem:  # one bad line reports itself and the batch goes on

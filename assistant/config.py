@@ -55,6 +55,8 @@ def _env_embedders() -> tuple[str, ...]:
     value = os.environ.get("ASSISTANT_EMBEDDERS")
     if not value:
         return DEFAULT_EMBEDDERS
+    if value.strip().lower() == "none":  # sparse retrieval only
+        return ()
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 

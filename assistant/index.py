@@ -233,7 +233,8 @@ def build_index(
         atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         _remove_unreferenced(index_dir, manifest)
     except OSError as exc:
-        raise IndexStoreError(f"cannot write the index to {index_dir}: {exc}; {_WRITABLE_HINT}") from exc
+        reason = exc if isinstance(exc, FileProblem) else f"cannot write to {index_dir}: {exc.strerror or exc}"
+        raise IndexStoreError(f"{reason}; {_WRITABLE_HINT}") from exc
     return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge)
 
 
