@@ -1,0 +1,142 @@
+"""Property-based tests: arbitrary text and bytes never raise anything but the project's own error type, in
+numeral parsing, question cleaning and parsing, normalization, answering, the CLI batch and the web handler."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assistant import Assistant
+from assistant import cli as cli_module
+from assistant.config import PROJECT_ROOT
+from assistant.errors import AssistantError, QuestionError
+from assistant.numerals import int_to_cn, parse_numeral
+from assistant.query import clean_question, parse_question, parse_reference
+
+# Characters that steer the parsers (numerals, reference words, quotes, separators) mixed with anything at all,
+# surrogates and control characters included.
+_STEERING = list("第条款部分段句第一二两三四五六七八九十百千〇零0123456789.、，。？?“”\"《》()（）-至到 \n\t")
+_STEERING += ["article", "part", "sentence", "xiii", "iv", "那", "呢", "哪几条", "容错纠错", "火线提拔", "意见"]
+_ANY_CHARACTER = st.characters(codec=None, categories=None, exclude_categories=())
+TEXT = st.lists(st.one_of(st.sampled_from(_STEERING), _ANY_CHARACTER), max_size=40).map("".join)
+FAST = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+ASKS = settings(
+    max_examples=120,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+
+
+def _verbatim(assistant: Assistant, payload: dict) -> bool:
+    units = {u.label: u.text for u in assistant.corpus.citable_units}
+    return all(c["quote"] in units[c["label"]] for c in payload.get("citations", []))
+
+
+@FAST
+@given(st.text(alphabet=st.sampled_from(list("第一二两三四五六七八九十百千〇零0123456789")), max_size=12))
+def test_parse_numeral_returns_a_number_or_none(text):
+    number = parse_numeral(text)
+    assert number is None or (isinstance(number, int) and number >= 0)
+
+
+@FAST
+@given(st.integers(min_value=1, max_value=9999))
+def test_every_number_round_trips_through_chinese(number):
+    assert parse_numeral(int_to_cn(number)) == number
+
+
+@FAST
+@given(TEXT)
+def test_cleaning_and_parsing_raise_only_question_errors(text):
+    try:
+        cleaned = clean_question(text)
+    except QuestionError:
+        return
+    assert cleaned == cleaned.strip() and not any(0xD800 <= ord(ch) <= 0xDFFF for ch in cleaned)
+    parse_question(text)
+    for reference in parse_reference(text):
+        assert reference.number is None or isinstance(reference.number, int)
+
+
+@FAST
+@given(TEXT)
+def test_normalization_raises_only_question_errors(assistant: Assistant, text):
+    try:
+        normalized = assistant.normalizer.normalize(text)
+    except QuestionError:
+        return
+    assert isinstance(normalized.text, str) and normalized.text
+
+
+@ASKS
+@given(TEXT)
+def test_any_question_gets_an_answer_with_verbatim_quotes_or_a_question_error(assistant: Assistant, text):
+    try:
+        answer = assistant.ask(text)
+    except QuestionError:
+        return
+    assert answer.support in ("full", "partial", "none")
+    assert _verbatim(assistant, answer.to_dict())
+
+
+@ASKS
+@given(TEXT, TEXT)
+def test_any_follow_up_gets_an_answer_or_a_question_error(assistant: Assistant, first, second):
+    try:
+        history = [assistant.ask(first)]
+        assistant.ask(second, history)
+    except QuestionError:
+        pass
+
+
+@ASKS
+@given(st.lists(st.binary(max_size=60), min_size=1, max_size=4))
+def test_cli_batch_answers_every_line_of_any_bytes(assistant: Assistant, monkeypatch, capsys, lines):
+    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
+    blob = b"\n".join(line.replace(b"\n", b" ").replace(b"\r", b" ") for line in lines) + b"\n"
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(blob), encoding="utf-8"))
+    code = cli_module.main(["ask", "--json", "-"])
+    out = capsys.readouterr().out
+    asked = [line for line in blob.decode("utf-8", errors="replace").split("\n") if line.strip()]
+    payloads = [json.loads(line) for line in out.splitlines()]
+    assert len(payloads) == len(asked)
+    errors = [p for p in payloads if "error" in p]
+    assert all(isinstance(p["error"], str) and not p["error"].startswith("internal error") for p in errors)
+    assert code == (2 if errors else 0)
+    assert all(_verbatim(assistant, p) for p in payloads)
+
+
+@ASKS
+@given(st.one_of(TEXT, st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2)))
+def test_web_api_returns_an_answer_or_an_error_message(assistant: Assistant, value):
+    pytest.importorskip("gradio")
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import app as web
+
+    result = web.Handlers(assistant).api_ask(value)
+    if "error" in result:
+        assert isinstance(result["error"], str) and result["error"] and result["error"] != web.FAILURE
+    else:
+        assert isinstance(result["answer"], str) and _verbatim(assistant, result)
+
+
+@ASKS
+@given(TEXT)
+def test_web_lookups_and_search_never_fail(assistant: Assistant, text):
+    pytest.importorskip("gradio")
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import app as web
+
+    handlers = web.Handlers(assistant)
+    assert isinstance(handlers.jump(text), str)
+    assert isinstance(handlers.search(text), str)
+    assert isinstance(handlers.terms_table(text), str)
+    with contextlib.suppress(AssistantError):
+        assistant.show(text)
