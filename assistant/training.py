@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
@@ -117,7 +118,7 @@ def _policy(corpus: Corpus) -> Document:
 
 def _parse_range(text: str, limit: int) -> list[int]:
     numbers: list[int] = []
-    for piece in re.split(r"[,，、\s]+", text.strip()):
+    for piece in re.split(r"[,，、\s]+", unicodedata.normalize("NFKC", text).strip()):
         if not piece:
             continue
         bounds = re.split(r"[-–~至到]", piece)

@@ -21,7 +21,7 @@ from assistant.query import clean_question, parse_question, parse_reference
 
 # Characters that steer the parsers (numerals, reference words, quotes, separators) mixed with anything at all,
 # surrogates and control characters included.
-_STEERING = list("第条款部分段句第一二两三四五六七八九十百千〇零0123456789.、，。？?“”\"《》()（）-至到 \n\t")
+_STEERING = list('第条款部分段句第一二两三四五六七八九十百千〇零0123456789.、，。？?“”"《》()（）-至到 \n\t')
 _STEERING += ["article", "part", "sentence", "xiii", "iv", "那", "呢", "哪几条", "容错纠错", "火线提拔", "意见"]
 _ANY_CHARACTER = st.characters(codec=None, categories=None, exclude_categories=())
 TEXT = st.lists(st.one_of(st.sampled_from(_STEERING), _ANY_CHARACTER), max_size=40).map("".join)
