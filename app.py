@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import os
 import sys
 import tempfile
@@ -44,6 +45,8 @@ EXAMPLES = [
     "三个区分开来是什么？",
 ]
 _STREAM_STEP = 24
+_MAX_QUIZ = 200
+_MATERIALS = ("学习测验", "学习提纲", "术语表")
 FAILURE = "⚠️ 出错了：这次请求没有完成，请稍后重试。"
 FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
 CSS = """
@@ -130,6 +133,9 @@ class Handlers:
         from assistant.training import glossary, make_quiz, outline, select_units
 
         corpus = self.assistant.corpus
+        kind = kind if kind in _MATERIALS else _MATERIALS[0]
+        scope, value = (scope if isinstance(scope, str) else ""), (value if isinstance(value, str) else "")
+        types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
         try:
             if scope == "按主题":
                 units, described = self.assistant.topic_units(value or ""), f"主题“{value}”"
@@ -142,18 +148,33 @@ class Handlers:
                 entries = glossary(corpus, None if scope == "全文" else units)
                 material = glossary_material(corpus, entries, described)
             else:
-                quiz = make_quiz(corpus, units, count=int(count or 20), types=types, seed=int(seed or 0))
+                count, seed = _whole(count, "题量", 20, 1, _MAX_QUIZ), _whole(seed, "随机种子", 0, 0, 2**31 - 1)
+                quiz = make_quiz(corpus, units, count=count, types=types, seed=seed)
                 material = quiz_material(corpus, quiz, described)
+            path = Path(tempfile.mkdtemp(prefix="shiganjia-")) / f"{kind}.docx"
+            material.docx(path)
         except AssistantError as problem:
             return f"⚠️ {render.plain_markdown(str(problem))}", None
-        folder = Path(tempfile.mkdtemp(prefix="shiganjia-"))
-        path = folder / f"{kind}.docx"
-        material.docx(path)
         return material.markdown(), str(path)
 
     def terms_table(self, query: str) -> str:
         """The 提法 index, filtered by ``query``."""
         return render.term_table(self.terms, query or "")
+
+
+def _whole(number: object, name: str, default: int, low: int, high: int) -> int:
+    """A form's number as a whole number in [low, high]; empty means ``default``.
+
+    Raises:
+        QuestionError: for anything else (text, NaN, infinity, fractions, out of range).
+    """
+    if number is None or number == "":
+        return default
+    if isinstance(number, bool) or not isinstance(number, (int, float)) or not math.isfinite(number):
+        raise QuestionError(f"{name}必须是 {low} 到 {high} 之间的整数")
+    if number != int(number) or not low <= number <= high:
+        raise QuestionError(f"{name}必须是 {low} 到 {high} 之间的整数，不是 {number:g}")
+    return int(number)
 
 
 def build_app(assistant: Assistant) -> gr.Blocks:
@@ -202,7 +223,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             term_query.change(handlers.terms_table, term_query, term_view, **private)
         with gr.Tab("培训备课", id="training"):
             with gr.Row():
-                kind = gr.Radio(["学习测验", "学习提纲", "术语表"], value="学习测验", label="材料", elem_id="kind")
+                kind = gr.Radio(list(_MATERIALS), value=_MATERIALS[0], label="材料", elem_id="kind")
                 scope = gr.Radio(["全文", "按条", "按部分", "按主题"], value="按条", label="范围", elem_id="scope")
                 value = gr.Textbox(
                     value="11-13", label="条/部分/主题", placeholder="11-13、四、年轻干部", elem_id="scope-value"
@@ -211,7 +232,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 types = gr.CheckboxGroup(
                     list(QUESTION_TYPES), value=list(QUESTION_TYPES), label="题型", elem_id="types"
                 )
-                count = gr.Number(value=20, minimum=1, maximum=200, precision=0, label="题量", elem_id="count")
+                count = gr.Number(value=20, minimum=1, maximum=_MAX_QUIZ, precision=0, label="题量", elem_id="count")
                 seed = gr.Number(value=1, precision=0, label="随机种子（相同种子，相同试卷）", elem_id="seed")
             make = gr.Button("生成", variant="primary", elem_id="make")
             download = gr.File(label="下载 Word", elem_id="download")

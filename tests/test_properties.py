@@ -140,3 +140,26 @@ def test_web_lookups_and_search_never_fail(assistant: Assistant, text):
     assert isinstance(handlers.terms_table(text), str)
     with contextlib.suppress(AssistantError):
         assistant.show(text)
+
+
+_FORM_NUMBER = st.one_of(st.none(), st.integers(-(2**40), 2**40), st.floats(), st.text(max_size=4), st.booleans())
+_FORM_CHOICE = st.one_of(st.sampled_from(["学习测验", "学习提纲", "术语表", "全文", "按条", "按部分", "按主题"]), TEXT)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    _FORM_CHOICE,
+    _FORM_CHOICE,
+    st.one_of(TEXT, st.sampled_from(["11-13", "四", "1-99", "13,5", "容错纠错"]), st.none()),
+    st.one_of(st.none(), st.lists(st.one_of(st.sampled_from(["填空", "单选", "多选", "判断"]), TEXT), max_size=3)),
+    _FORM_NUMBER,
+    _FORM_NUMBER,
+)
+def test_the_training_form_returns_material_or_a_message(assistant: Assistant, kind, scope, value, types, count, seed):
+    pytest.importorskip("gradio")
+    sys.path.insert(0, str(PROJECT_ROOT))
+    import app as web
+
+    preview, path = web.Handlers(assistant).material(kind, scope, value, types, count, seed)
+    assert isinstance(preview, str) and preview
+    assert (path is None) == preview.startswith("⚠️")
