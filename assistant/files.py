@@ -13,7 +13,7 @@ from pathlib import Path
 
 __all__ = ["FileProblem", "atomic_write", "read_limited", "remove_stale_temps"]
 
-_TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
+_TEMP_NAME = re.compile(r"^\..+?(?:\.(?P<pid>\d+)\.[0-9a-f]{8})?\.tmp$")  # without a pid: an older version's
 _ORPHAN_SECONDS = 24 * 3600  # a temp file this old is stale even if its process id is in use again
 
 
@@ -50,7 +50,8 @@ def atomic_write(path: Path, blob: bytes) -> None:
 def remove_stale_temps(folder: Path) -> list[Path]:
     """Remove the temporary files that ``atomic_write`` left in ``folder`` when its process was killed.
 
-    A temporary file is stale when the process that wrote it no longer runs, or when it is over a day old.
+    A temporary file is stale when the process that wrote it no longer runs, or when it is over a day old (also
+    one named without a process id, as older versions named them).
     Returns the removed paths.
     """
     removed = []
@@ -64,7 +65,7 @@ def remove_stale_temps(folder: Path) -> list[Path]:
             continue
         try:
             old = time.time() - path.lstat().st_mtime > _ORPHAN_SECONDS
-            if old or not _running(int(match.group("pid"))):
+            if old or (match.group("pid") and not _running(int(match.group("pid")))):
                 path.unlink()
                 removed.append(path)
         except OSError:

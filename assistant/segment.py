@@ -16,6 +16,7 @@ from pathlib import Path
 import jieba
 
 from .corpus import Corpus, quoted_terms
+from .errors import ConfigError
 
 __all__ = ["STOPWORDS", "Segmenter", "domain_terms"]
 
@@ -58,11 +59,20 @@ class Segmenter:
     Args:
         terms: domain words that must stay whole tokens.
         cache_dir: writable folder for jieba's dictionary cache.
+
+    Raises:
+        ConfigError: if ``cache_dir`` cannot be created.
     """
 
     def __init__(self, terms: Iterable[str], cache_dir: Path) -> None:
         jieba.setLogLevel(logging.WARNING)
-        cache_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot use {cache_dir} as the cache folder: {exc.strerror or exc}; "
+                "set ASSISTANT_CACHE_DIR to a writable folder"
+            ) from exc
         self._jieba = jieba.Tokenizer()
         self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()

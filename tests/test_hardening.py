@@ -272,11 +272,14 @@ def test_temp_files_of_killed_writers_are_removed_on_the_next_build(tiny_parts):
     dead = index_dir / f".{MANIFEST}.999999999.0123abcd.tmp"  # no such process
     old = index_dir / f".{MANIFEST}.{os.getppid()}.89abcdef.tmp"
     live = index_dir / f".{MANIFEST}.{os.getpid()}.00000000.tmp"
-    for path in (dead, old, live):
+    legacy, recent_legacy = index_dir / f".{MANIFEST}.k2j_9x0q.tmp", index_dir / f".{MANIFEST}.a1b2c3d4.tmp"
+    for path in (dead, old, live, legacy, recent_legacy):
         path.write_bytes(b"partial")
-    os.utime(old, (time.time() - 2 * 24 * 3600,) * 2)
+    for path in (old, legacy):
+        os.utime(path, (time.time() - 2 * 24 * 3600,) * 2)
     open_index(corpus, segmenter, [], index_dir, progress=False)
-    assert not dead.exists() and not old.exists() and live.exists()
+    assert not dead.exists() and not old.exists() and not legacy.exists()
+    assert live.exists() and recent_legacy.exists()
     assert remove_stale_temps(index_dir) == []
 
 
@@ -328,3 +331,11 @@ def test_a_bad_llm_timeout_in_the_environment_is_a_clear_error(monkeypatch):
     monkeypatch.setenv("ASSISTANT_LLM_TIMEOUT", "soon")
     with pytest.raises(ConfigError, match="ASSISTANT_LLM_TIMEOUT must be a positive number of seconds, not 'soon'"):
         Settings()
+
+
+def test_an_unusable_cache_folder_is_a_clear_error(tiny_corpus, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", cache_dir=blocker, embedders=())
+    with pytest.raises(ConfigError, match=r"cannot use .*/file/jieba as the cache folder: Not a directory; set ASSIST"):
+        Assistant(settings)
