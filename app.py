@@ -72,7 +72,7 @@ class Handlers:
 
     def respond(self, message: str, chat: list[dict], answers: list[Answer]):
         """Chat event: streams the answer, then shows its source cards. Yields (chat, answers, cards, textbox)."""
-        question = (message or "").strip()
+        question = message.strip() if isinstance(message, str) else ""
         if not question:
             gr.Warning("请输入问题。")
             yield chat, answers, gr.skip(), ""
@@ -111,7 +111,7 @@ class Handlers:
 
     def show_unit(self, unit_id: str | None) -> str:
         """The unit chosen in the table of contents."""
-        return render.unit_html(self.units[unit_id]) if unit_id in self.units else ""
+        return render.unit_html(self.units[unit_id]) if isinstance(unit_id, str) and unit_id in self.units else ""
 
     def jump(self, reference: str) -> str:
         """Units named by 第13条 / 13 / 第四部分 / 序言 / 第6段, or why there are none."""
@@ -159,7 +159,7 @@ class Handlers:
 
     def terms_table(self, query: str) -> str:
         """The 提法 index, filtered by ``query``."""
-        return render.term_table(self.terms, query or "")
+        return render.term_table(self.terms, query if isinstance(query, str) else "")
 
 
 def _whole(number: object, name: str, default: int, low: int, high: int) -> int:

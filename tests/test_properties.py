@@ -25,6 +25,9 @@ _STEERING = list('第条款部分段句第一二两三四五六七八九十百�
 _STEERING += ["article", "part", "sentence", "xiii", "iv", "那", "呢", "哪几条", "容错纠错", "火线提拔", "意见"]
 _ANY_CHARACTER = st.characters(codec=None, categories=None, exclude_categories=())
 TEXT = st.lists(st.one_of(st.sampled_from(_STEERING), _ANY_CHARACTER), max_size=40).map("".join)
+ANY_VALUE = st.one_of(
+    TEXT, st.none(), st.integers(), st.floats(), st.lists(TEXT, max_size=2), st.dictionaries(TEXT, TEXT)
+)
 FAST = settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 ASKS = settings(
     max_examples=120,
@@ -114,7 +117,7 @@ def test_cli_batch_answers_every_line_of_any_bytes(assistant: Assistant, monkeyp
 
 
 @ASKS
-@given(st.one_of(TEXT, st.none(), st.integers(), st.lists(st.text(max_size=3), max_size=2)))
+@given(ANY_VALUE)
 def test_web_api_returns_an_answer_or_an_error_message(assistant: Assistant, value):
     pytest.importorskip("gradio")
     sys.path.insert(0, str(PROJECT_ROOT))
@@ -128,18 +131,19 @@ def test_web_api_returns_an_answer_or_an_error_message(assistant: Assistant, val
 
 
 @ASKS
-@given(TEXT)
-def test_web_lookups_and_search_never_fail(assistant: Assistant, text):
+@given(ANY_VALUE)
+def test_web_handlers_take_any_value(assistant: Assistant, value):
     pytest.importorskip("gradio")
     sys.path.insert(0, str(PROJECT_ROOT))
     import app as web
 
     handlers = web.Handlers(assistant)
-    assert isinstance(handlers.jump(text), str)
-    assert isinstance(handlers.search(text), str)
-    assert isinstance(handlers.terms_table(text), str)
+    for handler in (handlers.jump, handlers.search, handlers.terms_table, handlers.show_unit):
+        assert isinstance(handler(value), str)
+    steps = list(handlers.respond(value, [], []))
+    assert steps and all(step[0] == [] or step[0][-1]["content"] != web.FAILURE for step in steps)
     with contextlib.suppress(AssistantError):
-        assistant.show(text)
+        assistant.show(value)
 
 
 _FORM_NUMBER = st.one_of(st.none(), st.integers(-(2**40), 2**40), st.floats(), st.text(max_size=4), st.booleans())
