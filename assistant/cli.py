@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
-from .config import PROJECT_ROOT, LLMConfig, Settings
+from .config import PROJECT_ROOT, LLMConfig, Settings, parse_seconds
 from .corpus import Corpus, load_corpus
 from .errors import AssistantError, ConfigError, OutputError, QuestionError, UnitNotFoundError
 from .query import clean_question
@@ -265,11 +265,8 @@ def _positive(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < float("inf"):
+    value = parse_seconds(text)
+    if value is None:
         raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
     return value
 

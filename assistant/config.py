@@ -9,7 +9,14 @@ from pathlib import Path
 
 from .errors import ConfigError
 
-__all__ = ["MAX_CORPUS_FILE_BYTES", "MAX_QUESTION_CHARS", "PROJECT_ROOT", "Settings", "default_cache_dir"]
+__all__ = [
+    "MAX_CORPUS_FILE_BYTES",
+    "MAX_QUESTION_CHARS",
+    "PROJECT_ROOT",
+    "Settings",
+    "default_cache_dir",
+    "parse_seconds",
+]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_QUESTION_CHARS = 1000
@@ -60,15 +67,21 @@ def _env_embedders() -> tuple[str, ...]:
     return tuple(name.strip() for name in value.split(",") if name.strip())
 
 
+def parse_seconds(text: str) -> float | None:
+    """A positive, finite number of seconds written as ``text``, or None."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 0 < seconds < float("inf") else None
+
+
 def _env_seconds(name: str, default: float) -> float:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = -1.0
-    if not 0 < seconds < float("inf"):
+    seconds = parse_seconds(value)
+    if seconds is None:
         raise ConfigError(f"{name} must be a positive number of seconds, not {value!r}; unset it for {default:g}")
     return seconds
 
