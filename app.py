@@ -26,6 +26,7 @@ from assistant import (
     Answer,
     Assistant,
     AssistantError,
+    ConfigError,
     QuestionError,
     Settings,
     render,
@@ -98,7 +99,7 @@ class Handlers:
         final = [*chat, {"role": "assistant", "content": render.answer_markdown(answer)}]
         yield final, [*answers, answer], render.source_cards(answer, self.units), ""
 
-    def api_ask(self, question: str) -> dict:
+    def api_ask(self, question: str = "") -> dict:
         """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
         text = question if isinstance(question, str) else ""
         try:
@@ -242,10 +243,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     return app
 
 
+def _port(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text[:20]!r}")
+    return int(text)
+
+
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="实干家助手 web app")
     parser.add_argument("--host", default=os.environ.get("ASSISTANT_APP_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("ASSISTANT_APP_PORT", "7860")))
+    parser.add_argument("--port", type=_port, default=os.environ.get("ASSISTANT_APP_PORT", "7860"))
     parser.add_argument(
         "--auth", default=os.environ.get("ASSISTANT_APP_AUTH"), help="require a login, given as user:password"
     )
@@ -273,12 +280,20 @@ def main(argv: list[str] | None = None) -> int:
         assistant = Assistant(settings, notify=lambda message: print(message, file=sys.stderr), progress=True)
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(problem, ConfigError) else 1
     app = build_app(assistant)
-    app.queue(default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, auth=auth, theme=theme(), css=CSS, footer_links=[],
-        show_error=False, ssr_mode=False,
-    )  # fmt: skip
+    try:
+        app.queue(default_concurrency_limit=4).launch(
+            server_name=args.host, server_port=args.port, auth=auth, theme=theme(), css=CSS, footer_links=[],
+            show_error=False, ssr_mode=False,
+        )  # fmt: skip
+    except OSError:
+        print(
+            f"error: cannot serve on {args.host}:{args.port}: the port is in use or the host is not an address of"
+            " this machine; choose another --port or --host",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

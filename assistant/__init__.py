@@ -6,9 +6,11 @@ from .config import LLMConfig, Settings
 from .corpus import Corpus, Document, Sentence, Unit, load_corpus
 from .errors import (
     AssistantError,
+    ConfigError,
     CorpusError,
     EmbedderUnavailableError,
     IndexStoreError,
+    OutputError,
     QuestionError,
     UnitNotFoundError,
 )
@@ -22,6 +24,7 @@ __all__ = [
     "Assistant",
     "AssistantError",
     "Citation",
+    "ConfigError",
     "Corpus",
     "CorpusError",
     "Correction",
@@ -34,6 +37,7 @@ __all__ = [
     "LLMConfig",
     "NormalizedQuestion",
     "Normalizer",
+    "OutputError",
     "QuestionError",
     "QuestionKind",
     "SearchMatch",

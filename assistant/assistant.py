@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .answer import Answer, StreamEvent
-from .config import Settings
+from .config import MAX_QUESTION_CHARS, Settings
 from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
@@ -18,7 +19,7 @@ from .followup import rewrite_followup
 from .index import SearchIndex, build_index, open_index
 from .kinds import AnswerContext
 from .normalize import NormalizedQuestion, Normalizer
-from .support import SupportRule, calibration_key, load_rule
+from .support import FULL, SupportRule, calibration_key, load_rule
 
 if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model is given
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -116,9 +117,10 @@ class Assistant:
 
     def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
+        started = time.monotonic()
         evidence, normalized, standalone = self._evidence(question, history)
         if self.generator:
-            answer = self.generator.answer(evidence, normalized)
+            answer = self.generator.answer(evidence, normalized, self._time_left(started))
         else:
             answer = self.answerer.answer(evidence, normalized)
         return self._finish(answer, normalized, standalone), evidence
@@ -130,14 +132,20 @@ class Assistant:
         Raises:
             QuestionError: if the question is empty or too long.
         """
+        started = time.monotonic()
         evidence, normalized, standalone = self._evidence(question, history)
         if self.generator is None:
             answer = self.answerer.answer(evidence, normalized)
             events: Iterable[StreamEvent] = (StreamEvent(answer.text), StreamEvent(answer=answer))
         else:
-            events = self.generator.stream(evidence, normalized)
+            events = self.generator.stream(evidence, normalized, self._time_left(started))
         for event in events:
             yield StreamEvent(answer=self._finish(event.answer, normalized, standalone)) if event.answer else event
+
+    def _time_left(self, started: float) -> float:
+        """The LLM's time budget for one question, less what rewriting a follow-up already took."""
+        assert self.generator is not None
+        return self.generator.timeout - (time.monotonic() - started)
 
     def _evidence(self, question: str, history: Sequence[Answer]) -> tuple[Evidence, NormalizedQuestion, str]:
         normalized = self.normalizer.normalize(question)
@@ -163,19 +171,20 @@ class Assistant:
             if rewritten:
                 return rewritten
         unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
-        return rewrite_followup(
+        rewritten = rewrite_followup(
             question, previous_question, unit, self.segmenter.terms, self.answerer.context.corpus_text
         )
+        return rewritten if len(rewritten) <= MAX_QUESTION_CHARS else question
 
     def topic_units(self, topic: str, limit: int = 5) -> list[Unit]:
         """Policy articles about ``topic``: the best-ranked ones, in reading order.
 
         Raises:
-            QuestionError: if the text does not cover the topic.
+            QuestionError: if the text does not cover the topic fully (support none or partial).
         """
         answer, evidence = self.answer_with_evidence(topic)
         articles = [h for h in evidence.hits if h.unit.kind == ARTICLE]
-        if answer.refused or not articles:
+        if answer.support != FULL or not articles:
             raise QuestionError(f"the text does not cover {topic!r}; choose articles or a part instead")
         best = articles[0].score
         chosen = [h for h in articles if h.score >= _TOPIC_SHARE * best][:limit]

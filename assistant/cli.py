@@ -6,7 +6,10 @@ Exit codes: 0 success, 1 an error of the assistant or nothing found, 2 bad input
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
+import os
 import re
 import sys
 import time
@@ -18,14 +21,15 @@ from .answer import Answer
 from .assistant import Assistant, SearchMatch
 from .config import PROJECT_ROOT, LLMConfig, Settings, parse_seconds
 from .corpus import Corpus, load_corpus
-from .errors import AssistantError, ConfigError, OutputError, QuestionError, UnitNotFoundError
+from .errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
 from .query import clean_question
 
 __all__ = ["add_llm_flags", "llm_config", "main"]
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BAD_INPUT = 2
 _ERROR = 1
-_BAD_INPUT_ERRORS = (QuestionError, UnitNotFoundError, OutputError, ConfigError)
+_BAD_INPUT_ERRORS = (QuestionError, UnitNotFoundError, OutputError, ConfigError, EvalSetError)
 _HIGHLIGHT = {True: ("\033[1;31m", "\033[0m"), False: ("【", "】")}
 
 
@@ -62,12 +66,14 @@ def _print_json(answer: Answer) -> None:
 
 
 def _questions_from_stdin() -> Iterable[str]:
-    """Non-empty lines of stdin; bytes that are not UTF-8 become U+FFFD instead of ending the batch."""
+    """Non-empty lines of stdin (ended by \n, \r\n or \r); bytes that are not UTF-8 become U+FFFD instead of ending
+    the batch."""
     binary = getattr(sys.stdin, "buffer", None)
     for raw in binary if binary is not None else sys.stdin:
-        line = (raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw).rstrip("\r\n")
-        if line.strip():
-            yield line
+        text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else raw
+        for line in _LINE_BREAK.split(text):  # \r alone ends a line too (old Mac files)
+            if line.strip():
+                yield line
 
 
 def _exit_code(problem: Exception) -> int:
@@ -346,14 +352,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit
+        return code
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return _exit_code(problem)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _detach_stdout()
         return 0
+    except OSError as problem:  # writing the output failed (e.g. No space left on device)
+        _detach_stdout()
+        print(f"error: cannot write the output: {problem.strerror or problem}", file=sys.stderr)
+        return _ERROR
+
+
+def _detach_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail a second time."""
+    with contextlib.suppress(OSError, ValueError, io.UnsupportedOperation):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
@@ -25,12 +26,17 @@ MAX_QUESTION_CHARS = 1000
 MAX_CORPUS_FILE_BYTES = 1 << 20  # per corpus file, unless ASSISTANT_MAX_FILE_BYTES says otherwise; the texts are ~20 KB
 
 
-def _env_count(name: str, default: int) -> int:
+_FILE_BYTES = (MAX_CORPUS_FILE_BYTES, 1 << 40)  # default and maximum of ASSISTANT_MAX_FILE_BYTES
+
+
+def _env_count(name: str, default: int, maximum: int) -> int:
     value = os.environ.get(name, "").strip()
     if not value:
         return default
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise ConfigError(f"{name} must be a positive whole number, not {value!r}; unset it for the default {default}")
+    if not value.isascii() or not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise ConfigError(
+            f"{name} must be a whole number from 1 to {maximum}, not {value[:40]!r}; unset it for the default {default}"
+        )
     return int(value)
 
 
@@ -86,6 +92,20 @@ def _env_seconds(name: str, default: float) -> float:
     return seconds
 
 
+def _url_problem(url: str) -> str:
+    """What is wrong with an endpoint URL, or "" when it can be used."""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return "contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (parsing the port is the check)
+    except ValueError as exc:
+        return f"is not a URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL with a host"
+    return ""
+
+
 @dataclass(frozen=True)
 class LLMConfig:
     """Where the OpenAI-compatible endpoint is, which model to use, and how long to wait for it."""
@@ -94,6 +114,13 @@ class LLMConfig:
     model: str
     api_key: str = ""
     timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        problem = _url_problem(self.base_url)
+        if problem:
+            raise ConfigError(
+                f"the LLM endpoint {self.base_url[:80]!r} {problem}; give an http(s) URL such as http://127.0.0.1:8080/v1"
+            )
 
     @classmethod
     def resolve(
@@ -154,4 +181,4 @@ class Settings:
     cache_dir: Path = field(default_factory=default_cache_dir)
     embedders: tuple[str, ...] = field(default_factory=_env_embedders)
     llm: LLMConfig | None = field(default_factory=lambda: LLMConfig.from_env())
-    max_file_bytes: int = field(default_factory=lambda: _env_count("ASSISTANT_MAX_FILE_BYTES", MAX_CORPUS_FILE_BYTES))
+    max_file_bytes: int = field(default_factory=lambda: _env_count("ASSISTANT_MAX_FILE_BYTES", *_FILE_BYTES))

@@ -167,6 +167,14 @@ def quoted_terms(text: str) -> list[str]:
     return list(dict.fromkeys(_QUOTED_RE.findall(text)))
 
 
+def _undecodable(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def corpus_hash(corpus_dir: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -> str:
     """SHA-256 over the names and bytes of every corpus file (``*.txt`` and ``*.json``)."""
     digest = hashlib.sha256()
@@ -189,6 +197,10 @@ def load_corpus(corpus_dir: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -
     paths = sorted(corpus_dir.glob("*.txt"))
     if not paths:
         raise CorpusError(corpus_dir, None, "no *.txt documents found; put the source texts in this folder")
+    for path in [*paths, *corpus_dir.glob("*.json")]:
+        if not path.name.isprintable() or _undecodable(path.name):
+            shown = path.name.encode("utf-8", "backslashreplace").decode("ascii", "backslashreplace")
+            raise CorpusError(corpus_dir, None, f"the file name '{shown}' is not printable UTF-8; rename the file")
     documents = [parse_document(p, max_file_bytes) for p in paths]
     documents.sort(key=lambda d: (d.kind != POLICY, d.path.name))
     ids = [d.id for d in documents]
@@ -264,7 +276,7 @@ def _read_meta(path: Path, max_file_bytes: int) -> dict[str, str]:
         return {}
     try:
         meta = json.loads(_read_file(meta_path, max_file_bytes).decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CorpusError(meta_path, getattr(exc, "lineno", None), f"unreadable metadata: {exc}") from exc
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
         raise CorpusError(meta_path, None, "metadata must be a JSON object of strings (title, short, kind, issuer)")

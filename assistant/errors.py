@@ -12,6 +12,7 @@ __all__ = [
     "ConfigError",
     "CorpusError",
     "EmbedderUnavailableError",
+    "EvalSetError",
     "IndexStoreError",
     "OutputError",
     "QuestionError",
@@ -56,3 +57,7 @@ class IndexStoreError(AssistantError):
 
 class OutputError(AssistantError):
     """A file cannot be written where the user asked (a folder, a missing or read-only location)."""
+
+
+class EvalSetError(AssistantError):
+    """An eval set or floors file given to ``eval`` is unreadable or malformed."""

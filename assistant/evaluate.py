@@ -21,7 +21,8 @@ from tqdm import tqdm
 from .answer import Answer
 from .assistant import Assistant
 from .config import PROJECT_ROOT
-from .errors import AssistantError
+from .errors import EvalSetError, OutputError
+from .files import FileProblem, atomic_write
 from .retrieve import Fusion
 from .support import FULL, NONE, PARTIAL, SupportRule, fit_rule
 
@@ -79,10 +80,6 @@ _ANSWERABLE_METRICS = (
 )
 _UNANSWERABLE_METRICS = ("unanswerable_ok", "correct_refusal", "gap_stated")
 _CV_FOLDS = 5
-
-
-class EvalSetError(AssistantError):
-    """The eval set file is malformed."""
 
 
 @dataclass(frozen=True)
@@ -148,8 +145,10 @@ def load_items(path: Path = DEFAULT_ITEMS) -> list[EvalItem]:
             continue
         try:
             raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise EvalSetError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise EvalSetError(f"{path}:{number}: not JSON ({getattr(exc, 'msg', 'nested too deeply')})") from exc
+        if not isinstance(raw, dict):
+            raise EvalSetError(f"{path}:{number}: an item must be a JSON object, not {type(raw).__name__}")
         for key, kind in _REQUIRED.items():
             if not isinstance(raw.get(key), kind):
                 raise EvalSetError(f"{path}:{number}: field {key!r} must be a {kind.__name__}")
@@ -424,8 +423,12 @@ def calibrate(assistant: Assistant, items: Sequence[EvalItem], progress: bool = 
 
 
 def check_floors(run: EvalRun, floors_path: Path = DEFAULT_FLOORS) -> list[str]:
-    """Metrics that fall below their floor (or above their ceiling); an empty list means the gate passes."""
-    floors = json.loads(floors_path.read_text(encoding="utf-8"))
+    """Metrics that fall below their floor (or above their ceiling); an empty list means the gate passes.
+
+    Raises:
+        EvalSetError: if the floors file is unreadable or names metrics the run does not have.
+    """
+    floors = _read_floors(floors_path, run.metrics)
     problems = []
     for name, floor in floors.get("min", {}).items():
         if not run.metrics[name] >= floor:
@@ -436,13 +439,40 @@ def check_floors(run: EvalRun, floors_path: Path = DEFAULT_FLOORS) -> list[str]:
     return problems
 
 
+def _read_floors(path: Path, metrics: dict[str, float]) -> dict[str, dict[str, float]]:
+    try:
+        floors = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise EvalSetError(f"cannot read the floors file {path}: {exc}") from exc
+    shape = '{"min": {metric: number}, "max": {metric: number}}'
+    if not isinstance(floors, dict) or not set(floors) <= {"min", "max", "split"}:
+        raise EvalSetError(f"{path}: the floors file must be a JSON object {shape}")
+    for bound in (floors.get("min", {}), floors.get("max", {})):
+        if not isinstance(bound, dict):
+            raise EvalSetError(f"{path}: the floors file must be a JSON object {shape}")
+        for name, value in bound.items():
+            if name not in metrics:
+                raise EvalSetError(f"{path}: unknown metric {name!r}; known: {', '.join(sorted(metrics))}")
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise EvalSetError(f"{path}: the bound of {name!r} must be a number, not {value!r}")
+    return floors
+
+
 def write_outputs(run: EvalRun, ablation: list[EvalRun], folder: Path) -> dict[str, Path]:
-    """Write ``report.md``, ``results.json`` and ``categories.png`` into ``folder``; returns their paths."""
+    """Write ``report.md``, ``results.json`` and ``categories.png`` into ``folder``; returns their paths.
+
+    Raises:
+        OutputError: if ``folder`` cannot be created or written.
+    """
     from .report import render_chart, render_markdown, run_to_json
 
-    folder.mkdir(parents=True, exist_ok=True)
     paths = {"report": folder / "report.md", "json": folder / "results.json", "chart": folder / "categories.png"}
-    paths["report"].write_text(render_markdown(run, ablation), encoding="utf-8")
-    paths["json"].write_text(json.dumps(run_to_json(run, ablation), ensure_ascii=False, indent=2), encoding="utf-8")
-    render_chart(run, paths["chart"])
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(paths["report"], render_markdown(run, ablation).encode("utf-8"))
+        atomic_write(paths["json"], json.dumps(run_to_json(run, ablation), ensure_ascii=False, indent=2).encode())
+        render_chart(run, paths["chart"])
+    except OSError as exc:
+        reason = exc if isinstance(exc, FileProblem) else f"cannot write to {folder}: {exc.strerror or exc}"
+        raise OutputError(f"{reason}; choose another --out folder") from exc
     return paths

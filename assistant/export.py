@@ -14,7 +14,7 @@ from .training import LETTERS, GlossaryEntry, OutlinePart, Quiz
 
 __all__ = ["Material", "glossary_material", "markdown_literal", "outline_material", "quiz_material", "write_material"]
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:])")  # ":" stops web addresses becoming links
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")  # ":" stops web addresses becoming links
 
 
 def markdown_literal(text: str) -> str:

@@ -11,10 +11,12 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = ["FileProblem", "atomic_write", "read_limited", "remove_stale_temps"]
+__all__ = ["MAX_READ_BYTES", "FileProblem", "atomic_write", "read_limited", "remove_stale_temps"]
 
-_TEMP_NAME = re.compile(r"^\..+?(?:\.(?P<pid>\d+)\.[0-9a-f]{8})?\.tmp$")  # without a pid: an older version's
+_TEMP_SUFFIX = re.compile(r"^\.(?P<target>.+?)(?:\.(?P<pid>\d+)\.[0-9a-f]{8}|\.[a-z0-9_]{8})\.tmp$")
 _ORPHAN_SECONDS = 24 * 3600  # a temp file this old is stale even if its process id is in use again
+_MAX_TARGET_IN_TEMP_NAME = 200  # keeps the temporary name within the usual 255-byte limit
+MAX_READ_BYTES = 1 << 40
 
 
 class FileProblem(OSError):
@@ -24,18 +26,26 @@ class FileProblem(OSError):
 def atomic_write(path: Path, blob: bytes) -> None:
     """Write ``blob`` to ``path`` through a temporary file in the same folder, renamed over ``path`` when complete.
 
-    The file gets the mode the umask allows (as ``open`` would), so other users of an install can read it. On any
-    failure the temporary file is removed and ``path`` is left as it was.
+    A symlink is written through (its target is replaced, the link stays). A new file gets the mode the umask allows
+    (as ``open`` would), so other users of an install can read it; an existing file keeps its mode. On any failure
+    the temporary file is removed and ``path`` is left as it was.
 
     Raises:
-        FileProblem: if ``path`` is a folder, or the folder is missing or not writable.
+        FileProblem: if ``path`` is a folder or a read-only file, or the folder is missing or not writable.
     """
+    path = Path(os.path.realpath(path)) if path.is_symlink() else path
     if path.is_dir():
         raise FileProblem(f"{path} is a folder; give a file name")
-    temp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    existing = _existing_mode(path)
+    if existing is not None and (existing & 0o222 == 0 or not os.access(path, os.W_OK)):
+        raise FileProblem(f"{path} is read-only; make it writable or choose another file")
+    name = path.name.encode("utf-8", "surrogateescape")[:_MAX_TARGET_IN_TEMP_NAME].decode("utf-8", "ignore")
+    temp = path.with_name(f".{name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
         handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(handle, "wb") as stream:
+            if existing is not None:
+                os.fchmod(stream.fileno(), stat.S_IMODE(existing))
             stream.write(blob)
             stream.flush()
             os.fsync(stream.fileno())
@@ -47,12 +57,19 @@ def atomic_write(path: Path, blob: bytes) -> None:
         raise
 
 
-def remove_stale_temps(folder: Path) -> list[Path]:
-    """Remove the temporary files that ``atomic_write`` left in ``folder`` when its process was killed.
+def _existing_mode(path: Path) -> int | None:
+    try:
+        return path.stat().st_mode
+    except OSError:
+        return None
+
+
+def remove_stale_temps(folder: Path, owns: re.Pattern[str]) -> list[Path]:
+    """Remove the temporary files that ``atomic_write`` left in ``folder`` for files whose names match ``owns``
+    when its process was killed; nothing else in the folder is touched.
 
     A temporary file is stale when the process that wrote it no longer runs, or when it is over a day old (also
-    one named without a process id, as older versions named them).
-    Returns the removed paths.
+    one named as older versions named them, without a process id). Returns the removed paths.
     """
     removed = []
     try:
@@ -60,8 +77,8 @@ def remove_stale_temps(folder: Path) -> list[Path]:
     except OSError:
         return removed
     for path in entries:
-        match = _TEMP_NAME.match(path.name)
-        if not match:
+        match = _TEMP_SUFFIX.match(path.name)
+        if not match or not owns.fullmatch(match.group("target")):
             continue
         try:
             old = time.time() - path.lstat().st_mtime > _ORPHAN_SECONDS
@@ -87,7 +104,7 @@ def read_limited(path: Path, limit: int) -> bytes:
                 raise FileProblem(f"{path} is not a regular file")
             if info.st_size > limit:
                 raise FileProblem(f"{path} has {info.st_size:,} bytes; the limit is {limit:,}")
-            blob = stream.read(limit + 1)
+            blob = stream.read(min(limit, MAX_READ_BYTES) + 1)
     except FileProblem:
         raise
     except OSError as exc:

@@ -3,7 +3,8 @@
 Rules (general, no question is special-cased):
 - A question that names a unit and asks nothing else (那第十一条呢？, and article 6?) reuses the previous
   question with its unit reference replaced, or the previous question's topic after the new reference.
-- 下一条 / 上一条 / 下一段 / next article … point relative to the unit the previous answer cited first.
+- 下一条 / 上一条 / 下一段 / next article … point relative to the unit the previous answer cited first;
+  下一句 / 那第5句呢 to a sentence of it (relative to the sentence the previous question asked for).
 - A question that only points back (这一条还讲了什么？, 出自哪一条？, 具体有哪些措施？, 评论员文章怎么说的？)
   is joined to the previous question, or names the previous answer's unit when it says 这一条 / this article,
   or, in a short question, 它 / it: the unit the previous question named (它属于哪个部分？ Which part is it in?),
@@ -20,12 +21,13 @@ from collections.abc import Collection
 
 from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
 from .numerals import int_to_cn
-from .query import DOCUMENT_NAME, parse_reference, strip_references, topic_text
+from .query import DOCUMENT_NAME, LAST, parse_reference, sentence_ordinal, strip_references, topic_text
 from .support import SCOPE_QUESTIONS, asked_member
 
 __all__ = ["rewrite_followup"]
 
 _RELATIVE = re.compile(r"(下|上|前|后)一(条|段|部分)|\b(next|previous) (article|paragraph|part)\b", re.I)
+_RELATIVE_SENTENCE = re.compile(r"(下|上|前|后)一句|\b(next|previous) sentence\b", re.I)
 _DEICTIC = re.compile(r"这一?条|该条|本条|这一?段|该段|这一?部分|\bthis (article|paragraph|part)\b", re.I)
 _PRONOUN = re.compile(r"它|\bit\b", re.I)
 _PRONOUN_MAX = 24
@@ -47,7 +49,7 @@ _SUBSTITUTE = re.compile(
 
 def _reference_text(kind: str, number: int) -> str:
     if kind == PART:
-        return f"第{int_to_cn(number)}部分"
+        return f"第{int_to_cn(number) if number >= 1 else number}部分"
     if kind == PARAGRAPH:
         return f"评论员文章第{number}段"
     return f"第{number}条"
@@ -63,8 +65,23 @@ def _relative(match: re.Match[str], unit: Unit) -> str | None:
         origin = unit.part
     else:
         return None
-    target = origin + step
-    return _reference_text(kind, target) if target >= 1 else None
+    return _reference_text(kind, origin + step)  # 上一条 from 第1条 asks for 第0条, which the answer says is not there
+
+
+def _sentence_followup(question: str, previous_question: str, unit: Unit) -> str:
+    """下一句 / 上一句 / 那第5句呢 after a question about a numbered unit: that unit's sentence, or "" when the question
+    points at no sentence."""
+    reference = _reference_text(unit.kind, unit.number)
+    relative = _RELATIVE_SENTENCE.search(question)
+    if relative:
+        before = sentence_ordinal(previous_question)
+        if before is None or before == LAST:
+            return ""
+        step = -1 if (relative.group(1) or relative.group(2) or "").lower() in ("上", "前", "previous") else 1
+        return f"{reference}第{before + step}句"
+    if sentence_ordinal(question) is not None:
+        return f"{reference}{_drop_lead(question)}"
+    return ""
 
 
 def _content(text: str) -> str:
@@ -130,6 +147,12 @@ def rewrite_followup(
     relative = _RELATIVE.search(question)
     if relative and previous_unit is not None:
         return _relative(relative, previous_unit) or question
+    if (
+        numbered
+        and not parse_reference(question)
+        and (sentence := _sentence_followup(question, previous_question, previous_unit))
+    ):
+        return sentence
     leftover = _content(_drop_lead(question))
     points_back = bool(_POINTING.search(question)) or len(leftover) <= 2
     if parse_reference(question):

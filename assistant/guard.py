@@ -27,7 +27,11 @@ _ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
 _CHINESE_NUMBER_RE = re.compile(
     r"[零一二两三四五六七八九十百千万亿]{2,}|[两三四五六七八九十百千万亿]+(?=[个次年岁元天项批名倍条])"
 )
-_QUOTED_RE = re.compile(r"[“「『‘\"'《]([^“”「」『』‘’\"'《》]{1,200})[”」』’\"'》]")
+_OPENING_QUOTES = "“「『‘\"'《＂＇〝«‹„‚｢〈"  # 【】 are citation marks, not quotes
+_CLOSING_QUOTES = "”」』’\"'》＂＇〞〟»›“‘｣〉"
+_QUOTE_MARKS = re.escape(_OPENING_QUOTES + _CLOSING_QUOTES)
+# any quotation mark in any script, so a claim cannot slip an invented quote past the check by its choice of marks
+_QUOTED_RE = re.compile(rf"[{re.escape(_OPENING_QUOTES)}]([^{_QUOTE_MARKS}]{{1,200}})[{re.escape(_CLOSING_QUOTES)}]")
 _KIND_WORD_RE = re.compile(r"条|部分|段|序言|前言|引言|article|art\.?|part|section|paragraph|para|preamble", re.I)
 _NOT_COVERED_RE = re.compile(
     r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I

@@ -56,8 +56,10 @@ _WRITABLE_HINT = "set ASSISTANT_INDEX_DIR to a writable folder"
 _MAX_MANIFEST_BYTES = 1 << 20
 _MAX_ROWS_BYTES = 1 << 30
 _FAISS_HEADER_BYTES = 1 << 12
+_MAX_ROWS, _MAX_DIM = 1 << 31, 1 << 16
 _ROWS_FILE = re.compile(r"rows-[0-9a-f]{16}\.json")
 _DENSE_FILE = re.compile(r"dense-[A-Za-z0-9_.-]{1,60}-[0-9a-f]{16}\.faiss")
+_INDEX_FILE = re.compile(rf"{re.escape(MANIFEST)}|{_ROWS_FILE.pattern}|{_DENSE_FILE.pattern}")
 _MANIFEST_TYPES = {
     "format": int, "corpus_hash": str, "rows": dict, "embedders": list, "segmenter": str, "bridge": str, "builder": str
 }  # fmt: skip
@@ -248,7 +250,7 @@ def _prepare_folder(index_dir: Path) -> None:
         raise IndexStoreError(f"cannot create {index_dir}: {exc.strerror or exc}; {_WRITABLE_HINT}") from exc
     if not os.access(index_dir, os.W_OK | os.X_OK):
         raise IndexStoreError(f"{index_dir} is not writable; {_WRITABLE_HINT}")
-    remove_stale_temps(index_dir)
+    remove_stale_temps(index_dir, _INDEX_FILE)
 
 
 def load_index(
@@ -278,20 +280,36 @@ def load_index(
         payload = json.loads(rows_blob)
         rows = [Row(unit_id, sentence) for unit_id, sentence in payload["rows"]]
         tokens = payload["tokens"]
-        if len(rows) != count or len(tokens) != len(rows):
-            raise IndexStoreError("the row file does not match the manifest")
+        if len(rows) != count or rows != row_texts(corpus)[0] or not _token_lists(tokens, count):
+            raise IndexStoreError("the row file does not match the manifest and the corpus")
+        if not _bridge_shape(payload["bridge"]):
+            raise IndexStoreError("the row file's dictionary bridge is damaged")
         dense = {}
         for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
             blob = _read_checked(index_dir, entry, count * entry["dim"] * 4 + _FAISS_HEADER_BYTES)
             flat = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
-            if flat.ntotal != len(rows) or flat.d != entry["dim"]:
+            if not isinstance(flat, faiss.IndexFlatIP) or flat.ntotal != len(rows) or flat.d != entry["dim"]:
                 raise IndexStoreError(f"{entry['file']} does not match the rows")
             dense[embedder.name] = DenseIndex(embedder, flat)
         return SearchIndex(corpus, segmenter, rows, tokens, dense, payload["bridge"])
     except IndexStoreError:
         raise
-    except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError) as exc:
+    except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError, IndexError) as exc:
         raise IndexStoreError(f"the index is damaged ({type(exc).__name__}: {exc})") from exc
+
+
+def _token_lists(tokens: object, count: int) -> bool:
+    return (
+        isinstance(tokens, list)
+        and len(tokens) == count
+        and all(isinstance(row, list) and all(isinstance(t, str) for t in row) for row in tokens)
+    )
+
+
+def _bridge_shape(bridge: object) -> bool:
+    return isinstance(bridge, dict) and all(
+        isinstance(words, list) and all(isinstance(w, str) for w in words) for words in bridge.values()
+    )
 
 
 def read_manifest(index_dir: Path) -> dict:
@@ -306,7 +324,7 @@ def read_manifest(index_dir: Path) -> dict:
         raise IndexStoreError(f"no index in {index_dir}")
     try:
         manifest = json.loads(read_limited(path, _MAX_MANIFEST_BYTES))
-    except (FileProblem, ValueError) as exc:
+    except (FileProblem, ValueError, RecursionError) as exc:
         raise IndexStoreError(f"the manifest is unreadable ({exc})") from exc
     problem = _schema_problem(manifest)
     if problem:
@@ -335,7 +353,8 @@ def _schema_problem(manifest: object) -> str:
             return f"{entry['file']!r} is not the name of an index file"
         if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
             return f"{entry['sha256']!r} is not a SHA-256 digest"
-    if manifest["rows"]["count"] < 0 or any(e["dim"] <= 0 for e in manifest["embedders"]):
+    dims_ok = all(0 < e["dim"] <= _MAX_DIM for e in manifest["embedders"])
+    if not 0 <= manifest["rows"]["count"] <= _MAX_ROWS or not dims_ok:
         return "a count or dimension is out of range"
     return ""
 

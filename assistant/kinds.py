@@ -526,7 +526,7 @@ def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
 
 def sentence(context: AnswerContext, evidence: Evidence) -> Draft:
     """The M-th (or last) sentence of a named unit, counted after its heading."""
-    ordinal = evidence.question.ordinal or 1
+    ordinal = 1 if evidence.question.ordinal is None else evidence.question.ordinal
     lines, citations, gaps = [], [], []
     for reference in evidence.question.references:
         unit = context.retriever.resolve(reference)
@@ -549,7 +549,8 @@ def occurrence(context: AnswerContext, evidence: Evidence) -> Draft:
     subject = _asked_subject(context, evidence)
     scope = _occurrence_scope(context, evidence)
     counted = [(u, count_in(u.text, subject)) for u in scope if contains(u.text, subject)]
-    outside = [u for u in context.corpus.units if u not in scope]
+    in_scope = {u.id for u in scope}
+    outside = [u for u in context.corpus.units if u.id not in in_scope]
     elsewhere = [(u, count_in(u.text, subject)) for u in outside if contains(u.text, subject)]
     if not counted and subject and elsewhere:  # 评论员文章提到火线提拔吗: no, but the Opinion does
         named = "、".join(d.short for d in context.corpus.documents if any(u.doc == d.id for u in scope)) or "所问范围"

@@ -127,16 +127,23 @@ class GenerativeAnswerer:
         self.extractive = extractive
         self.timeout = timeout
 
-    def answer(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Answer:
+    def answer(
+        self, evidence: Evidence, normalized: NormalizedQuestion | None = None, timeout: float | None = None
+    ) -> Answer:
         """The guarded generative answer (or the extractive fallback)."""
         final = None
-        for event in self.stream(evidence, normalized):
+        for event in self.stream(evidence, normalized, timeout):
             final = event.answer or final
         assert final is not None
         return final
 
-    def stream(self, evidence: Evidence, normalized: NormalizedQuestion | None = None) -> Iterator[StreamEvent]:
+    def stream(
+        self, evidence: Evidence, normalized: NormalizedQuestion | None = None, timeout: float | None = None
+    ) -> Iterator[StreamEvent]:
         """Stream guarded sentences as they complete, then the final ``Answer``.
+
+        ``timeout`` (default: the answerer's) is what is left of the question's time budget, e.g. after an LLM
+        rewrote a follow-up; with nothing left the extractive answer is given at once.
 
         Only fully supported answers of the kinds that read the text's content (``GENERATIVE_KINDS``) are written by
         the model; structure, sentence, occurrence and lookup answers, and answers the text supports only partly or
@@ -154,8 +161,11 @@ class GenerativeAnswerer:
         notes = answer_notes(extractive.corrections, extractive.support, extractive.gap)
         if notes:
             yield StreamEvent("\n".join(notes) + "\n")
+        limit = self.timeout if timeout is None else timeout
         try:
-            for piece in _chunks_with_deadline(self.model, messages, self.timeout):
+            if limit <= 0:
+                raise TimeoutError("no time left for the LLM")
+            for piece in _chunks_with_deadline(self.model, messages, limit):
                 pending += piece
                 sentences = split_generated(pending)
                 hold = 2 if sentences and sentences[-1].lstrip()[:1] in ("", "[", "【") else 1

@@ -27,6 +27,7 @@ __all__ = [
     "parse_question",
     "parse_reference",
     "quoted_terms",
+    "sentence_ordinal",
     "strip_references",
     "topic_text",
 ]
@@ -423,6 +424,12 @@ def _subjects(remainder: str, *patterns: re.Pattern[str]) -> tuple[str, ...]:
     pieces = [_EDGE_WORDS.sub("", piece) for piece in _PUNCTUATION.split(text)]
     left = max(pieces, key=len, default="")
     return (left,) if 0 < len(left) <= _MAX_SUBJECT_CHARS and _CJK.search(left) else ()
+
+
+def sentence_ordinal(text: str) -> int | None:
+    """The sentence a question points at (第3句 → 3, 最后一句 → ``LAST``), or None when it names none."""
+    match = _SENTENCE_ORDINAL.search(unicodedata.normalize("NFKC", text))
+    return _ordinal(match) if match else None
 
 
 def _ordinal(match: re.Match[str]) -> int | None:

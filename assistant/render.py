@@ -49,8 +49,8 @@ def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
 
 
 def plain_markdown(text: str) -> str:
-    """Any text as Markdown that shows it literally: no HTML, image, link, emphasis or formula comes of it."""
-    return markdown_literal(escape(text, quote=False))
+    """Any text as Markdown that shows it literally: no HTML, entity, image, link, emphasis or formula comes of it."""
+    return markdown_literal(text)
 
 
 def text_markdown(text: str) -> str:

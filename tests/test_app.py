@@ -65,7 +65,7 @@ def test_too_long_input_gets_a_message(handlers: web.Handlers):
 
 def test_html_in_a_question_is_shown_as_text(handlers: web.Handlers):
     chat, _, _, _ = _run(handlers, "<script>alert(1)</script>")[-1]
-    assert chat[0]["content"] == r"&lt;script&gt;alert\(1\)&lt;/script&gt;"
+    assert chat[0]["content"] == r"\<script\>alert\(1\)\</script\>"
 
 
 def test_markdown_in_a_question_is_shown_as_text(handlers: web.Handlers):
@@ -76,6 +76,11 @@ def test_markdown_in_a_question_is_shown_as_text(handlers: web.Handlers):
 def test_markdown_in_a_topic_is_shown_as_text_in_the_error(handlers: web.Handlers):
     preview, path = handlers.material("学习提纲", "按主题", "![](http://host.invalid/x.png)", [], 5, 1)
     assert path is None and "![](" not in preview and r"\!\[\]\(http\://host\.invalid/x\.png\)" in preview
+
+
+def test_entities_in_a_topic_are_shown_as_typed(handlers: web.Handlers):
+    preview, _ = handlers.material("术语表", "按主题", "年轻干部 &lt;b&gt;x&lt;/b&gt; &amp;", [], 5, 1)
+    assert r"年轻干部 \&lt;b\&gt;x\&lt;/b\&gt; \&amp;" in preview
 
 
 def test_markdown_in_a_scope_is_shown_as_text_in_the_preview(handlers: web.Handlers):

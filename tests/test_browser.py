@@ -126,5 +126,12 @@ def test_markdown_image_in_a_question_is_shown_not_fetched(page):
     assert page.locator("#chat img").count() == 0 and page.locator("#chat a[href*='host']").count() == 0
 
 
+def test_entities_in_a_question_are_shown_as_typed(page):
+    typed = "年轻干部 &lt;b&gt;x&lt;/b&gt; &amp; 火线提拔"
+    _ask(page, typed)
+    page.locator("#chat").get_by_text(typed, exact=False).first.wait_for(timeout=30_000)
+    assert page.locator("#chat b").count() == 0
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.external_requests == []

@@ -168,4 +168,4 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
 
 def test_missing_eval_set_is_a_clear_error(cli, capsys, tmp_path):
     code, _, err = cli(capsys, "eval", "--dev", str(tmp_path / "missing.jsonl"), "--split", "dev", "--no-ablation")
-    assert code == 1 and err.startswith("error: cannot read the eval set")
+    assert code == 2 and err.startswith("error: cannot read the eval set")

@@ -65,7 +65,7 @@ def test_follow_up_after_a_refusal_still_stands_alone(assistant: Assistant):
 @pytest.mark.parametrize(
     ("previous", "unit_id", "question", "standalone"),
     [
-        ("第一部分", "opinion/part1", "上一部分", "上一部分"),
+        ("第一部分", "opinion/part1", "上一部分", "第0部分"),  # answered: 共有5个部分，没有第0部分
         ("第13条", "opinion/art13", "下一部分", "第五部分"),
         ("第11条", "opinion/art11", "Is it true that cadres retire at 65?", "Is it true that cadres retire at 65?"),
     ],
