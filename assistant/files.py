@@ -11,12 +11,11 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = ["MAX_READ_BYTES", "FileProblem", "atomic_write", "read_limited", "remove_stale_temps"]
+__all__ = ["FileProblem", "atomic_write", "read_limited", "remove_stale_temps"]
 
 _TEMP_SUFFIX = re.compile(r"^\.(?P<target>.+?)(?:\.(?P<pid>\d+)\.[0-9a-f]{8}|\.[a-z0-9_]{8})\.tmp$")
 _ORPHAN_SECONDS = 24 * 3600  # a temp file this old is stale even if its process id is in use again
 _MAX_TARGET_IN_TEMP_NAME = 200  # keeps the temporary name within the usual 255-byte limit
-MAX_READ_BYTES = 1 << 40
 
 
 class FileProblem(OSError):
@@ -104,7 +103,7 @@ def read_limited(path: Path, limit: int) -> bytes:
                 raise FileProblem(f"{path} is not a regular file")
             if info.st_size > limit:
                 raise FileProblem(f"{path} has {info.st_size:,} bytes; the limit is {limit:,}")
-            blob = stream.read(min(limit, MAX_READ_BYTES) + 1)
+            blob = stream.read(min(limit, info.st_size) + 1)  # a file that grows while read shows as too long
     except FileProblem:
         raise
     except OSError as exc:

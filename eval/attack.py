@@ -36,6 +36,8 @@ from assistant import cli as cli_module  # noqa: E402
 from assistant.query import clean_question  # noqa: E402
 
 HANG_SECONDS = 30.0
+NO_ARGUMENT = object()
+_GRADIO_ARITY = "didn't receive enough input values"  # Gradio's own check, logged by Gradio with its traceback
 _NUMERALS = ["1十", "十1", "十十", "百五百", "一百十", "〇〇", "0", "-1", "99999999999", "1e3", "NaN", "xiii", "MMXX",
              "一千零", "两两", "十零", "零十", "千千万", "1.5", "一又二分之一"]  # fmt: skip
 _ODD_NUMBERS = ["１３", "٣", "𝟏𝟑", "⑬"]  # numbers in other scripts: the same as 13 (or 3) once NFKC-normalized
@@ -255,9 +257,11 @@ def _free_port() -> int:
 
 
 def _call_api(url: str, payload: object) -> object:
-    """One call of the app's ``/ask`` over Gradio's HTTP API; the JSON escapes lone surrogates as they are."""
+    """One call of the app's ``/ask`` over Gradio's HTTP API; the JSON escapes lone surrogates as they are.
+    ``NO_ARGUMENT`` sends an empty argument list."""
+    data = [] if payload is NO_ARGUMENT else [payload]
     request = urllib.request.Request(
-        f"{url}gradio_api/call/ask", data=json.dumps({"data": [payload]}).encode(), method="POST",
+        f"{url}gradio_api/call/ask", data=json.dumps({"data": data}).encode(), method="POST",
         headers={"Content-Type": "application/json"},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=HANG_SECONDS) as response:
@@ -289,11 +293,15 @@ def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) ->
                 time.sleep(0.5)
         quotes = _quotes(assistant)
         payloads: list[object] = [line.decode("utf-8", "surrogateescape") for line in lines]
-        payloads += [None, 0, 13, 1.5, True, [], ["第十三条"], {"question": "第十三条"}]
+        payloads += [None, 0, 13, 1.5, True, [], ["第十三条"], {"question": "第十三条"}, NO_ARGUMENT]
         for payload in payloads:
             findings.tried += 1
             status, result = _run_in_process(lambda p=payload: _call_api(url, p), HANG_SECONDS)
             question = payload if isinstance(payload, str) else ""
+            if payload is NO_ARGUMENT:  # Gradio itself rejects a call with too few arguments, before the handler
+                if status != "raised" or "event: error" not in str(result):
+                    findings.wrong.append(f"a call without an argument got {status}: {result!r:.80}")
+                continue
             if status == "hang":
                 findings.hangs.append(repr(payload)[:60])
             elif status == "raised":
@@ -306,8 +314,9 @@ def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) ->
     log.seek(0)
     output = log.read().decode("utf-8", "replace")
     log.close()
-    if "Traceback" in output:
-        findings.tracebacks.append(f"server log: {output[output.index('Traceback') :][:400]}")
+    for block in output.split("Traceback (most recent call last):")[1:]:
+        if _GRADIO_ARITY not in block:
+            findings.tracebacks.append(f"server log: Traceback {block[:400]}")
     return findings
 
 
