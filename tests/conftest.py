@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
-from assistant import Assistant, Settings
+from assistant import Assistant, Settings, load_corpus
 from assistant.config import PROJECT_ROOT
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
@@ -71,3 +73,29 @@ def tiny_corpus(tmp_path: Path) -> Path:
     write_document(folder, "rules", TINY_POLICY, {"short": "《办法》", "kind": "policy"})
     write_document(folder, "remarks", TINY_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
     return folder
+
+
+@pytest.fixture
+def run_cli(assistant, monkeypatch, capsys):
+    """``main`` in-process with the session's assistant; stdin given as bytes. Returns (code, stdout, stderr)."""
+    from assistant import cli as cli_module
+
+    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
+
+    def run(*argv: str, stdin: bytes | None = None):
+        if stdin is not None:
+            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+        code = cli_module.main(list(argv))
+        captured = capsys.readouterr()
+        return code, captured.out, captured.err
+
+    return run
+
+
+@pytest.fixture
+def tiny_parts(tiny_corpus: Path, tmp_path: Path):
+    """The tiny corpus parsed, its segmenter, and a folder for its index."""
+    from assistant.segment import Segmenter, domain_terms
+
+    corpus = load_corpus(tiny_corpus)
+    return corpus, Segmenter(domain_terms(corpus), tmp_path / "jieba"), tmp_path / "index"

@@ -3,7 +3,6 @@ items): each must now give the project's own error, the documented exit code, or
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
@@ -28,26 +27,6 @@ from tests.conftest import CORPUS_DIR, TINY_POLICY, write_document
 from tests.test_llm import SlowModel, fake, with_llm
 
 DEEP_JSON = "[" * 100_000 + "]" * 100_000
-
-
-@pytest.fixture
-def cli(assistant, monkeypatch, capsys):
-    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
-
-    def run(*argv: str, stdin: bytes | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        code = cli_module.main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
-
-
-@pytest.fixture
-def tiny_parts(tiny_corpus: Path, tmp_path: Path):
-    corpus = load_corpus(tiny_corpus)
-    return corpus, Segmenter(domain_terms(corpus), tmp_path / "jieba"), tmp_path / "index"
 
 
 def _rewrite(index_dir: Path, change) -> None:
@@ -195,21 +174,21 @@ def _one_item(folder: Path) -> Path:
         (["--gate", "--floors"], '{"min": {"hit@1": "high"}}', "the bound of 'hit@1' must be a number"),
     ],
 )
-def test_eval_with_a_bad_file_exits_2(cli, tmp_path, args, content, message):
+def test_eval_with_a_bad_file_exits_2(run_cli, tmp_path, args, content, message):
     path = tmp_path / "given.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
     argv = ["eval", "--split", "dev", "--no-ablation", "--out", str(tmp_path / "out"), *args, str(path)]
     if args != ["--dev"]:
         argv += ["--dev", str(_one_item(tmp_path))]
-    code, _, err = cli(*argv)
+    code, _, err = run_cli(*argv)
     assert code == 2 and message in err and "Traceback" not in err
 
 
-def test_eval_into_a_file_instead_of_a_folder_exits_2(cli, tmp_path):
+def test_eval_into_a_file_instead_of_a_folder_exits_2(run_cli, tmp_path):
     taken = tmp_path / "taken"
     taken.write_text("x", encoding="utf-8")
-    code, _, err = cli(
+    code, _, err = run_cli(
         "eval", "--split", "dev", "--no-ablation", "--dev", str(_one_item(tmp_path)), "--out", str(taken)
     )
     assert code == 2 and "choose another --out folder" in err and taken.read_text(encoding="utf-8") == "x"
@@ -236,29 +215,29 @@ def test_a_build_removes_only_its_own_temp_files(tiny_parts):
 # 11, 12: output files that must not be clobbered, symlinks, long names
 
 
-def test_a_read_only_output_file_is_refused_and_kept(cli, tmp_path):
+def test_a_read_only_output_file_is_refused_and_kept(run_cli, tmp_path):
     target = tmp_path / "ro.md"
     target.write_text("precious", encoding="utf-8")
     target.chmod(0o444)
-    code, _, err = cli("glossary", "-o", str(target))
+    code, _, err = run_cli("glossary", "-o", str(target))
     assert code == 2 and "is read-only; make it writable or choose another file" in err
     assert target.read_text(encoding="utf-8") == "precious" and target.stat().st_mode & 0o777 == 0o444
 
 
-def test_an_output_symlink_is_written_through(cli, tmp_path):
+def test_an_output_symlink_is_written_through(run_cli, tmp_path):
     real = tmp_path / "real.md"
     real.write_text("old", encoding="utf-8")
     real.chmod(0o640)
     link = tmp_path / "link.md"
     link.symlink_to(real)
-    assert cli("glossary", "-o", str(link))[0] == 0
+    assert run_cli("glossary", "-o", str(link))[0] == 0
     assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# 提法术语表")
     assert real.stat().st_mode & 0o777 == 0o640  # an existing file keeps its mode
 
 
-def test_a_long_but_valid_output_name_is_written(cli, tmp_path):
+def test_a_long_but_valid_output_name_is_written(run_cli, tmp_path):
     target = tmp_path / ("a" * 250 + ".md")
-    assert cli("glossary", "-o", str(target))[0] == 0 and target.read_text(encoding="utf-8").startswith("#")
+    assert run_cli("glossary", "-o", str(target))[0] == 0 and target.read_text(encoding="utf-8").startswith("#")
     assert [p.name for p in tmp_path.iterdir()] == [target.name]
 
 
@@ -363,8 +342,8 @@ def test_a_rewritten_follow_up_over_the_limit_falls_back_to_the_question(assista
     assert answer.citations[0].unit_id == "opinion/art11" and answer.rewritten == ""
 
 
-def test_questions_separated_by_carriage_returns_are_asked_one_by_one(cli):
-    code, out, _ = cli("ask", "--json", "-", stdin="火线提拔是什么\r第99条\r三个区分开来是什么\r".encode())
+def test_questions_separated_by_carriage_returns_are_asked_one_by_one(run_cli):
+    code, out, _ = run_cli("ask", "--json", "-", stdin="火线提拔是什么\r第99条\r三个区分开来是什么\r".encode())
     assert code == 0 and [json.loads(line)["question"] for line in out.splitlines()] == [
         "火线提拔是什么",
         "第99条",
@@ -372,8 +351,8 @@ def test_questions_separated_by_carriage_returns_are_asked_one_by_one(cli):
     ]
 
 
-def test_material_on_a_topic_the_text_covers_only_partly_is_refused(cli):
-    code, out, err = cli("quiz", "--topic", "干部的退休年龄是多少？")
+def test_material_on_a_topic_the_text_covers_only_partly_is_refused(run_cli):
+    code, out, err = run_cli("quiz", "--topic", "干部的退休年龄是多少？")
     assert (code, out) == (2, "") and "does not cover '干部的退休年龄是多少？'" in err
 
 

@@ -3,7 +3,6 @@ documented exit code, and a batch that goes on past a bad line."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import re
@@ -19,25 +18,9 @@ from assistant.corpus import load_corpus
 from assistant.errors import ConfigError, CorpusError, IndexStoreError
 from assistant.files import atomic_write, read_limited, remove_stale_temps
 from assistant.index import MANIFEST, load_index, open_index
-from assistant.segment import Segmenter, domain_terms
 from tests.conftest import TINY_POLICY, write_document
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False
-
-
-@pytest.fixture
-def cli(assistant, monkeypatch, capsys):
-    """``main`` in-process with the session's assistant; stdin given as bytes. Returns (code, stdout, stderr)."""
-    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
-
-    def run(*argv: str, stdin: bytes | None = None):
-        if stdin is not None:
-            monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        code = cli_module.main(list(argv))
-        captured = capsys.readouterr()
-        return code, captured.out, captured.err
-
-    return run
 
 
 def _lines(out: str) -> list[dict]:
@@ -48,22 +31,22 @@ def _lines(out: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("bad", ["第1十条", "第十1条", "part xiii", "第十十条讲什么", "第1十句"])
-def test_a_numeral_that_is_not_a_number_is_text_and_the_batch_goes_on(cli, bad):
-    code, out, err = cli("ask", "--json", "-", stdin=f"{bad}\n火线提拔\n".encode())
+def test_a_numeral_that_is_not_a_number_is_text_and_the_batch_goes_on(run_cli, bad):
+    code, out, err = run_cli("ask", "--json", "-", stdin=f"{bad}\n火线提拔\n".encode())
     first, second = _lines(out)
     assert code == 0 and err == ""
     assert first["question"] == bad and "error" not in first
     assert second["citations"][0]["label"] == "《意见》第11条（树牢用人导向）"
 
 
-def test_show_with_a_numeral_that_is_not_a_number_says_so(cli):
-    code, out, err = cli("show", "1十")
+def test_show_with_a_numeral_that_is_not_a_number_says_so(run_cli):
+    code, out, err = run_cli("show", "1十")
     assert (code, out) == (2, "")
     assert err == "error: '1十' names no article, part or paragraph; try 13, 第十三条 or 第四部分\n"
 
 
-def test_invalid_utf8_on_stdin_becomes_a_replacement_character(cli):
-    code, out, _ = cli("ask", "--json", "-", stdin=b"caf\xe9\n\xff\xfe\n" + "火线提拔\n".encode())
+def test_invalid_utf8_on_stdin_becomes_a_replacement_character(run_cli):
+    code, out, _ = run_cli("ask", "--json", "-", stdin=b"caf\xe9\n\xff\xfe\n" + "火线提拔\n".encode())
     first, second, third = _lines(out)
     assert code == 0
     assert (first["question"], second["question"]) == ("caf\ufffd", "\ufffd\ufffd")
@@ -76,14 +59,14 @@ def test_a_lone_surrogate_is_replaced_not_passed_to_the_encoder(assistant: Assis
     assert answer.citations[0].label == "《意见》第11条（树牢用人导向）"
 
 
-def test_an_over_long_line_reports_itself_and_the_batch_exits_2(cli):
-    code, out, _ = cli("ask", "--json", "-", stdin=("干" * 1001 + "\n火线提拔\n").encode())
+def test_an_over_long_line_reports_itself_and_the_batch_exits_2(run_cli):
+    code, out, _ = run_cli("ask", "--json", "-", stdin=("干" * 1001 + "\n火线提拔\n").encode())
     first, second = _lines(out)
     assert code == 2 and first["error"].startswith("the question has 1001 characters")
     assert second["citations"][0]["label"] == "《意见》第11条（树牢用人导向）"
 
 
-def test_an_unexpected_failure_on_one_line_reports_itself_and_the_batch_goes_on(cli, assistant, monkeypatch):
+def test_an_unexpected_failure_on_one_line_reports_itself_and_the_batch_goes_on(run_cli, assistant, monkeypatch):
     original = assistant.ask
 
     def failing(question, history=()):
@@ -92,7 +75,7 @@ def test_an_unexpected_failure_on_one_line_reports_itself_and_the_batch_goes_on(
         return original(question, history)
 
     monkeypatch.setattr(assistant, "ask", failing)
-    code, out, _ = cli("ask", "--json", "-", stdin="坏\n火线提拔\n".encode())
+    code, out, _ = run_cli("ask", "--json", "-", stdin="坏\n火线提拔\n".encode())
     first, second = _lines(out)
     assert code == 1 and first == {"question": "坏", "error": "internal error (RuntimeError('injected'))"}
     assert second["citations"][0]["label"] == "《意见》第11条（树牢用人导向）"
@@ -115,17 +98,17 @@ def test_web_api_never_answers_with_a_null_error(assistant: Assistant, monkeypat
 
 
 @pytest.mark.parametrize("command", ["quiz", "outline", "glossary"])
-def test_output_path_that_is_a_folder(cli, tmp_path, command):
+def test_output_path_that_is_a_folder(run_cli, tmp_path, command):
     folder = tmp_path / "out.md"
     folder.mkdir()
-    code, out, err = cli(command, "--articles", "11-13", "-o", str(folder))
+    code, out, err = run_cli(command, "--articles", "11-13", "-o", str(folder))
     assert (code, out) == (2, "")
     assert err == f"error: {folder} is a folder; give a file name; choose a writable file path ending in .docx or .md\n"
 
 
 @pytest.mark.parametrize("command", ["quiz", "outline", "glossary"])
-def test_output_path_in_an_unwritable_place(cli, command):
-    code, out, err = cli(command, "--articles", "11-13", "-o", "/proc/q.docx")
+def test_output_path_in_an_unwritable_place(run_cli, command):
+    code, out, err = run_cli(command, "--articles", "11-13", "-o", "/proc/q.docx")
     assert (code, out) == (2, "")
     assert err.startswith("error: cannot write /proc/q.docx: ") and err.endswith("ending in .docx or .md\n")
     assert "Traceback" not in err
@@ -144,9 +127,9 @@ def read_only_folder(tmp_path: Path):
     folder.chmod(0o755)
 
 
-def test_output_path_in_a_read_only_folder(cli, read_only_folder):
+def test_output_path_in_a_read_only_folder(run_cli, read_only_folder):
     before = set(read_only_folder.iterdir())
-    code, _, err = cli("outline", "--articles", "13", "-o", str(read_only_folder / "q.md"))
+    code, _, err = run_cli("outline", "--articles", "13", "-o", str(read_only_folder / "q.md"))
     assert code == 2 and "Permission denied" in err and set(read_only_folder.iterdir()) == before
 
 
@@ -164,12 +147,6 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypat
 
 
 # The index manifest
-
-
-@pytest.fixture
-def tiny_parts(tiny_corpus: Path, tmp_path: Path):
-    corpus = load_corpus(tiny_corpus)
-    return corpus, Segmenter(domain_terms(corpus), tmp_path / "jieba"), tmp_path / "index"
 
 
 def _manifest(index_dir: Path) -> dict:
