@@ -17,8 +17,6 @@ from html import escape
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# Idle OpenMP threads of the e5 engine sleep instead of spinning, leaving the cores to the web server's threads.
-os.environ.setdefault("OMP_WAIT_POLICY", "passive")
 
 import gradio as gr
 

@@ -259,7 +259,7 @@ def _glossary(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark
 
-    run_benchmark(rounds=args.rounds)
+    run_benchmark(rounds=args.rounds, busy=args.contention)
     return 0
 
 
@@ -344,6 +344,10 @@ def _parser() -> argparse.ArgumentParser:
         tool.set_defaults(handler=handler)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")
+    bench.add_argument(
+        "--contention", type=_positive, default=0, metavar="N",
+        help="also measure warm p95 while N CPU-bound processes run, and the loaded/quiet ratio",
+    )  # fmt: skip
     bench.set_defaults(handler=_bench)
     return parser
 

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .config import MAX_CORPUS_FILE_BYTES
@@ -119,22 +120,23 @@ class Corpus:
     documents: tuple[Document, ...]
     hash: str
 
-    @property
-    def units(self) -> list[Unit]:
+    @cached_property
+    def units(self) -> tuple[Unit, ...]:
         """Every unit of every document, in reading order."""
-        return [u for d in self.documents for u in d.units]
+        return tuple(u for d in self.documents for u in d.units)
 
-    @property
-    def citable_units(self) -> list[Unit]:
+    @cached_property
+    def citable_units(self) -> tuple[Unit, ...]:
         """Every unit answers may cite: the body units and each document's front matter."""
-        return [u for d in self.documents for u in (*d.front, *d.units)]
+        return tuple(u for d in self.documents for u in (*d.front, *d.units))
+
+    @cached_property
+    def _by_id(self) -> dict[str, Unit]:
+        return {u.id: u for u in self.citable_units}
 
     def unit(self, unit_id: str) -> Unit:
         """The unit (or front-matter line) with ``unit_id``; raises KeyError if there is none."""
-        for u in self.citable_units:
-            if u.id == unit_id:
-                return u
-        raise KeyError(unit_id)
+        return self._by_id[unit_id]
 
     def documents_of_kind(self, kind: str) -> list[Document]:
         """Documents of one kind (``policy`` or ``commentary``), in file order."""

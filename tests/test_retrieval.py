@@ -1,5 +1,6 @@
 """Retrieval and refusal on the real corpus: questions written by reading the text, exact top citation."""
 
+import numpy as np
 import pytest
 
 from assistant import Assistant
@@ -356,3 +357,20 @@ def test_a_person_noun_is_a_variant_only_of_people_the_text_names(assistant: Ass
     from assistant.extractive import _variant
 
     assert _variant(assistant.answerer.context, noun) is variant
+
+
+def test_dense_scores_match_a_full_faiss_search(assistant: Assistant):
+    for dense in assistant.index.dense.values():
+        query = dense.embedder.embed_question("容错纠错 applies when?")[None, :].astype(np.float32)
+        similarities, ids = dense.index.search(query, dense.index.ntotal)
+        expected = np.empty(dense.index.ntotal)
+        expected[ids[0]] = similarities[0]
+        np.testing.assert_allclose(dense.scores("容错纠错 applies when?"), expected, atol=1e-5)
+
+
+def test_each_unit_owns_a_slice_of_the_sentence_rows(assistant: Assistant):
+    index = assistant.index
+    for position in range(len(index.units)):
+        owned = np.flatnonzero(index.sentence_unit == position)
+        assert list(range(index.sentence_start[position], index.sentence_end[position])) == owned.tolist()
+        assert len(owned) == len(index.units[position].sentences)
