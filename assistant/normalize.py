@@ -225,11 +225,32 @@ _MIN_NAME_CHARS = 4
 _QUOTE_CHARS = "“”\"'"
 
 
-def unit_names(corpus: Corpus) -> list[tuple[re.Pattern[str], str]]:
-    """Patterns for the parts and articles of the (first) policy document named by title, longest names first.
+@dataclass(frozen=True)
+class UnitName:
+    """A piece of a part's or article's title that names it alone, and the reference it stands for."""
+
+    piece: str
+    suffix: str
+    reference: str
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The name as typed: quotes optional between its characters, then what the unit is (那部分, 这一条)."""
+        return _name_pattern(self.piece, self.suffix)
+
+
+@lru_cache(maxsize=4096)
+def _name_pattern(piece: str, suffix: str) -> re.Pattern[str]:
+    quote = f"[{_QUOTE_CHARS}]?"
+    spelled = quote + quote.join(map(re.escape, piece)) + quote
+    return re.compile(f"{spelled}(?:这|那)?一?个?{suffix}")
+
+
+def unit_names(corpus: Corpus) -> list[UnitName]:
+    """The parts and articles of the (first) policy document named by title, longest names first.
 
     A name is the title or any piece of it of four characters or more that no other title contains; it must be
-    followed by what the unit is (那部分, 这一条). Each pattern comes with the reference it stands for (第五部分).
+    followed by what the unit is (那部分, 这一条). Patterns are compiled only when a question contains the name.
     """
     policies = corpus.documents_of_kind(POLICY)
     units = [u for u in (policies[0].units if policies else []) if u.kind in _NAME_SUFFIX and u.number]
@@ -246,21 +267,21 @@ def unit_names(corpus: Corpus) -> list[tuple[re.Pattern[str], str]]:
         if len(ids) != 1:
             continue
         unit = by_id[next(iter(ids))]
-        quote = f"[{_QUOTE_CHARS}]?"
-        spelled = quote + quote.join(map(re.escape, piece)) + quote
-        pattern = re.compile(f"{spelled}(?:这|那)?一?个?{_NAME_SUFFIX[unit.kind]}")
         reference = f"第{int_to_cn(unit.number or 0)}部分" if unit.kind == PART else f"第{unit.number}条"
-        names.append((len(piece), pattern, reference))
-    return [(pattern, reference) for _, pattern, reference in sorted(names, key=lambda n: -n[0])]
+        names.append(UnitName(piece, _NAME_SUFFIX[unit.kind], reference))
+    return sorted(names, key=lambda n: -len(n.piece))
 
 
-def _read_unit_names(text: str, names: list[tuple[re.Pattern[str], str]]) -> tuple[str, tuple[Correction, ...]]:
+def _read_unit_names(text: str, names: list[UnitName]) -> tuple[str, tuple[Correction, ...]]:
     """Replace the first unit named by title with its number (a question names one unit this way, if any)."""
     if not _ANY_NAME_SUFFIX.search(text):
         return text, ()
-    for pattern, reference in names:
-        match = pattern.search(text)
+    unquoted = re.sub(f"[{_QUOTE_CHARS}]", "", text)
+    for name in names:
+        if name.piece not in unquoted:  # the pattern cannot match without the piece
+            continue
+        match = name.pattern.search(text)
         if match:
             typed = re.sub(f"[{_QUOTE_CHARS}]", "", match.group(0))
-            return text[: match.start()] + reference + text[match.end() :], (Correction(typed, reference),)
+            return text[: match.start()] + name.reference + text[match.end() :], (Correction(typed, name.reference),)
     return text, ()

@@ -116,3 +116,18 @@ def test_an_article_counted_within_its_part(normalizer, typed: str, read: str):
 
 def test_a_part_without_that_many_articles_is_left_alone(normalizer):
     assert normalizer.normalize("第四部分第5条").text == "第四部分第5条"
+
+
+@pytest.mark.parametrize(
+    ("typed", "read", "named"),
+    [
+        ("狠抓执行落实这一条讲什么", "第15条讲什么", "狠抓执行落实这一条"),
+        ("“狠抓执行落实”那一条", "第15条", "狠抓执行落实那一条"),
+        ("明确目标任务这部分有几条", "第一部分有几条", "明确目标任务这部分"),
+        ("执行落实要狠抓", "执行落实要狠抓", None),  # no "this article": not a name
+    ],
+)
+def test_units_named_by_title(normalizer, typed: str, read: str, named: str | None):
+    normalized = normalizer.normalize(typed)
+    assert normalized.text == read
+    assert [c.typed for c in normalized.corrections] == ([named] if named else [])

@@ -75,3 +75,13 @@ def test_a_vague_literal_form_gives_way_to_a_specific_lemma():
     assert lookup(bridge, "selected") == ["选拔"]
     assert lookup(bridge, "years") == []
     assert lookup(bridge, "weather") is None
+
+
+def test_the_tagger_reuses_the_default_tag_table_and_keeps_domain_words(tmp_path):
+    from jieba import posseg
+
+    segmenter = Segmenter(["火线提拔"], tmp_path / "jieba")
+    tagged = dict(segmenter.tagged("深圳市实行火线提拔"))
+    assert tagged["深圳市"] == "ns" and "火线提拔" in tagged
+    assert segmenter._tagger.word_tag_tab is not posseg.dt.word_tag_tab  # a copy: the global tagger stays untouched
+    assert "火线提拔" not in posseg.dt.word_tag_tab
