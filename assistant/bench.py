@@ -16,7 +16,7 @@ import numpy as np
 from .assistant import Assistant
 from .config import PROJECT_ROOT, Settings
 
-__all__ = ["benchmark_questions", "contention", "run_benchmark"]
+__all__ = ["benchmark_questions", "contention", "run_benchmark", "run_scale", "synthetic_corpus"]
 
 _COLD_QUESTION = "容错纠错 applies when?"
 
@@ -142,3 +142,84 @@ def run_benchmark(rounds: int = 3, busy: int = 0) -> dict[str, float]:
         )
     print(f"torch imported       {'yes' if torch_loaded else 'no'}")
     return numbers
+
+
+_SCALE_QUESTIONS = 100
+_LOAD_PROBE = (
+    "import json, resource, sys, time\n"
+    "started = time.perf_counter()\n"
+    "from assistant import Assistant\n"
+    "Assistant()\n"
+    "print(json.dumps([time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]))\n"
+)
+
+
+def synthetic_corpus(source: Path, copies: int, folder: Path) -> Path:
+    """``copies`` copies of every document in ``source`` written to ``folder``, each clearly labelled synthetic: a
+    distinct title and short name (《意见·合成3》), and the commentary's paragraphs shuffled (a fixed seed per copy).
+    Never written into the project's ``corpus/``."""
+    import random
+
+    if folder.resolve() == (PROJECT_ROOT / "corpus").resolve():
+        raise ValueError("synthetic corpora never go into corpus/")
+    folder.mkdir(parents=True, exist_ok=True)
+    for text_path in sorted(source.glob("*.txt")):
+        meta = json.loads(text_path.with_suffix(".json").read_text(encoding="utf-8"))
+        lines = text_path.read_text(encoding="utf-8").splitlines()
+        for copy in range(1, copies + 1):
+            label = f"（合成副本{copy}）"
+            body = lines[1:]
+            if meta.get("kind") == "commentary":
+                head, paragraphs = body[:1], body[1:]
+                random.Random(copy).shuffle(paragraphs)
+                body = head + paragraphs
+            stem = f"{text_path.stem}-synthetic-{copy:04d}"
+            (folder / f"{stem}.txt").write_text("\n".join([lines[0] + label, *body]) + "\n", encoding="utf-8")
+            short = meta.get("short", f"《{text_path.stem}》").rstrip("》") + f"·合成{copy}》"
+            copied = dict(meta, title=meta.get("title", lines[0]) + label, short=short)
+            (folder / f"{stem}.json").write_text(json.dumps(copied, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
+
+
+def run_scale(sizes: list[int]) -> list[dict[str, float]]:
+    """Build, load and query synthetic corpora of ``sizes`` times the real one; print a table and the fitted growth.
+
+    Uses the configured embedders (``ASSISTANT_EMBEDDERS``; ``none`` measures BM25 alone, which is quick).
+    """
+    questions = benchmark_questions()[:_SCALE_QUESTIONS]
+    rows = []
+    print(f"{'size':>5} {'units':>7} {'build s':>8} {'index MB':>9} {'start-up s':>10} {'RSS MB':>7} "
+          f"{'p50 ms':>7} {'p95 ms':>7}")  # fmt: skip
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="assistant-scale-") as scratch:
+            corpus_dir = synthetic_corpus(PROJECT_ROOT / "corpus", size, Path(scratch) / "corpus")
+            settings = Settings(corpus_dir=corpus_dir, index_dir=Path(scratch) / "index", llm=None)
+            started = time.perf_counter()
+            assistant = Assistant(settings, rebuild=True, progress=sys.stderr.isatty())
+            build_s = time.perf_counter() - started
+            env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(corpus_dir), ASSISTANT_INDEX_DIR=str(settings.index_dir))
+            env.pop("ASSISTANT_LLM_BASE_URL", None)
+            probe = subprocess.run([sys.executable, "-c", _LOAD_PROBE], capture_output=True, text=True, env=env,
+                                   cwd=PROJECT_ROOT, check=True)  # fmt: skip
+            startup_s, rss_mb = json.loads(probe.stdout.splitlines()[-1])
+            for question in questions[:10]:
+                assistant.ask(question)
+            latencies = _warm_latencies(assistant, questions, 1)
+            row = {
+                "size": size, "units": len(assistant.index.units), "build_s": build_s,
+                "index_mb": _folder_bytes(settings.index_dir) / 2**20, "startup_s": startup_s, "rss_mb": rss_mb,
+                "p50_ms": float(np.percentile(latencies, 50)), "p95_ms": float(np.percentile(latencies, 95)),
+            }  # fmt: skip
+        rows.append(row)
+        print(f"{size:>5} {row['units']:>7} {build_s:>8.1f} {row['index_mb']:>9.1f} {startup_s:>10.2f} "
+              f"{rss_mb:>7.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}")  # fmt: skip
+    if len(rows) >= 2:
+        sizes_log = np.log([r["size"] for r in rows])
+        for key in ("build_s", "startup_s", "p95_ms"):
+            slope = np.polyfit(sizes_log, np.log([max(r[key], 1e-6) for r in rows]), 1)[0]
+            print(f"growth of {key:<10} ~ size^{slope:.2f}")
+    return rows

@@ -259,6 +259,11 @@ def _glossary(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark
 
+    if args.scale:
+        from .bench import run_scale
+
+        run_scale(args.scale)
+        return 0
     run_benchmark(rounds=args.rounds, busy=args.contention)
     return 0
 
@@ -268,6 +273,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
     return value
+
+
+def _sizes(text: str) -> list[int]:
+    pieces = [p.strip() for p in text.split(",") if p.strip()]
+    if not pieces or not all(p.isdigit() and 1 <= int(p) <= 10000 for p in pieces):
+        raise argparse.ArgumentTypeError(f"must be comma-separated multiples from 1 to 10000, not {text!r}")
+    return [int(p) for p in pieces]
 
 
 def _seconds(text: str) -> float:
@@ -347,6 +359,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument(
         "--contention", type=_positive, default=0, metavar="N",
         help="also measure warm p95 while N CPU-bound processes run, and the loaded/quiet ratio",
+    )  # fmt: skip
+    bench.add_argument(
+        "--scale", type=_sizes, metavar="10,50,200",
+        help="instead: synthetic corpora of these multiples of the text; build, index size, start-up, RSS, latency",
     )  # fmt: skip
     bench.set_defaults(handler=_bench)
     return parser

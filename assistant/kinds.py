@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from .answer import Citation, Draft
 from .bridge import lookup as bridged
@@ -140,12 +141,20 @@ _ASIDE = re.compile(r"\([^()]{1,6}\)")
 def _comparable(text: str, subject: str) -> tuple[str, str]:
     """Both width-normalized; quotation marks dropped when the subject has none (随访制度 matches “随访”制度), and
     short asides in brackets too (组织部门 matches 组织（人事）部门)."""
-    text, subject = unicodedata.normalize("NFKC", text), unicodedata.normalize("NFKC", subject)
-    if not _QUOTE_MARKS.search(subject):
-        text = _QUOTE_MARKS.sub("", text)
+    subject = unicodedata.normalize("NFKC", subject)
+    width, unquoted = _text_forms(text)
+    text = width if _QUOTE_MARKS.search(subject) else unquoted
     if "(" not in subject and subject not in text:
         text = _ASIDE.sub("", text)
     return text, subject
+
+
+@lru_cache(maxsize=1 << 16)
+def _text_forms(text: str) -> tuple[str, str]:
+    """A text of the corpus width-normalized, with and without its quotation marks (computed once per text: every
+    question compares its words with every unit)."""
+    width = unicodedata.normalize("NFKC", text)
+    return width, _QUOTE_MARKS.sub("", width)
 
 
 def contains(text: str, subject: str) -> bool:

@@ -339,3 +339,13 @@ def test_how_many_sentences_a_unit_has(tiny: Assistant):
 @pytest.mark.parametrize("question", ["三条措施分别是什么", "哪三条讲年轻干部", "第一议题制度"])
 def test_counts_of_things_are_not_article_numbers(question: str):
     assert parse_question(question).references == ()
+
+
+def test_containment_ignores_width_quotes_and_asides():
+    from assistant.kinds import contains, count_in
+
+    assert contains("建立“随访”制度", "随访制度")
+    assert contains("党委（党组）要负责", "党委(党组)")
+    assert contains("组织（人事）部门", "组织部门")
+    assert not contains("建立“随访”制度", "“随访制度”")
+    assert count_in("“实干家”不是一般的实干者，实干家", "实干家") == 2
