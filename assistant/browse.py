@@ -49,15 +49,13 @@ def table_of_contents(corpus: Corpus) -> list[TocEntry]:
 
 def term_index(corpus: Corpus) -> list[TermEntry]:
     """Every quoted term in the corpus, in order of first appearance (policy texts first)."""
-    units = sorted(corpus.units, key=lambda u: next(d.kind != POLICY for d in corpus.documents if d.id == u.doc))
-    seen: dict[str, TermEntry] = {}
+    policy_first = {d.id: d.kind != POLICY for d in corpus.documents}
+    units = sorted(corpus.units, key=lambda u: policy_first[u.doc])
+    first: dict[str, tuple[Sentence, Unit]] = {}
+    places: dict[str, dict[str, Unit]] = {}
     for unit in units:
         for sentence in unit.sentences:
             for term in quoted_terms(sentence.text):
-                if term in seen:
-                    entry = seen[term]
-                    if unit not in entry.units:
-                        seen[term] = TermEntry(term, (*entry.units, unit), entry.sentence, entry.unit)
-                else:
-                    seen[term] = TermEntry(term, (unit,), sentence, unit)
-    return list(seen.values())
+                first.setdefault(term, (sentence, unit))
+                places.setdefault(term, {}).setdefault(unit.id, unit)
+    return [TermEntry(term, tuple(places[term].values()), *first[term]) for term in first]
