@@ -151,6 +151,7 @@ class Retriever:
         self._commentary_mask = (
             np.where(in_commentary, 1.0, 0.01) if in_commentary.any() else np.ones(len(in_commentary))
         )
+        self._has_sentences = index.sentence_end > index.sentence_start  # sentence rows are grouped by unit
         self._paragraph_factor = np.array(
             [self.fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units]
         )
@@ -320,12 +321,20 @@ class Retriever:
         sentence_total = np.zeros(len(index.sentence_rows))
         for unit_raw, sentence_raw, weight, sparse in signals:
             unit_part, sentence_part = self._normalise(unit_raw, sentence_raw, sparse)
-            best_sentence = np.zeros(n_units)
-            np.maximum.at(best_sentence, index.sentence_unit, sentence_part * self._sentence_weight)
+            best_sentence = self._best_per_unit(sentence_part * self._sentence_weight)
             unit_part = unit_part * self._unit_weight
             unit_total += weight * ((1 - fusion.sentence_weight) * unit_part + fusion.sentence_weight * best_sentence)
             sentence_total += weight * sentence_part * self._sentence_weight
         return unit_total * self._paragraph_factor, sentence_total, terms, dense_top
+
+    def _best_per_unit(self, sentence_values: np.ndarray) -> np.ndarray:
+        """The best sentence value of each unit (0 for a unit without sentences, and never below 0)."""
+        best = np.zeros(len(self.index.units))
+        if self._has_sentences.any():
+            best[self._has_sentences] = np.maximum(
+                np.maximum.reduceat(sentence_values, self.index.sentence_start[self._has_sentences]), 0.0
+            )
+        return best
 
     def _normalise(self, unit_raw: np.ndarray, sentence_raw: np.ndarray, sparse: bool) -> tuple[np.ndarray, np.ndarray]:
         """Put one signal on a 0–1 scale: BM25 relative to its best score, cosines min-max."""
