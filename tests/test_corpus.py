@@ -162,3 +162,17 @@ def test_title_line_and_byline_are_citable_front_matter_outside_the_body(tiny_co
     assert "remarks/byline" not in {u.id for u in corpus.units}
     assert corpus.unit("remarks/byline").sentences[0].text == "本报评论员"
     assert remarks.units[0].text == "河湖是城市的血脉。守护河湖，人人有责。"
+
+
+def test_synthetic_copies_are_labelled_and_never_written_into_the_corpus(tmp_path):
+    from assistant.bench import synthetic_corpus
+
+    folder = synthetic_corpus(CORPUS_DIR, 2, tmp_path / "synthetic")
+    corpus = load_corpus(folder)
+    assert len(corpus.documents) == 4 and all("合成副本" in d.title for d in corpus.documents)
+    assert sorted(d.short for d in corpus.documents) == sorted(
+        ["《意见·合成1》", "《意见·合成2》", "《评论员文章·合成1》", "《评论员文章·合成2》"]
+    )
+    assert len(corpus.units) == 2 * len(load_corpus(CORPUS_DIR).units)
+    with pytest.raises(ValueError, match="never go into corpus/"):
+        synthetic_corpus(CORPUS_DIR, 1, CORPUS_DIR)
