@@ -83,7 +83,7 @@ class Assistant:
                 self.corpus, self.segmenter, embedders, self.settings.index_dir, notify=notify, progress=progress
             )
         self.retriever = Retriever(self.index, fusion)
-        self.normalizer = Normalizer(self.corpus, self.segmenter)
+        self.normalizer = Normalizer(self.corpus, self.segmenter, self.index.vocabulary)
         if support_rule is None:
             support_rule, entry = load_rule(self.settings.embedders)
             key = calibration_key(self.settings.embedders)
@@ -91,9 +91,11 @@ class Assistant:
                 notify(f"Support thresholds were not calibrated for embedders {key!r}; using {entry or 'built-in'} "
                        "values. Run `python -m assistant eval --calibrate` to fit them.")  # fmt: skip
         self.formulas = numbered_formulas(self.corpus)
-        self.answerer = ExtractiveAnswerer(
-            AnswerContext(self.corpus, self.retriever, support_rule, self.segmenter, self.formulas)
+        abbreviations = tuple(self.index.abbreviations)
+        context = AnswerContext(
+            self.corpus, self.retriever, support_rule, self.segmenter, self.formulas, abbreviations=abbreviations
         )
+        self.answerer = ExtractiveAnswerer(context)
         self.generator: GenerativeAnswerer | None = None
         config = self.settings.llm
         if chat_model is not None or config is not None:

@@ -34,7 +34,7 @@ from .corpus import Corpus, Unit
 from .embeddings import ArrayEmbeddings
 from .errors import IndexStoreError
 from .files import FileProblem, atomic_write, read_limited, remove_stale_temps
-from .segment import Segmenter
+from .segment import Segmenter, corpus_abbreviations, corpus_vocabulary
 
 __all__ = [
     "BM25",
@@ -48,7 +48,7 @@ __all__ = [
     "read_manifest",
 ]
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MANIFEST = "manifest.json"
 _BATCH = 16
 _MAX_QUERY_EMBED_CHARS = 300
@@ -179,6 +179,8 @@ class SearchIndex:
     tokens: list[list[str]]
     dense: dict[str, DenseIndex]
     bridge: dict[str, list[str]]
+    vocabulary: list[str]
+    abbreviations: list[str]
 
     def __post_init__(self) -> None:
         self.unit_rows = np.array([i for i, r in enumerate(self.rows) if r.is_unit])
@@ -227,9 +229,12 @@ def build_index(
     rows, texts = row_texts(corpus)
     tokens = [segmenter.tokens(t) for t in texts]
     bridge = build_bridge({t for row in tokens for t in row})
-    rows_blob = json.dumps(
-        {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}, ensure_ascii=False
-    ).encode("utf-8")
+    unit_texts = [u.text for u in corpus.units]
+    vocabulary = corpus_vocabulary(unit_texts, segmenter)
+    abbreviations = corpus_abbreviations("\n".join(unit_texts), segmenter)
+    payload = {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}
+    payload |= {"vocabulary": vocabulary, "abbreviations": abbreviations}
+    rows_blob = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     matrices = [(embedder, _embed_all(embedder, texts, progress)) for embedder in embedders]
     try:
         rows_entry = {"file": _write_named(index_dir, "rows", ".json", rows_blob), "sha256": _sha(rows_blob)}
@@ -258,7 +263,7 @@ def build_index(
     except OSError as exc:
         reason = exc if isinstance(exc, FileProblem) else f"cannot write to {index_dir}: {exc.strerror or exc}"
         raise IndexStoreError(f"{reason}; {_WRITABLE_HINT}") from exc
-    return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge)
+    return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge, vocabulary, abbreviations)
 
 
 def _prepare_folder(index_dir: Path) -> None:
@@ -305,6 +310,8 @@ def load_index(
             raise IndexStoreError("the row file does not match the manifest and the corpus")
         if not _bridge_shape(payload["bridge"]):
             raise IndexStoreError("the row file's dictionary bridge is damaged")
+        if not all(_strings(payload[key]) for key in ("vocabulary", "abbreviations")):
+            raise IndexStoreError("the row file's vocabulary is damaged")
         dense = {}
         for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
             blob = _read_checked(index_dir, entry, count * entry["dim"] * 4 + _FAISS_HEADER_BYTES)
@@ -312,7 +319,9 @@ def load_index(
             if not isinstance(flat, faiss.IndexFlatIP) or flat.ntotal != len(rows) or flat.d != entry["dim"]:
                 raise IndexStoreError(f"{entry['file']} does not match the rows")
             dense[embedder.name] = DenseIndex(embedder, flat)
-        return SearchIndex(corpus, segmenter, rows, tokens, dense, payload["bridge"])
+        return SearchIndex(
+            corpus, segmenter, rows, tokens, dense, payload["bridge"], payload["vocabulary"], payload["abbreviations"]
+        )
     except IndexStoreError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError, IndexError) as exc:
@@ -325,6 +334,10 @@ def _token_lists(tokens: object, count: int) -> bool:
         and len(tokens) == count
         and all(isinstance(row, list) and all(isinstance(t, str) for t in row) for row in tokens)
     )
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 def _bridge_shape(bridge: object) -> bool:

@@ -24,7 +24,7 @@ from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Docume
 from .numerals import CN_DIGITS, cn_to_int, int_to_cn
 from .query import LAST, QuestionKind, quoted_terms, topic_text
 from .retrieve import Evidence, Hit, Retriever
-from .segment import Segmenter
+from .segment import Segmenter, corpus_abbreviations
 from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
 from .training import formula_count
 
@@ -65,7 +65,6 @@ _FRONT_DETAILS = (
     ),
 )
 _PLACE_TAG = "ns"
-_CJK_ONLY = re.compile(r"[\u4e00-\u9fff]+")
 # a stated size: 六个部分 / 五大部分 / 共20条 / 一共8段 (not 第六部分, 哪两条, 几个部分)
 _STATED_SIZE = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])(?P<number>[\d{CN_DIGITS}]+)\s*(?:个|大)?\s*(?P<noun>部分)"
@@ -84,6 +83,8 @@ class AnswerContext:
     Attributes:
         formulas: numbered formulas of the text (三张清单, 三个区分开来) → whether the text lists their items.
         sources: the documents' short names for "not covered" answers, e.g. 《意见》和《评论员文章》.
+        abbreviations: words the text may have abbreviated (``corpus_abbreviations``, stored with the index);
+            None computes them here.
     """
 
     corpus: Corpus
@@ -92,13 +93,13 @@ class AnswerContext:
     segmenter: Segmenter
     formulas: dict[str, bool] = field(default_factory=dict)
     sources: str = ""
+    abbreviations: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         self.corpus_text = "\n".join(u.text for u in self.corpus.units)
         self.units_by_id = {u.id: u for u in self.corpus.citable_units}
-        # words of three or four characters the text may have abbreviated (党代会 for 党的代表大会)
-        words = (w for w in self.segmenter.words(self.corpus_text) if 3 <= len(w) <= 4 and _CJK_ONLY.fullmatch(w))
-        self.abbreviations = tuple(dict.fromkeys(words))
+        if self.abbreviations is None:  # words the text may have abbreviated (党代会 for 党的代表大会)
+            self.abbreviations = tuple(corpus_abbreviations(self.corpus_text, self.segmenter))
         masks = (_MASK.search(u.text) for d in self.corpus.documents for u in d.front)
         self.mask = next((m.group(0) for m in masks if m), "")  # the text's own masked name (中共**市委)
         if not self.sources:

@@ -20,7 +20,6 @@ The vocabulary comes from the corpus (quoted terms, titles, words, two-word comp
 
 from __future__ import annotations
 
-import itertools
 import re
 import unicodedata
 from collections import defaultdict
@@ -34,7 +33,7 @@ from pypinyin import lazy_pinyin
 from .corpus import ARTICLE, PART, POLICY, Corpus
 from .numerals import int_to_cn
 from .query import clean_question, parse_reference
-from .segment import Segmenter
+from .segment import Segmenter, corpus_vocabulary
 
 __all__ = ["Correction", "NormalizedQuestion", "Normalizer", "corpus_enumerations", "fuzzy_syllable"]
 
@@ -44,9 +43,6 @@ _ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
 _SEPARATORS = r"[、，,/／\s·・.]*"
 _MIN_ITEMS = 3
 _MAX_ITEM_CHARS = 4
-_MIN_TERM_CHARS = 3
-_MAX_TERM_CHARS = 12
-_COMPOUND_CHARS = 4
 # Initials and finals that IMEs and regional accents confuse: zh/z, ch/c, sh/s, n/l, -ng/-n.
 _FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
 _T2S = opencc.OpenCC("t2s")
@@ -118,7 +114,7 @@ class Normalizer:
         segmenter: the corpus segmenter (its words and jieba's dictionary tell real words from typos).
     """
 
-    def __init__(self, corpus: Corpus, segmenter: Segmenter) -> None:
+    def __init__(self, corpus: Corpus, segmenter: Segmenter, vocabulary: Iterable[str] | None = None) -> None:
         texts = [unit.text for unit in corpus.units]
         self._corpus_text = "\n".join(texts)
         self._dictionary = segmenter.dictionary
@@ -127,23 +123,12 @@ class Normalizer:
             for items in corpus_enumerations(texts)
         ]
         self._by_reading: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for term in self._vocabulary(texts, segmenter):
+        for term in corpus_vocabulary(texts, segmenter) if vocabulary is None else vocabulary:
             self._by_reading[_readings(term)].add(term)
         self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
         self._unit_names = unit_names(corpus)
         policies = corpus.documents_of_kind(POLICY)
         self._policy = policies[0] if policies else None
-
-    @staticmethod
-    def _vocabulary(texts: list[str], segmenter: Segmenter) -> set[str]:
-        """Corpus terms that a typo could aim at: quoted terms, titles, words and two-word compounds."""
-        vocabulary = {t for t in segmenter.terms if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS}
-        for text in texts:
-            for run in _CJK_RUN.findall(text):
-                words = segmenter.words(run)
-                vocabulary.update(w for w in words if len(w) >= _MIN_TERM_CHARS)
-                vocabulary.update(a + b for a, b in itertools.pairwise(words) if len(a + b) == _COMPOUND_CHARS)
-        return {t for t in vocabulary if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS and _CJK_RUN.fullmatch(t)}
 
     def normalize(self, question: str) -> NormalizedQuestion:
         """Clean, simplify, narrow and repair ``question``.

@@ -8,6 +8,7 @@ jieba's cache goes to the assistant's cache folder and its log messages are sile
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import re
 from collections.abc import Iterable
@@ -18,7 +19,7 @@ import jieba
 from .corpus import Corpus, quoted_terms
 from .errors import ConfigError
 
-__all__ = ["STOPWORDS", "Segmenter", "domain_terms"]
+__all__ = ["STOPWORDS", "Segmenter", "corpus_abbreviations", "corpus_vocabulary", "domain_terms"]
 
 # Words that carry no topic: question words, particles, and generic words about "the text".
 _STOPWORD_TEXT = """
@@ -40,6 +41,9 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _TOKEN_RE = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]")
 _JIEBA_WORD_RE = re.compile(r"^[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+$")
 _DOMAIN_WORD_FREQ = 200_000
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_MIN_TERM_CHARS, _MAX_TERM_CHARS, _COMPOUND_CHARS = 3, 12, 4
+_ABBREVIATION_CHARS = (3, 4)
 
 
 def domain_terms(corpus: Corpus) -> list[str]:
@@ -126,3 +130,25 @@ def _tagger_for(tokenizer: jieba.Tokenizer):
     tagger.tokenizer = tokenizer
     tagger.word_tag_tab = dict(posseg.dt.word_tag_tab)
     return tagger
+
+
+def corpus_vocabulary(texts: Iterable[str], segmenter: Segmenter) -> list[str]:
+    """Corpus terms a typo could aim at: domain terms, words and two-word compounds of 3 to 12 Chinese characters.
+
+    It segments the whole corpus, so the index stores it (built once, not at every start-up).
+    """
+    vocabulary = {t for t in segmenter.terms if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS}
+    for text in texts:
+        for run in _CJK_RUN.findall(text):
+            words = segmenter.words(run)
+            vocabulary.update(w for w in words if len(w) >= _MIN_TERM_CHARS)
+            vocabulary.update(a + b for a, b in itertools.pairwise(words) if len(a + b) == _COMPOUND_CHARS)
+    return sorted(t for t in vocabulary if _MIN_TERM_CHARS <= len(t) <= _MAX_TERM_CHARS and _CJK_RUN.fullmatch(t))
+
+
+def corpus_abbreviations(text: str, segmenter: Segmenter) -> list[str]:
+    """Words of three or four Chinese characters in ``text``, in order of first use: the words the text may have
+    abbreviated (党代会 for 党的代表大会). Stored with the index like ``corpus_vocabulary``."""
+    low, high = _ABBREVIATION_CHARS
+    words = (w for w in segmenter.words(text) if low <= len(w) <= high and _CJK_RUN.fullmatch(w))
+    return list(dict.fromkeys(words))

@@ -300,6 +300,8 @@ def test_an_invented_quote_in_any_quotation_marks_is_removed(assistant: Assistan
         lambda m, p: p["rows"].reverse(),
         lambda m, p: p.__setitem__("tokens", [[1, 2]] * len(p["tokens"])),
         lambda m, p: p.__setitem__("bridge", {"a": "b"}),
+        lambda m, p: p.__setitem__("vocabulary", 5),
+        lambda m, p: p.__setitem__("abbreviations", [1]),
     ],
 )
 def test_rows_that_do_not_match_the_corpus_mean_rebuild(tiny_parts, change):

@@ -124,3 +124,15 @@ def test_copied_index_loads_elsewhere(tiny_corpus: Path, tmp_path: Path, cache_d
     shutil.copytree(tmp_path / "index", tmp_path / "copy")
     _, messages = _open(_settings(tiny_corpus, tmp_path / "copy", cache_dir))
     assert messages == []
+
+
+def test_the_index_stores_the_start_up_vocabularies(tiny_parts):
+    from assistant.index import load_index, open_index
+    from assistant.segment import corpus_abbreviations, corpus_vocabulary
+
+    corpus, segmenter, index_dir = tiny_parts
+    open_index(corpus, segmenter, [], index_dir, progress=False)
+    loaded = load_index(corpus, segmenter, [], index_dir)
+    texts = [u.text for u in corpus.units]
+    assert loaded.vocabulary == corpus_vocabulary(texts, segmenter) and "零容忍" in loaded.vocabulary
+    assert loaded.abbreviations == corpus_abbreviations("\n".join(texts), segmenter)
