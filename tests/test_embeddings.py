@@ -14,9 +14,11 @@ from assistant.embeddings import load_embedder
 @pytest.mark.parametrize(("spec", "dim"), [("e5", 384), ("use", 512)])
 def test_bundled_embedders_speak_langchain(spec: str, dim: int):
     embedder = load_embedder(spec)
-    assert isinstance(embedder, Embeddings)
-    documents = embedder.embed_documents(["坚持严管厚爱", "完善容错纠错、澄清正名办法"])
-    query = embedder.embed_query("容错纠错 applies when?")
+    langchain = embedder.as_langchain()
+    assert isinstance(langchain, Embeddings)
+    documents = langchain.embed_documents(["坚持严管厚爱", "完善容错纠错、澄清正名办法"])
+    query = langchain.embed_query("容错纠错 applies when?")
+    assert query == embedder.embed_question("容错纠错 applies when?").tolist()
     assert len(documents) == 2 and len(documents[0]) == dim and len(query) == dim
     assert np.linalg.norm(documents[1]) == pytest.approx(1.0, abs=1e-4)
     assert embedder.id and embedder.name == spec

@@ -374,3 +374,17 @@ def test_each_unit_owns_a_slice_of_the_sentence_rows(assistant: Assistant):
         owned = np.flatnonzero(index.sentence_unit == position)
         assert list(range(index.sentence_start[position], index.sentence_end[position])) == owned.tolist()
         assert len(owned) == len(index.units[position].sentences)
+
+
+def test_hits_are_built_for_the_head_of_the_ranking_only(assistant: Assistant):
+    """``limit`` (by default ``CANDIDATES``) cuts the ranking; the head is the same ranking with the same scores."""
+    from assistant.retrieve import CANDIDATES
+
+    question = parse_question("容错纠错 applies when?")
+    full = assistant.retriever.retrieve(question, limit=len(assistant.corpus.units))
+    head = assistant.retriever.retrieve(question, limit=5)
+    assert len(full.hits) == len(assistant.corpus.units) < CANDIDATES
+    assert [(h.unit.id, h.score, h.sentence_scores) for h in head.hits] == [
+        (h.unit.id, h.score, h.sentence_scores) for h in full.hits[:5]
+    ]
+    assert (head.coverage, head.known, head.dense_top) == (full.coverage, full.known, full.dense_top)

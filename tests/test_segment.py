@@ -48,10 +48,32 @@ def test_jieba_writes_its_cache_only_in_the_given_folder_and_prints_nothing(tmp_
     Segmenter(["火线提拔"], tmp_path / "jieba").tokens("火线提拔")
     out, err = capfd.readouterr()
     assert out == "" and err == ""
-    assert (tmp_path / "jieba" / "jieba.cache").exists()
+    assert len(list((tmp_path / "jieba").glob("prefix-dict-*.marshal"))) == 1
     after = default_cache.stat().st_mtime if default_cache.exists() else None
     assert before == after
     assert os.access(tmp_path / "jieba", os.W_OK)
+
+
+def test_prefix_dictionary_cache_matches_jieba_and_a_damaged_one_is_rebuilt(tmp_path: Path):
+    import jieba
+
+    reference = jieba.Tokenizer()
+    reference.tmp_dir = str(tmp_path / "jieba-own")
+    reference.initialize()
+    (tmp_path / "cache").mkdir()
+    stale = [tmp_path / "cache" / "jieba.cache", tmp_path / "cache" / "prefix-dict-0123456789abcdef.marshal"]
+    for path in stale:
+        path.write_bytes(b"left by an earlier version")
+    first = Segmenter([], tmp_path / "cache")
+    assert not any(path.exists() for path in stale)
+    [cache] = (tmp_path / "cache").glob("prefix-dict-*.marshal")
+    second = Segmenter([], tmp_path / "cache")
+    assert first.dictionary == second.dictionary == reference.FREQ
+    assert second._jieba.total == reference.total
+    cache.write_bytes(cache.read_bytes()[:1000])
+    assert Segmenter([], tmp_path / "cache").dictionary == reference.FREQ
+    assert len(cache.read_bytes()) > 1_000_000  # written again in full
+    assert Segmenter(["火线提拔"], tmp_path / "cache").words("实行火线提拔") == ["实行", "火线提拔"]
 
 
 def test_english_bridge_maps_words_to_corpus_words():
