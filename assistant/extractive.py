@@ -65,19 +65,20 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     """The support features of a question and the sentences its draft quotes."""
     question = evidence.question
     topic = topic_text(question.remainder)
+    # the tagger (a sixth of a second to load) runs only when a dictionary word of the question may be new to the
+    # text: one that is not a search token of the text (a token without capitals is a substring of the text)
+    tokens = context.retriever.index.unit_bm25.postings
+    words = context.segmenter.dictionary_words(topic)
+    unsure = any(len(w) >= 2 and w.lower() not in STOPWORDS and (w != w.lower() or w not in tokens) for w in words)
+    tag = unsure and question.language != "en"
+    tagged = _outside(context.segmenter.tagged(topic), topic, asked_spans(topic)) if tag else []
+    dictionary = context.segmenter.dictionary
     # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about
-    candidates = {
+    absent = [
         w
-        for w in context.segmenter.dictionary_words(topic)
-        if len(w) >= 2 and w.lower() not in STOPWORDS and not contains(context.corpus_text, w)
-    }
-    # the tagger (a sixth of a second to load) only runs when some dictionary word of the question is new to the text
-    tagged = (
-        _outside(context.segmenter.tagged(topic), topic, asked_spans(topic))
-        if candidates and question.language != "en"
-        else []
-    )
-    absent = [w for w, tag in tagged if w in candidates]
+        for w, tag in tagged
+        if len(w) >= 2 and not contains(context.corpus_text, w) and w.lower() not in STOPWORDS and dictionary.get(w)
+    ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent and not _holds_corpus_word(context, w)]
     nouns = tuple(
         w
