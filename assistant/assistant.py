@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from .normalize import NormalizedQuestion, Normalizer
 from .support import FULL, SupportRule, calibration_key, load_rule
 
 if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model is given
+    import numpy as np
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from .llm import GenerativeAnswerer
@@ -56,6 +57,7 @@ class Assistant:
         notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
         progress: show a progress bar while building.
         rebuild: build the index even when the stored one is fresh.
+        vectors: for that build, passage vectors computed elsewhere, by embedder name (see ``build_index``).
         chat_model: a LangChain chat model for generative answers; by default one is made from
             ``settings.llm`` when an endpoint is configured, else answers are extractive.
     """
@@ -69,18 +71,25 @@ class Assistant:
         progress: bool = False,
         rebuild: bool = False,
         chat_model: BaseChatModel | None = None,
+        vectors: Mapping[str, np.ndarray] | None = None,
     ) -> None:
         self.settings = settings or Settings()
         self.corpus: Corpus = load_corpus(self.settings.corpus_dir, self.settings.max_file_bytes)
         self.segmenter = Segmenter(domain_terms(self.corpus), self.settings.cache_dir / "jieba")
         embedders = [load_embedder(spec, self.settings.cache_dir) for spec in self.settings.embedders]
+        options = {
+            "workers": self.settings.build_workers,
+            "cache_dir": self.settings.cache_dir,
+            "flat_max_rows": self.settings.flat_max_rows,
+        }
+        index_dir = self.settings.index_dir
         if rebuild:
             self.index: SearchIndex = build_index(
-                self.corpus, self.segmenter, embedders, self.settings.index_dir, progress=progress
+                self.corpus, self.segmenter, embedders, index_dir, progress=progress, vectors=vectors, **options
             )
         else:
             self.index = open_index(
-                self.corpus, self.segmenter, embedders, self.settings.index_dir, notify=notify, progress=progress
+                self.corpus, self.segmenter, embedders, index_dir, notify=notify, progress=progress, **options
             )
         self.retriever = Retriever(self.index, fusion)
         self.normalizer = Normalizer(self.corpus, self.segmenter, self.index.vocabulary)

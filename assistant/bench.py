@@ -15,8 +15,9 @@ import numpy as np
 
 from .assistant import Assistant
 from .config import PROJECT_ROOT, Settings
+from .index import DenseIndex, dense_index
 
-__all__ = ["benchmark_questions", "contention", "run_benchmark", "run_scale", "synthetic_corpus"]
+__all__ = ["benchmark_questions", "contention", "hnsw_against_flat", "run_benchmark", "run_scale", "synthetic_corpus"]
 
 _COLD_QUESTION = "容错纠错 applies when?"
 
@@ -196,6 +197,26 @@ def _folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
 
 
+def hnsw_against_flat(assistant: Assistant, questions: list[str], k: int = 10) -> tuple[float, float, float]:
+    """Recall@k of an HNSW graph over the first embedder's vectors against the exact (flat) top k, and the mean
+    search time of each in ms; NaNs when the index has no exact dense part."""
+    dense = next((d for d in assistant.index.dense.values() if d.exact), None)
+    if dense is None or dense.index.ntotal < k:
+        return float("nan"), float("nan"), float("nan")
+    graph = DenseIndex(dense.embedder, dense_index(dense.matrix, flat_max_rows=0))
+    found, flat_s, graph_s = 0, 0.0, 0.0
+    for question in questions:
+        query = dense.embedder.embed_question(question)[None, :].astype(np.float32)
+        started = time.perf_counter()
+        exact = set(np.argsort(-(dense.matrix @ query[0]), kind="stable")[:k].tolist())
+        flat_s += time.perf_counter() - started
+        started = time.perf_counter()
+        _, rows = graph.index.search(query, k)
+        graph_s += time.perf_counter() - started
+        found += len(exact & set(rows[0].tolist()))
+    return found / (k * len(questions)), 1000 * flat_s / len(questions), 1000 * graph_s / len(questions)
+
+
 def run_scale(sizes: list[int]) -> list[dict[str, float]]:
     """Build, load and query synthetic corpora of ``sizes`` times the real one; print a table and the fitted growth.
 
@@ -206,7 +227,7 @@ def run_scale(sizes: list[int]) -> list[dict[str, float]]:
     """
     rows = []
     print(f"{'size':>5} {'units':>7} {'build s':>8} {'index MB':>9} {'start-up s':>10} {'RSS MB':>7} "
-          f"{'p50 ms':>7} {'p95 ms':>7}")  # fmt: skip
+          f"{'p50 ms':>7} {'p95 ms':>7}   HNSW recall@10, search ms flat / HNSW")  # fmt: skip
     for size in sizes:
         with tempfile.TemporaryDirectory(prefix="assistant-scale-") as scratch:
             corpus_dir = synthetic_corpus(PROJECT_ROOT / "corpus", size, Path(scratch) / "corpus")
@@ -217,6 +238,7 @@ def run_scale(sizes: list[int]) -> list[dict[str, float]]:
             env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(corpus_dir), ASSISTANT_INDEX_DIR=str(settings.index_dir))
             env.pop("ASSISTANT_LLM_BASE_URL", None)
             units = len(assistant.index.units)
+            recall, flat_ms, hnsw_ms = hnsw_against_flat(assistant, benchmark_questions()[:_SCALE_QUESTIONS])
             del assistant
             probe = subprocess.run([sys.executable, "-c", _LOAD_PROBE, str(_SCALE_QUESTIONS)], capture_output=True,
                                    text=True, env=env, cwd=PROJECT_ROOT, check=True)  # fmt: skip
@@ -225,10 +247,12 @@ def run_scale(sizes: list[int]) -> list[dict[str, float]]:
                 "size": size, "units": units, "build_s": build_s,
                 "index_mb": _folder_bytes(settings.index_dir) / 2**20, "startup_s": startup_s, "rss_mb": rss_mb,
                 "p50_ms": float(np.percentile(latencies, 50)), "p95_ms": float(np.percentile(latencies, 95)),
+                "hnsw_recall": recall, "flat_ms": flat_ms, "hnsw_ms": hnsw_ms,
             }  # fmt: skip
         rows.append(row)
+        graph = f"{recall:.3f}, {flat_ms:.2f} / {hnsw_ms:.2f}" if recall == recall else "no dense index"
         print(f"{size:>5} {row['units']:>7} {build_s:>8.1f} {row['index_mb']:>9.1f} {startup_s:>10.2f} "
-              f"{rss_mb:>7.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}")  # fmt: skip
+              f"{rss_mb:>7.0f} {row['p50_ms']:>7.1f} {row['p95_ms']:>7.1f}   {graph}")  # fmt: skip
     if len(rows) >= 2:
         sizes_log = np.log([r["size"] for r in rows])
         for key in ("build_s", "startup_s", "p95_ms"):

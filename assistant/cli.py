@@ -1,4 +1,4 @@
-"""Command line: ``python -m assistant ask|build|show|search|bench``.
+"""Command line: ``python -m assistant ask|build|rows|show|search|bench`` and the trainer tools.
 
 Exit codes: 0 success, 1 an error of the assistant or nothing found, 2 bad input.
 """
@@ -17,11 +17,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
+
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
 from .config import PROJECT_ROOT, LLMConfig, Settings, parse_seconds
 from .corpus import Corpus, load_corpus
 from .errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
+from .files import FileProblem, atomic_write
+from .index import row_texts
 from .query import clean_question
 
 __all__ = ["add_llm_flags", "llm_config", "main"]
@@ -48,9 +52,45 @@ def llm_config(args: argparse.Namespace | None) -> LLMConfig | None:
     )
 
 
-def _assistant(args: argparse.Namespace | None = None, rebuild: bool = False) -> Assistant:
+def _assistant(
+    args: argparse.Namespace | None = None, rebuild: bool = False, vectors: dict[str, np.ndarray] | None = None
+) -> Assistant:
     settings = replace(Settings(), llm=llm_config(args))
-    return Assistant(settings, notify=_notify, progress=sys.stderr.isatty() or rebuild, rebuild=rebuild)
+    if getattr(args, "workers", None) is not None:
+        settings = replace(settings, build_workers=args.workers)
+    progress = sys.stderr.isatty() or rebuild
+    return Assistant(settings, notify=_notify, progress=progress, rebuild=rebuild, vectors=vectors)
+
+
+def _read_vectors(spec: str) -> tuple[str, np.ndarray]:
+    """``NAME=FILE.npy`` → (embedder name, the matrix), with a clear error for a bad spec or file."""
+    name, _, path = spec.partition("=")
+    if not name or not path:
+        raise ConfigError(f"--vectors takes NAME=FILE.npy (e.g. e5=vectors.npy), not {spec!r}")
+    try:
+        return name, np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read the vectors in {path}: {exc}; save them with numpy.save") from exc
+
+
+def _rows(args: argparse.Namespace) -> int:
+    """Print (or write) one JSON line per index row: its number, unit, sentence and the text that is embedded."""
+    settings = Settings()
+    rows, texts = row_texts(load_corpus(settings.corpus_dir, settings.max_file_bytes))
+    lines = [
+        json.dumps({"row": i, "unit": row.unit_id, "sentence": row.sentence, "text": text}, ensure_ascii=False)
+        for i, (row, text) in enumerate(zip(rows, texts, strict=True))
+    ]
+    blob = ("\n".join(lines) + "\n").encode("utf-8")
+    if args.output is None:
+        sys.stdout.write(blob.decode("utf-8"))
+        return 0
+    try:
+        atomic_write(Path(args.output), blob)
+    except FileProblem as exc:
+        raise OutputError(str(exc)) from exc
+    print(f"Wrote {len(lines)} rows to {args.output}.", file=sys.stderr)
+    return 0
 
 
 def _stream_answer(assistant: Assistant, question: str) -> None:
@@ -111,9 +151,10 @@ def _ask(args: argparse.Namespace) -> int:
     return status
 
 
-def _build(_: argparse.Namespace) -> int:
+def _build(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    assistant = _assistant(rebuild=True)
+    vectors = dict(_read_vectors(spec) for spec in args.vectors or [])
+    assistant = _assistant(args, rebuild=True, vectors=vectors)
     index = assistant.index
     embedders = ", ".join(f"{d.embedder.name} ({d.index.d} dims)" for d in index.dense.values()) or "none"
     print(
@@ -275,6 +316,12 @@ def _positive(text: str) -> int:
     return value
 
 
+def _worker_count(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= 64:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 64, not {text!r}")
+    return int(text)
+
+
 def _sizes(text: str) -> list[int]:
     pieces = [p.strip() for p in text.split(",") if p.strip()]
     if not pieces or not all(p.isdigit() and 1 <= int(p) <= 10000 for p in pieces):
@@ -317,7 +364,17 @@ def _parser() -> argparse.ArgumentParser:
     add_llm_flags(ask)
     ask.set_defaults(handler=_ask)
     build = commands.add_parser("build", help="(re)build the index with a progress bar")
+    build.add_argument(
+        "--workers", type=_worker_count, help="processes that embed at once (default 1, or ASSISTANT_BUILD_WORKERS)"
+    )
+    build.add_argument(
+        "--vectors", action="append", metavar="NAME=FILE.npy",
+        help="passage vectors computed elsewhere for an embedder, one row per line of `rows` (repeatable)",
+    )  # fmt: skip
     build.set_defaults(handler=_build)
+    rows = commands.add_parser("rows", help="the texts the index embeds, one JSON line per row (for batch jobs)")
+    rows.add_argument("-o", "--output", help="write to this file instead of stdout")
+    rows.set_defaults(handler=_rows)
     show = commands.add_parser("show", help="print a unit: 13, 第十三条, article 13, 第四部分, 序言, 第6段")
     show.add_argument("reference", nargs="+")
     show.set_defaults(handler=_show)

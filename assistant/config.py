@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError
 
 __all__ = [
+    "FLAT_MAX_ROWS",
     "MAX_CORPUS_FILE_BYTES",
     "MAX_QUESTION_CHARS",
     "PROJECT_ROOT",
@@ -27,6 +28,11 @@ MAX_CORPUS_FILE_BYTES = 1 << 20  # per corpus file, unless ASSISTANT_MAX_FILE_BY
 
 
 _FILE_BYTES = (MAX_CORPUS_FILE_BYTES, 1 << 40)  # default and maximum of ASSISTANT_MAX_FILE_BYTES
+# Up to this many rows a dense index is exact (flat): one matrix product per question, about 5 ms per embedder at
+# 100,000 rows of 384 dimensions on one core here (1.3 ms at 30,000). Above it the index is an HNSW graph.
+FLAT_MAX_ROWS = 100_000
+_FLAT_ROWS = (FLAT_MAX_ROWS, 1 << 31)  # default and maximum of ASSISTANT_FLAT_MAX_ROWS
+_MAX_WORKERS = 64
 
 
 def _env_count(name: str, default: int, maximum: int) -> int:
@@ -171,6 +177,9 @@ class Settings:
             ``("st:BAAI/bge-small-zh-v1.5",)``; an empty tuple means sparse retrieval only.
         llm: an OpenAI-compatible endpoint for generative answers (ASSISTANT_LLM_*); None: extractive only.
         max_file_bytes: the size limit of one corpus file (ASSISTANT_MAX_FILE_BYTES, default 1 MiB).
+        build_workers: processes that embed the corpus in a build (ASSISTANT_BUILD_WORKERS, default 1).
+        flat_max_rows: the most rows an exact (flat) dense index holds; above it, HNSW
+            (ASSISTANT_FLAT_MAX_ROWS, default 100000).
 
     Raises:
         ConfigError: if an environment variable has a value that cannot be used.
@@ -182,3 +191,5 @@ class Settings:
     embedders: tuple[str, ...] = field(default_factory=_env_embedders)
     llm: LLMConfig | None = field(default_factory=lambda: LLMConfig.from_env())
     max_file_bytes: int = field(default_factory=lambda: _env_count("ASSISTANT_MAX_FILE_BYTES", *_FILE_BYTES))
+    build_workers: int = field(default_factory=lambda: _env_count("ASSISTANT_BUILD_WORKERS", 1, _MAX_WORKERS))
+    flat_max_rows: int = field(default_factory=lambda: _env_count("ASSISTANT_FLAT_MAX_ROWS", *_FLAT_ROWS))

@@ -175,16 +175,17 @@ class SentenceTransformerEmbeddings(ArrayEmbeddings):
 _E5_STYLE_PREFIXES = {"e5": ("query: ", "passage: "), "bge": ("为这个句子生成表示以用于检索相关文章：", "")}
 
 
-def load_embedder(spec: str, cache_dir: Path | None = None) -> ArrayEmbeddings:
+def load_embedder(spec: str, cache_dir: Path | None = None, threads: int | None = None) -> ArrayEmbeddings:
     """Build the embedder named by ``spec``: ``e5``, ``use`` or ``st:<model name or local path>``.
 
     ``cache_dir`` holds prepared model copies that load faster (USE's); None loads from the package each time.
+    ``threads`` caps e5's threads (a build's worker processes share the cores); USE always runs one.
 
     Raises:
         EmbedderUnavailableError: if the model cannot be loaded offline or the spec is unknown.
     """
     if spec == "e5":
-        return E5Embeddings()
+        return E5Embeddings(threads or _THREADS)
     if spec == "use":
         return USEEmbeddings(cache_dir=cache_dir)
     if spec.startswith("st:") and len(spec) > 3:

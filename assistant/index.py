@@ -15,42 +15,50 @@ import math
 import os
 import re
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Any
 
 import faiss
 import numpy as np
-from tqdm import tqdm
 
 from . import bridge as _bridge_module
 from . import corpus as _corpus_module
 from . import embeddings as _embeddings_module
 from . import segment as _segment_module
+from .batch_embed import discard_checkpoints, embed_rows
 from .bridge import build_bridge
+from .config import FLAT_MAX_ROWS
 from .corpus import Corpus, Unit
 from .embeddings import ArrayEmbeddings
-from .errors import IndexStoreError
-from .files import FileProblem, atomic_write, read_limited, remove_stale_temps
+from .errors import ConfigError, IndexStoreError
+from .files import FileProblem, atomic_write, read_limited, remove_stale_temps, safe_name
 from .segment import Segmenter, corpus_abbreviations, corpus_vocabulary
 
 __all__ = [
     "BM25",
+    "FLAT_MAX_ROWS",
     "FORMAT_VERSION",
+    "ROWS_SEARCHED",
     "Row",
     "SearchIndex",
     "build_index",
     "builder_fingerprint",
+    "checked_vectors",
     "load_index",
     "open_index",
     "read_manifest",
 ]
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MANIFEST = "manifest.json"
-_BATCH = 16
+# Above FLAT_MAX_ROWS rows an HNSW graph answers the nearest ROWS_SEARCHED rows, and every other row gets the lowest
+# of their scores.
+ROWS_SEARCHED = 256
+_HNSW_LINKS, _HNSW_EF_BUILD, _HNSW_EF_SEARCH = 32, 80, 256
 _MAX_QUERY_EMBED_CHARS = 300
 _WRITABLE_HINT = "set ASSISTANT_INDEX_DIR to a writable folder"
 _MAX_MANIFEST_BYTES = 1 << 20
@@ -64,7 +72,8 @@ _MANIFEST_TYPES = {
     "format": int, "corpus_hash": str, "rows": dict, "embedders": list, "segmenter": str, "bridge": str, "builder": str
 }  # fmt: skip
 _ROWS_ENTRY = {"file": str, "sha256": str, "count": int}
-_DENSE_ENTRY = {"name": str, "id": str, "dim": int, "file": str, "sha256": str}
+_DENSE_ENTRY = {"name": str, "id": str, "dim": int, "file": str, "sha256": str, "kind": str}
+_DENSE_KINDS = ("flat", "hnsw")
 
 Notify = Callable[[str], None]
 _BUILDER_MODULES = (_bridge_module, _corpus_module, _embeddings_module, _segment_module)
@@ -153,20 +162,49 @@ def _one_blas_thread():
 
 @dataclass
 class DenseIndex:
-    """One embedder with its FAISS inner-product index over all rows."""
+    """One embedder with its FAISS inner-product index over all rows: exact (flat) or an HNSW graph."""
 
     embedder: ArrayEmbeddings
     index: faiss.Index
 
     def __post_init__(self) -> None:
-        # every row's score is needed, so one matrix product over the stored vectors replaces a full sorted search
-        self.matrix = self.index.reconstruct_n(0, self.index.ntotal) if self.index.ntotal else np.zeros((0, 1))
+        self.exact = isinstance(self.index, faiss.IndexFlat)
+        if self.exact:
+            # every row's score is needed, so one matrix product over the stored vectors replaces a sorted search
+            self.matrix = self.index.reconstruct_n(0, self.index.ntotal) if self.index.ntotal else np.zeros((0, 1))
+        else:
+            self.index.hnsw.efSearch = _HNSW_EF_SEARCH
+
+    @property
+    def kind(self) -> str:
+        return "flat" if self.exact else "hnsw"
 
     def scores(self, question: str) -> np.ndarray:
-        """Cosine similarity of the question to every row, in row order (long questions embed their start)."""
+        """Cosine similarity of the question to every row, in row order (long questions embed their start).
+
+        From an HNSW graph only the nearest ``ROWS_SEARCHED`` rows get their own score; the others get the lowest
+        of those, so they rank below every row found.
+        """
         query = self.embedder.embed_question(question[:_MAX_QUERY_EMBED_CHARS]).astype(np.float32)
         with _one_blas_thread():  # idle BLAS threads spin and take the cores e5's OpenMP threads need next
-            return (self.matrix @ query).astype(np.float64)
+            if self.exact:
+                return (self.matrix @ query).astype(np.float64)
+            found, rows = self.index.search(query[None, :], min(ROWS_SEARCHED, self.index.ntotal))
+        kept = rows[0] >= 0
+        scores = np.full(self.index.ntotal, float(found[0][kept].min()) if kept.any() else 0.0)
+        scores[rows[0][kept]] = found[0][kept]
+        return scores
+
+
+def dense_index(matrix: np.ndarray, flat_max_rows: int = FLAT_MAX_ROWS) -> faiss.Index:
+    """A FAISS inner-product index over ``matrix``: flat up to ``flat_max_rows`` rows, HNSW above."""
+    if len(matrix) <= flat_max_rows:
+        index = faiss.IndexFlatIP(matrix.shape[1])
+    else:
+        index = faiss.IndexHNSWFlat(matrix.shape[1], _HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = _HNSW_EF_BUILD
+    index.add(matrix)
+    return index
 
 
 @dataclass
@@ -219,10 +257,20 @@ def build_index(
     embedders: Sequence[ArrayEmbeddings],
     index_dir: Path,
     progress: bool = True,
+    workers: int = 1,
+    cache_dir: Path | None = None,
+    flat_max_rows: int = FLAT_MAX_ROWS,
+    vectors: Mapping[str, np.ndarray] | None = None,
 ) -> SearchIndex:
     """Tokenise and embed every row, write the index files atomically and return the index.
 
+    Embedding resumes from the chunks an interrupted build saved (see ``batch_embed``) and runs in ``workers``
+    processes; ``cache_dir`` is where they load prepared model copies from. A dense index is exact up to
+    ``flat_max_rows`` rows and an HNSW graph above. ``vectors`` maps an embedder's name to passage vectors
+    computed elsewhere (a GPU, a batch job) for the rows of ``row_texts``, in that order; they are used as they are.
+
     Raises:
+        ConfigError: if given vectors do not have one row per index row and the embedder's dimensions.
         IndexStoreError: if ``index_dir`` is not a writable folder (checked before the slow embedding starts).
     """
     _prepare_folder(index_dir)
@@ -235,20 +283,29 @@ def build_index(
     payload = {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}
     payload |= {"vocabulary": vocabulary, "abbreviations": abbreviations}
     rows_blob = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    matrices = [(embedder, _embed_all(embedder, texts, progress)) for embedder in embedders]
+    given = dict(vectors or {})
+    unknown = sorted(set(given) - {e.name for e in embedders})
+    if unknown:
+        raise ConfigError(f"vectors were given for {unknown}, which the index does not use; it uses "
+                          f"{[e.name for e in embedders]}")  # fmt: skip
+    matrices = [
+        (embedder, checked_vectors(given[embedder.name], embedder, len(texts)))
+        if embedder.name in given
+        else (embedder, embed_rows(embedder, texts, index_dir, workers, progress, cache_dir))
+        for embedder in embedders
+    ]
     try:
         rows_entry = {"file": _write_named(index_dir, "rows", ".json", rows_blob), "sha256": _sha(rows_blob)}
         embedder_entries, dense = [], {}
         for embedder, matrix in matrices:
-            flat = faiss.IndexFlatIP(matrix.shape[1])
-            flat.add(matrix)
-            blob = faiss.serialize_index(flat).tobytes()
-            name = _write_named(index_dir, f"dense-{_safe(embedder.name)}", ".faiss", blob)
+            built = DenseIndex(embedder, dense_index(matrix, flat_max_rows))
+            blob = faiss.serialize_index(built.index).tobytes()
+            name = _write_named(index_dir, f"dense-{safe_name(embedder.name)}", ".faiss", blob)
             embedder_entries.append(
                 {"name": embedder.name, "id": embedder.id, "dim": int(matrix.shape[1]), "file": name,
-                 "sha256": _sha(blob)}
+                 "sha256": _sha(blob), "kind": built.kind}
             )  # fmt: skip
-            dense[embedder.name] = DenseIndex(embedder, flat)
+            dense[embedder.name] = built
         manifest = {
             "format": FORMAT_VERSION,
             "corpus_hash": corpus.hash,
@@ -260,10 +317,29 @@ def build_index(
         }
         atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
         _remove_unreferenced(index_dir, manifest)
+        discard_checkpoints(index_dir)
     except OSError as exc:
         reason = exc if isinstance(exc, FileProblem) else f"cannot write to {index_dir}: {exc.strerror or exc}"
         raise IndexStoreError(f"{reason}; {_WRITABLE_HINT}") from exc
     return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge, vocabulary, abbreviations)
+
+
+def checked_vectors(matrix: np.ndarray, embedder: ArrayEmbeddings, rows: int) -> np.ndarray:
+    """``matrix`` as unit-length float32 rows, after checking it has ``rows`` finite rows of the embedder's size.
+
+    Raises:
+        ConfigError: saying what shape was expected.
+    """
+    dim = len(embedder.embed_question("维度"))
+    shape = getattr(matrix, "shape", ())
+    if len(shape) != 2 or shape != (rows, dim):
+        raise ConfigError(f"the vectors for {embedder.name} have shape {tuple(shape)}; {rows} rows (one per line of "
+                          f"`python -m assistant rows`) of {dim} numbers are needed")  # fmt: skip
+    values = np.asarray(matrix, dtype=np.float32)
+    if not np.isfinite(values).all():
+        raise ConfigError(f"the vectors for {embedder.name} contain NaN or infinite values")
+    norms = np.linalg.norm(values, axis=1, keepdims=True)
+    return np.ascontiguousarray(values / np.maximum(norms, 1e-12))
 
 
 def _prepare_folder(index_dir: Path) -> None:
@@ -314,11 +390,12 @@ def load_index(
             raise IndexStoreError("the row file's vocabulary is damaged")
         dense = {}
         for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
-            blob = _read_checked(index_dir, entry, count * entry["dim"] * 4 + _FAISS_HEADER_BYTES)
-            flat = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
-            if not isinstance(flat, faiss.IndexFlatIP) or flat.ntotal != len(rows) or flat.d != entry["dim"]:
+            graph_bytes = count * _HNSW_LINKS * 2 * 4 * 2 if entry["kind"] == "hnsw" else 0
+            blob = _read_checked(index_dir, entry, count * entry["dim"] * 4 + graph_bytes + _FAISS_HEADER_BYTES)
+            stored = faiss.deserialize_index(np.frombuffer(blob, dtype=np.uint8))
+            if not _fits(stored, entry, len(rows)):
                 raise IndexStoreError(f"{entry['file']} does not match the rows")
-            dense[embedder.name] = DenseIndex(embedder, flat)
+            dense[embedder.name] = DenseIndex(embedder, stored)
         return SearchIndex(
             corpus, segmenter, rows, tokens, dense, payload["bridge"], payload["vocabulary"], payload["abbreviations"]
         )
@@ -326,6 +403,13 @@ def load_index(
         raise
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError, IndexError) as exc:
         raise IndexStoreError(f"the index is damaged ({type(exc).__name__}: {exc})") from exc
+
+
+def _fits(stored: faiss.Index, entry: dict, rows: int) -> bool:
+    """A deserialized index is the kind the manifest names, over inner products, with one vector per row."""
+    kind = faiss.IndexFlatIP if entry["kind"] == "flat" else faiss.IndexHNSWFlat
+    metric_ok = stored.metric_type == faiss.METRIC_INNER_PRODUCT
+    return type(stored) is kind and metric_ok and stored.ntotal == rows and stored.d == entry["dim"]
 
 
 def _token_lists(tokens: object, count: int) -> bool:
@@ -387,6 +471,8 @@ def _schema_problem(manifest: object) -> str:
             return f"{entry['file']!r} is not the name of an index file"
         if not re.fullmatch(r"[0-9a-f]{64}", entry["sha256"]):
             return f"{entry['sha256']!r} is not a SHA-256 digest"
+    if any(entry["kind"] not in _DENSE_KINDS for entry in manifest["embedders"]):
+        return f"a dense index kind is not one of {list(_DENSE_KINDS)}"
     dims_ok = all(0 < e["dim"] <= _MAX_DIM for e in manifest["embedders"])
     if not 0 <= manifest["rows"]["count"] <= _MAX_ROWS or not dims_ok:
         return "a count or dimension is out of range"
@@ -400,25 +486,18 @@ def open_index(
     index_dir: Path,
     notify: Notify | None = None,
     progress: bool = True,
+    **build_options: Any,
 ) -> SearchIndex:
-    """Load the index, or rebuild it (with a one-line notice) when it is missing, stale or damaged."""
+    """Load the index, or rebuild it (with a one-line notice) when it is missing, stale or damaged.
+
+    ``build_options`` are ``build_index``'s keyword arguments (workers, cache_dir, flat_max_rows) for that rebuild.
+    """
     try:
         return load_index(corpus, segmenter, embedders, index_dir)
     except IndexStoreError as problem:
         if notify:
             notify(f"Building the index in {index_dir} ({problem}).")
-        return build_index(corpus, segmenter, embedders, index_dir, progress=progress)
-
-
-def _embed_all(embedder: ArrayEmbeddings, texts: list[str], progress: bool) -> np.ndarray:
-    batches = [texts[i : i + _BATCH] for i in range(0, len(texts), _BATCH)]
-    bar = tqdm(total=len(texts), desc=f"embedding ({embedder.name})", unit="text", disable=not progress, leave=False)
-    parts = []
-    for batch in batches:
-        parts.append(embedder.embed_passages(batch))
-        bar.update(len(batch))
-    bar.close()
-    return np.ascontiguousarray(np.vstack(parts), dtype=np.float32)
+        return build_index(corpus, segmenter, embedders, index_dir, progress=progress, **build_options)
 
 
 @cache
@@ -442,10 +521,6 @@ def _bridge_source() -> str:
 
 def _sha(blob: bytes) -> str:
     return hashlib.sha256(blob).hexdigest()
-
-
-def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
 
 
 def _write_named(index_dir: Path, stem: str, suffix: str, blob: bytes) -> str:

@@ -61,7 +61,7 @@ def test_a_huge_dimension_in_the_manifest_means_rebuild(tiny_parts):
     open_index(corpus, segmenter, [], index_dir, progress=False)
     manifest = json.loads((index_dir / MANIFEST).read_text(encoding="utf-8"))
     manifest["embedders"] = [{"name": "e5", "id": "x", "dim": 10**20, "file": "dense-e5-0123456789abcdef.faiss",
-                              "sha256": "0" * 64}]  # fmt: skip
+                              "sha256": "0" * 64, "kind": "flat"}]  # fmt: skip
     (index_dir / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
     with pytest.raises(IndexStoreError, match="out of range"):
         load_index(corpus, segmenter, [], index_dir)

@@ -159,6 +159,8 @@ def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
         (["search", "火线提拔", "--limit", "0"], "must be 1 or more"),
         (["quiz", "-o", "quiz.pdf"], "write .docx (Word) or .md (Markdown)"),
         (["bench", "--rounds", "0"], "must be 1 or more"),
+        (["build", "--workers", "0"], "must be a whole number from 1 to 64"),
+        (["build", "--workers", "two"], "must be a whole number from 1 to 64"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
