@@ -12,6 +12,7 @@ import math
 import os
 import sys
 import tempfile
+import threading
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -45,6 +46,10 @@ EXAMPLES = [
 ]
 _STREAM_STEP = 24
 _MAX_QUIZ = 200
+# /ask answers at most this many questions at once; the rest wait. Unbounded, 50 clients meant up to 40 threads
+# contending for the GIL and e5's OpenMP threads: eval/load_app.py at N = 50 gave p95 1230-1466 ms, with 4 at once
+# 1016-1097 ms at the same throughput (and N = 10 no worse), the same bound the chat queue uses.
+_CONCURRENT_ANSWERS = 4
 _MATERIALS = ("学习测验", "学习提纲", "术语表")
 FAILURE = "⚠️ 出错了：这次请求没有完成，请稍后重试。"
 FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
@@ -66,6 +71,7 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
+        self._answering = threading.BoundedSemaphore(_CONCURRENT_ANSWERS)
         self.units = {u.id: u for u in assistant.corpus.citable_units}
         self.terms = term_index(assistant.corpus)
 
@@ -101,7 +107,8 @@ class Handlers:
         """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
         text = question if isinstance(question, str) else ""
         try:
-            return self.assistant.ask(text).to_dict()
+            with self._answering:
+                return self.assistant.ask(text).to_dict()
         except AssistantError as problem:
             return {"question": text[:200], "error": str(problem)}
         except Exception:
@@ -281,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2 if isinstance(problem, ConfigError) else 1
     app = build_app(assistant)
     try:
-        app.queue(default_concurrency_limit=4).launch(
+        app.queue(default_concurrency_limit=_CONCURRENT_ANSWERS).launch(
             server_name=args.host, server_port=args.port, auth=auth, theme=theme(), css=CSS, footer_links=[],
             show_error=False, ssr_mode=False,
         )  # fmt: skip

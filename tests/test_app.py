@@ -210,3 +210,30 @@ def test_chat_streams_guarded_llm_sentences(assistant: Assistant):
 def test_api_rejects_non_text_cleanly(handlers: web.Handlers, question):
     result = handlers.api_ask(question)
     assert result == {"question": "", "error": "the question is empty: type a question, e.g. 容错纠错 applies when?"}
+
+
+def test_the_api_answers_at_most_a_few_questions_at_once(assistant: Assistant, monkeypatch: pytest.MonkeyPatch):
+    import threading
+    import time
+
+    handlers = web.Handlers(assistant)
+    real_ask, running, most = assistant.ask, [0], [0]
+    lock = threading.Lock()
+
+    def counted_ask(question: str, history=()):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)  # long enough for every thread to be waiting
+        try:
+            return real_ask(question, history)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(assistant, "ask", counted_ask)
+    questions = ["第十三条", "火线提拔", "容错纠错 applies when?", "苗圃计划"] * 4
+    with ThreadPoolExecutor(len(questions)) as pool:
+        replies = list(pool.map(handlers.api_ask, questions))
+    assert most[0] == web._CONCURRENT_ANSWERS
+    assert [r["question"] for r in replies] == questions and not any("error" in r for r in replies)
