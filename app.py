@@ -133,21 +133,31 @@ class Handlers:
         except QuestionError:
             return '<p class="empty">请输入关键词。</p>'
 
-    def material(self, kind: str, scope: str, value: str, types: list[str], count: float, seed: float):
-        """培训备课: build a quiz, outline or glossary; returns (Markdown preview, .docx path or None)."""
+    def material(
+        self, kind: str, scope: str, value: str, types: list[str], count: float, seed: float, document: str = ""
+    ):
+        """培训备课: build a quiz, outline or glossary (of one policy ``document``, or all when it is empty); returns
+        (Markdown preview, .docx path or None)."""
         from assistant.export import glossary_material, outline_material, quiz_material
-        from assistant.training import glossary, make_quiz, outline, select_units
+        from assistant.training import glossary, make_quiz, outline, policies, select_units
 
         corpus = self.assistant.corpus
         kind = kind if kind in _MATERIALS else _MATERIALS[0]
         scope, value = (scope if isinstance(scope, str) else ""), (value if isinstance(value, str) else "")
         types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+        document = document if isinstance(document, str) and document else None
         try:
             if scope == "按主题":
                 units, described = self.assistant.topic_units(value or ""), f"主题“{value}”"
+                if document is not None:
+                    chosen_document = policies(corpus, document)[0]
+                    units = [u for u in units if u.doc == chosen_document.id]
+                    if not units:
+                        raise QuestionError(f"{chosen_document.short}没有涉及主题“{value}”；请按条或按部分选择。")
             else:
                 chosen = {"按条": {"articles": value}, "按部分": {"parts": value}}.get(scope, {})
-                units, described = select_units(corpus, **chosen), (f"{scope}：{value}" if chosen else "全文")
+                units = select_units(corpus, **chosen, document=document)
+                described = f"{scope}：{value}" if chosen else "全文"
             if kind == "学习提纲":
                 material = outline_material(corpus, outline(corpus, units), described)
             elif kind == "术语表":
@@ -189,7 +199,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     toc = [("　" * entry.depth + entry.title, entry.unit.id) for entry in table_of_contents(assistant.corpus)]
     private = {"api_visibility": "private"}
     with gr.Blocks(title="实干家助手", analytics_enabled=False) as app:
-        gr.Markdown("## 实干家助手\n依据《意见》和《评论员文章》原文作答：逐字引用，注明出处；原文没有的，不作回答。")
+        names = "、".join(d.short for d in assistant.corpus.documents)
+        gr.Markdown(f"## 实干家助手\n依据{names}原文作答：逐字引用，注明出处；原文没有的，不作回答。")
         with gr.Tab("问答", id="chat"):
             answers = gr.State([])
             with gr.Row():
@@ -230,6 +241,10 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         with gr.Tab("培训备课", id="training"):
             with gr.Row():
                 kind = gr.Radio(list(_MATERIALS), value=_MATERIALS[0], label="材料", elem_id="kind")
+                shorts = [d.short for d in assistant.corpus.documents_of_kind("policy")]
+                document = gr.Dropdown(
+                    shorts, value=shorts[0] if shorts else None, label="文件", visible=len(shorts) > 1, elem_id="doc"
+                )
                 scope = gr.Radio(["全文", "按条", "按部分", "按主题"], value="按条", label="范围", elem_id="scope")
                 value = gr.Textbox(
                     value="11-13", label="条/部分/主题", placeholder="11-13、四、年轻干部", elem_id="scope-value"
@@ -243,7 +258,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             make = gr.Button("生成", variant="primary", elem_id="make")
             download = gr.File(label="下载 Word", elem_id="download")
             preview = gr.Markdown(elem_id="preview")
-            make.click(handlers.material, [kind, scope, value, types, count, seed], [preview, download], **private)
+            inputs = [kind, scope, value, types, count, seed, document]
+            make.click(handlers.material, inputs, [preview, download], **private)
         gr.api(handlers.api_ask, api_name="ask", queue=False, concurrency_limit=None)
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import re
 import time
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -162,7 +163,9 @@ class Assistant:
         normalized = self.normalizer.normalize(question)
         standalone = self.standalone(normalized.text, history)
         parsed = parse_question(standalone, original=normalized.original)
-        return self.retriever.retrieve(parsed), normalized, standalone
+        # the documents the last answer quoted: an unqualified 第N条 in a follow-up stays in them
+        context = tuple(dict.fromkeys(c.doc for c in history[-1].citations)) if history else ()
+        return self.retriever.retrieve(parsed, context=context), normalized, standalone
 
     @staticmethod
     def _finish(answer: Answer, normalized: NormalizedQuestion, standalone: str) -> Answer:
@@ -223,12 +226,13 @@ class Assistant:
             QuestionError: if the text names no unit.
             UnitNotFoundError: if the unit does not exist (the message says how many there are).
         """
-        references = parse_reference(clean_question(reference))
+        text = unicodedata.normalize("NFKC", clean_question(reference))
+        references = parse_reference(text)
         if not references:
             raise QuestionError(f"{reference!r} names no article, part or paragraph; try 13, 第十三条 or 第四部分")
         units: list[Unit] = []
         for ref in references:
-            for member in self.retriever.expand(self.retriever.resolve(ref)):
+            for member in self.retriever.expand(self.retriever.resolve(ref, text)):
                 if member not in units:
                     units.append(member)
         return units

@@ -246,17 +246,23 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _scope(args: argparse.Namespace) -> tuple[Corpus, list, str]:
     """The corpus, the articles in scope and a description of the scope, from --articles/--part/--topic."""
-    from .training import select_units
+    from .training import policies, select_units
 
     if args.topic:
         assistant = _assistant()
         units = assistant.topic_units(args.topic)
+        if args.doc:
+            document = policies(assistant.corpus, args.doc)[0]
+            units = [u for u in units if u.doc == document.id]
+            if not units:
+                raise QuestionError(f"{document.short} does not cover {args.topic!r}; choose articles or a part")
         return assistant.corpus, units, f"主题“{args.topic}”"
     settings = Settings()
     corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
-    units = select_units(corpus, articles=args.articles, parts=args.part)
+    units = select_units(corpus, articles=args.articles, parts=args.part, document=args.doc)
     described = [f"第{args.articles}条" if args.articles else "", f"第{args.part}部分" if args.part else ""]
-    return corpus, units, "、".join(d for d in described if d) or "全文"
+    scope = "、".join(d for d in described if d) or "全文"
+    return corpus, units, (corpus.document_of(units[0]).short + scope) if args.doc else scope
 
 
 def _emit(material, output: Path | None) -> int:
@@ -405,6 +411,7 @@ def _parser() -> argparse.ArgumentParser:
         tool.add_argument("--articles", help="article numbers, e.g. 11-13 or 5,7")
         tool.add_argument("--part", help="part numbers, e.g. 四 or 2-3")
         tool.add_argument("--topic", help="a topic; the articles that retrieval finds for it")
+        tool.add_argument("--doc", help="the policy document (short name such as 《意见》, or file name); default: all")
         tool.add_argument("-o", "--output", type=_material_path, help="output file (.docx or .md); default: stdout")
         if name == "quiz":
             tool.add_argument("--n", type=_positive, default=20, help="number of questions (default 20)")

@@ -34,6 +34,7 @@ __all__ = [
     "parse_document",
     "quoted_terms",
     "split_sentences",
+    "unit_reference",
 ]
 
 POLICY, COMMENTARY = "policy", "commentary"
@@ -48,6 +49,8 @@ _QUOTED_RE = re.compile(r"“([^“”]{2,24})”")
 _HEADING_PUNCT = re.compile(r"[。！？；，]")
 _MAX_TITLE_CHARS = 30
 _MAX_BYLINE_CHARS = 20
+_MIN_ALIAS_CHARS = 2
+_ALIAS_SEPARATORS = re.compile(r"[、,，;；\n]")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,17 @@ class Sentence:
     index: int
     text: str
     start: int
+
+
+def unit_reference(kind: str, number: int | None) -> str:
+    """第13条, 第四部分, 序言, 第6段, 标题 or 署名: a unit's name inside its document."""
+    if kind == ARTICLE:
+        return f"第{number}条"
+    if kind == PART:
+        return f"第{int_to_cn(number) if number and number > 0 else number}部分"
+    if kind == PARAGRAPH:
+        return f"第{number}段"
+    return {PREAMBLE: "序言", TITLE: "标题", BYLINE: "署名"}[kind]
 
 
 @dataclass(frozen=True)
@@ -75,6 +89,12 @@ class Unit:
     part: int | None
     line: int
     sentences: tuple[Sentence, ...]
+    short: str = ""
+
+    @property
+    def reference(self) -> str:
+        """How the unit is named inside its document: 第13条, 第四部分, 序言, 第6段, 标题, 署名."""
+        return unit_reference(self.kind, self.number)
 
     @property
     def article(self) -> int | None:
@@ -99,6 +119,14 @@ class Document:
     path: Path
     units: tuple[Unit, ...]
     front: tuple[Unit, ...] = ()
+    extra_aliases: tuple[str, ...] = ()
+
+    @cached_property
+    def aliases(self) -> tuple[str, ...]:
+        """Names a question may call this document by: its short name with and without 《》, its full title with
+        and without 《》, and the ``aliases`` of its metadata; longest first."""
+        names = {self.short, self.short.strip("《》"), self.title, f"《{self.title}》", *self.extra_aliases}
+        return tuple(sorted((n for n in names if len(n) >= _MIN_ALIAS_CHARS), key=lambda n: (-len(n), n)))
 
     def find(self, kind: str, number: int | None = None) -> Unit | None:
         """The unit of ``kind`` with ``number`` (the preamble has no number), or None."""
@@ -137,6 +165,33 @@ class Corpus:
     def unit(self, unit_id: str) -> Unit:
         """The unit (or front-matter line) with ``unit_id``; raises KeyError if there is none."""
         return self._by_id[unit_id]
+
+    def mentions(self, text: str) -> list[tuple[int, Document]]:
+        """Where ``text`` names a document by one of its aliases: (position, document) in order of position.
+
+        Longer names win (《意见2》 is not also 《意见》); a name followed by a letter or digit does not count.
+        """
+        names = sorted(((a, d) for d in self.documents for a in d.aliases), key=lambda item: -len(item[0]))
+        taken: list[tuple[int, int]] = []
+        found: list[tuple[int, Document]] = []
+        for alias, document in names:
+            for match in re.finditer(re.escape(alias), text):
+                start, end = match.span()
+                after = text[end : end + 1]
+                if (after.isascii() and after.isalnum()) or any(start < e and s < end for s, e in taken):
+                    continue
+                taken.append((start, end))
+                found.append((start, document))
+        return sorted(found, key=lambda item: item[0])
+
+    def document_named(self, name: str) -> Document | None:
+        """The document whose id, short name (with or without 《》), title or metadata alias is ``name``, or None."""
+        wanted = name.strip()
+        return next((d for d in self.documents if wanted == d.id or wanted in d.aliases), None)
+
+    def document_of(self, unit: Unit) -> Document:
+        """The document ``unit`` belongs to."""
+        return next(d for d in self.documents if d.id == unit.doc)
 
     def documents_of_kind(self, kind: str) -> list[Document]:
         """Documents of one kind (``policy`` or ``commentary``), in file order."""
@@ -236,7 +291,8 @@ def parse_document(path: Path, max_file_bytes: int = MAX_CORPUS_FILE_BYTES) -> D
         body = body[1:]
     parse = _parse_policy if kind == POLICY else _parse_commentary
     units = parse(path, doc_id, short, body)
-    return Document(doc_id, title, short, kind, meta.get("issuer", ""), path, tuple(units), tuple(front))
+    aliases = tuple(a.strip() for a in _ALIAS_SEPARATORS.split(meta.get("aliases", "")) if a.strip())
+    return Document(doc_id, title, short, kind, meta.get("issuer", ""), path, tuple(units), tuple(front), aliases)
 
 
 def _is_byline(text: str) -> bool:
@@ -247,9 +303,9 @@ def _front_unit(doc_id: str, short: str, kind: str, line: tuple[int, str]) -> Un
     """The title line or byline as a citable unit of one sentence."""
     line_no, text = line
     unit_id = f"{doc_id}/{kind}"
-    label = short + ("标题" if kind == TITLE else "署名")
+    sentences = (Sentence(f"{unit_id}/s1", unit_id, 1, text, 0),)
     return Unit(
-        unit_id, doc_id, kind, None, "", label, text, None, line_no, (Sentence(f"{unit_id}/s1", unit_id, 1, text, 0),)
+        unit_id, doc_id, kind, None, "", short + unit_reference(kind, None), text, None, line_no, sentences, short
     )
 
 
@@ -281,7 +337,9 @@ def _read_meta(path: Path, max_file_bytes: int) -> dict[str, str]:
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise CorpusError(meta_path, getattr(exc, "lineno", None), f"unreadable metadata: {exc}") from exc
     if not isinstance(meta, dict) or not all(isinstance(v, str) for v in meta.values()):
-        raise CorpusError(meta_path, None, "metadata must be a JSON object of strings (title, short, kind, issuer)")
+        raise CorpusError(
+            meta_path, None, "metadata must be a JSON object of strings (title, short, kind, issuer, aliases)"
+        )
     return meta
 
 
@@ -370,17 +428,13 @@ def _append_paragraph(draft: _Draft, text: str) -> None:
 
 
 def _finish(draft: _Draft, doc_id: str, short: str) -> Unit:
-    if draft.kind == PREAMBLE:
-        unit_id, label = f"{doc_id}/preamble", f"{short}序言"
-    elif draft.kind == PART:
-        unit_id, label = f"{doc_id}/part{draft.number}", f"{short}第{int_to_cn(draft.number)}部分（{draft.title}）"
-    else:
-        unit_id = f"{doc_id}/art{draft.number}"
-        label = f"{short}第{draft.number}条" + (f"（{draft.title}）" if draft.title else "")
+    unit_id = f"{doc_id}/" + {PREAMBLE: "preamble", PART: f"part{draft.number}"}.get(draft.kind, f"art{draft.number}")
+    label = short + unit_reference(draft.kind, draft.number) + (f"（{draft.title}）" if draft.title else "")
     sentences = _unit_sentences(draft, unit_id)
     return Unit(
-        unit_id, doc_id, draft.kind, draft.number, draft.title, label, draft.text, draft.part, draft.line, sentences
-    )
+        unit_id, doc_id, draft.kind, draft.number, draft.title, label, draft.text, draft.part, draft.line, sentences,
+        short,
+    )  # fmt: skip
 
 
 def _unit_sentences(draft: _Draft, unit_id: str) -> tuple[Sentence, ...]:
@@ -403,7 +457,6 @@ def _parse_commentary(path: Path, doc_id: str, short: str, body: list[tuple[int,
     for number, (line_no, text) in enumerate(body, start=1):
         unit_id = f"{doc_id}/para{number}"
         sentences = split_sentences(text, unit_id)
-        units.append(
-            Unit(unit_id, doc_id, PARAGRAPH, number, "", f"{short}第{number}段", text, None, line_no, sentences)
-        )
+        label = short + unit_reference(PARAGRAPH, number)
+        units.append(Unit(unit_id, doc_id, PARAGRAPH, number, "", label, text, None, line_no, sentences, short))
     return units

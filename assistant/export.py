@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from .corpus import Corpus
@@ -93,14 +93,17 @@ class Material:
         write_material(self, path)
 
 
-def _source_title(corpus: Corpus) -> str:
-    policy = corpus.documents_of_kind("policy")
-    return f"《{policy[0].title}》" if policy else ""
+def _source_title(corpus: Corpus, unit_ids: Iterable[str] = ()) -> str:
+    """The titles of the documents the material quotes (all policy documents when it quotes none), in 《》."""
+    wanted = {corpus.unit(unit_id).doc for unit_id in unit_ids}
+    documents = [d for d in corpus.documents if d.id in wanted] or corpus.documents_of_kind("policy")
+    return "、".join(f"《{d.title}》" for d in documents)
 
 
 def quiz_material(corpus: Corpus, quiz: Quiz, scope: str) -> Material:
     """A quiz: questions grouped by type, numbered throughout, and the answer key at the end."""
-    material = Material("学习测验", f"范围：{scope}；共{len(quiz.questions)}题", _source_title(corpus))
+    source = _source_title(corpus, (q.unit_id for q in quiz.questions))
+    material = Material("学习测验", f"范围：{scope}；共{len(quiz.questions)}题", source)
     if quiz.shortfall:
         material.para(quiz.shortfall)
     kinds = list(dict.fromkeys(q.kind for q in quiz.questions))
@@ -124,7 +127,8 @@ def quiz_material(corpus: Corpus, quiz: Quiz, scope: str) -> Material:
 
 def outline_material(corpus: Corpus, parts: Sequence[OutlinePart], scope: str) -> Material:
     """The study outline: parts and articles as headings, key sentences, terms and commentary references."""
-    material = Material("学习提纲", f"范围：{scope}", _source_title(corpus))
+    source = _source_title(corpus, (a.unit.id for part in parts for a in part.articles))
+    material = Material("学习提纲", f"范围：{scope}", source)
     for part in parts:
         if part.unit is not None:
             material.heading(part.unit.label, 1)
@@ -135,13 +139,14 @@ def outline_material(corpus: Corpus, parts: Sequence[OutlinePart], scope: str) -
             if article.terms:
                 material.para("本条提法：" + "、".join(f"“{t}”" for t in article.terms))
             if article.commentary:
-                material.para("评论员文章相关论述：" + "、".join(u.label for u in article.commentary))
+                material.para("相关评论：" + "、".join(u.label for u in article.commentary))
     return material
 
 
 def glossary_material(corpus: Corpus, entries: Sequence[GlossaryEntry], scope: str) -> Material:
     """The glossary: each term, its items when enumerated, the introducing sentence and its label."""
-    material = Material("提法术语表", f"范围：{scope}；共{len(entries)}条", _source_title(corpus))
+    source = _source_title(corpus, (entry.unit.id for entry in entries))
+    material = Material("提法术语表", f"范围：{scope}；共{len(entries)}条", source)
     for number, entry in enumerate(entries, start=1):
         text = f"“{entry.term}”" if entry.quoted else entry.term
         if entry.items:

@@ -19,8 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
-from .numerals import int_to_cn
+from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit, unit_reference
 from .query import DOCUMENT_NAME, LAST, parse_reference, sentence_ordinal, strip_references, topic_text
 from .support import SCOPE_QUESTIONS, asked_member
 
@@ -47,12 +46,12 @@ _SUBSTITUTE = re.compile(
 )
 
 
-def _reference_text(kind: str, number: int) -> str:
-    if kind == PART:
-        return f"第{int_to_cn(number) if number >= 1 else number}部分"
-    if kind == PARAGRAPH:
-        return f"评论员文章第{number}段"
-    return f"第{number}条"
+def _reference_text(unit: Unit, kind: str | None = None, number: int | None = None) -> str:
+    """How a rewritten question names ``unit`` (or the unit of ``kind`` and ``number`` in its document): 第13条,
+    第四部分, or a paragraph with its document (评论员文章第6段)."""
+    kind = kind or unit.kind
+    number = unit.number if number is None else number
+    return (unit.short.strip("《》") if kind == PARAGRAPH else "") + unit_reference(kind, number)
 
 
 def _relative(match: re.Match[str], unit: Unit) -> str | None:
@@ -65,13 +64,14 @@ def _relative(match: re.Match[str], unit: Unit) -> str | None:
         origin = unit.part
     else:
         return None
-    return _reference_text(kind, origin + step)  # 上一条 from 第1条 asks for 第0条, which the answer says is not there
+    # 上一条 from 第1条 asks for 第0条, which the answer says is not there
+    return _reference_text(unit, kind, origin + step)
 
 
 def _sentence_followup(question: str, previous_question: str, unit: Unit) -> str:
     """下一句 / 上一句 / 那第5句呢 after a question about a numbered unit: that unit's sentence, or "" when the question
     points at no sentence."""
-    reference = _reference_text(unit.kind, unit.number)
+    reference = _reference_text(unit)
     relative = _RELATIVE_SENTENCE.search(question)
     if relative:
         before = sentence_ordinal(previous_question)
@@ -162,11 +162,11 @@ def rewrite_followup(
         joiner = " " if re.search(r"[A-Za-z0-9]$", lead) or re.match(r"[A-Za-z]", topic) else ""
         return f"{lead}{joiner}{topic}".strip()
     if _DEICTIC.search(question) and numbered:
-        return f"{_reference_text(previous_unit.kind, previous_unit.number)}{_DEICTIC.sub('', question)}"
+        return f"{_reference_text(previous_unit)}{_DEICTIC.sub('', question)}"
     slot, subject = _focus(previous_question, terms)
     if _PRONOUN.search(question) and len(question) <= _PRONOUN_MAX:
         if numbered and parse_reference(previous_question):  # 它 is the unit the previous question named
-            reference = _reference_text(previous_unit.kind, previous_unit.number)
+            reference = _reference_text(previous_unit)
             return f"{reference} {_PRONOUN.sub('', question, count=1)}".replace("  ", " ")
         if subject:  # 它 is what the previous question was about
             return _PRONOUN.sub(subject, question, count=1)

@@ -11,15 +11,15 @@ The citations of the answer are rebuilt from the surviving sentences, each with 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .answer import Citation
-from .corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit
-from .numerals import int_to_cn
+from .corpus import PARAGRAPH, PREAMBLE, Unit
 from .query import parse_reference, strip_references
 
-__all__ = ["GuardResult", "citation_tag", "guard_answer", "split_generated"]
+__all__ = ["GuardResult", "citation_tag", "guard_answer", "source_tags", "split_generated"]
 
 _TAG_RE = re.compile(r"[\[【]([^\[\]【】]{1,24})[\]】]")
 _SENTENCE_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
@@ -37,21 +37,26 @@ _NOT_COVERED_RE = re.compile(
     r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I
 )
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+_BOOK_TITLE_RE = re.compile(r"《([^》]*)》")
 _CONNECTIVE_CHARS = 6
 _NOT_COVERED_CHARS = 30
 _MIN_SUPPORT = 0.6  # share of a Chinese claim's characters that must occur in the units it cites
 _SUPPORT_MIN_CJK = 8
 
 
-def citation_tag(unit: Unit) -> str:
-    """The tag the model is asked to use for ``unit``: 第13条, 第四部分, 序言, 评论员文章第6段."""
-    if unit.kind == ARTICLE:
-        return f"第{unit.number}条"
-    if unit.kind == PART:
-        return f"第{int_to_cn(unit.number or 1)}部分"
-    if unit.kind == PARAGRAPH:
-        return f"评论员文章第{unit.number}段"
-    return "序言"
+def citation_tag(unit: Unit, qualified: bool = False) -> str:
+    """The tag the model is asked to use for ``unit``: 第13条, 第四部分, 序言, 评论员文章第6段 (a paragraph carries its
+    document's name); ``qualified`` puts the document's short name first (《规定》第1条)."""
+    if qualified:
+        return unit.short + unit.reference
+    return (unit.short.strip("《》") if unit.kind == PARAGRAPH else "") + unit.reference
+
+
+def source_tags(sources: Sequence[Unit]) -> dict[str, Unit]:
+    """The tag of each source: its plain tag, or its qualified tag when another source has the same plain tag (the
+    same article number in two documents), so that every tag names exactly one source."""
+    plain = Counter(citation_tag(u) for u in sources)
+    return {citation_tag(u, qualified=plain[citation_tag(u)] > 1): u for u in sources}
 
 
 @dataclass
@@ -81,19 +86,30 @@ def split_generated(text: str) -> list[str]:
 
 
 def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
-    """The source a tag names; only a bare reference with a kind word counts (not [1], [13] or [第13条第99款])."""
-    by_tag = {citation_tag(u): u for u in sources}
+    """The one source a tag names; only a reference with a kind word counts (not [1], [13] or [第13条第99款]), with
+    at most the name of a source's document, and one that could be either of two sources names neither."""
+    by_tag = source_tags(sources)
     if tag in by_tag:
         return by_tag[tag]
     references = parse_reference(tag)
-    leftover = re.sub(r"[\s《》]|意见|评论员文章|评论", "", strip_references(tag))
-    if len(references) != 1 or leftover or not _KIND_WORD_RE.search(tag):
+    names = sorted({n for u in sources for n in (u.short, u.short.strip("《》")) if n}, key=len, reverse=True)
+    named = [n for n in names if n in tag]
+    if any(f"《{title}》" not in names for title in _BOOK_TITLE_RE.findall(tag)):
+        return None  # a document the sources are not from
+    leftover = strip_references(tag)
+    for name in names:
+        leftover = leftover.replace(name, "")
+    if len(references) != 1 or re.sub(r"[\s《》]", "", leftover) or not _KIND_WORD_RE.search(tag):
         return None
     reference = references[0]
-    for unit in sources:
-        if unit.kind == reference.kind and (reference.number == unit.number or reference.kind == PREAMBLE):
-            return unit
-    return None
+    matching = [
+        unit
+        for unit in sources
+        if unit.kind == reference.kind
+        and (reference.number == unit.number or reference.kind == PREAMBLE)
+        and (not named or named[0] in (unit.short, unit.short.strip("《》")))
+    ]
+    return matching[0] if len(matching) == 1 else None
 
 
 def _numbers(claim: str) -> list[str]:

@@ -49,6 +49,7 @@ __all__ = [
     "builder_fingerprint",
     "checked_vectors",
     "load_index",
+    "one_blas_thread",
     "open_index",
     "read_manifest",
 ]
@@ -154,7 +155,7 @@ def _blas_controller():
     return ThreadpoolController()
 
 
-def _one_blas_thread():
+def one_blas_thread():
     """A context in which BLAS (numpy's matrix products) uses one thread. Measured on a 10x synthetic corpus: with
     OpenBLAS's own threads the next e5 query took 49 ms instead of 5.5 ms (warm p50 87 ms, 10 ms with one thread)."""
     return _blas_controller().limit(limits=1, user_api="blas")
@@ -186,7 +187,7 @@ class DenseIndex:
         of those, so they rank below every row found.
         """
         query = self.embedder.embed_question(question[:_MAX_QUERY_EMBED_CHARS]).astype(np.float32)
-        with _one_blas_thread():  # idle BLAS threads spin and take the cores e5's OpenMP threads need next
+        with one_blas_thread():  # idle BLAS threads spin and take the cores e5's OpenMP threads need next
             if self.exact:
                 return (self.matrix @ query).astype(np.float64)
             found, rows = self.index.search(query[None, :], min(ROWS_SEARCHED, self.index.ntotal))

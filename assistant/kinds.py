@@ -76,13 +76,17 @@ _ASKS_NAME = re.compile(
 GENERATIVE_KINDS = frozenset({QuestionKind.CONTENT, QuestionKind.LIST, QuestionKind.DEFINITION})
 
 
+_NAMED_DOCUMENTS_MAX = 3  # a refusal names this many documents at most; beyond, it counts them
+
+
 @dataclass
 class AnswerContext:
     """What the strategies read: the corpus, the retriever, the support rule and facts derived from the text.
 
     Attributes:
         formulas: numbered formulas of the text (三张清单, 三个区分开来) → whether the text lists their items.
-        sources: the documents' short names for "not covered" answers, e.g. 《意见》和《评论员文章》.
+        sources: what "not covered" answers call the corpus: its documents' short names (《意见》和《评论员文章》), or
+            their number when there are more than ``_NAMED_DOCUMENTS_MAX`` (所收录的5份文件).
         abbreviations: words the text may have abbreviated (``corpus_abbreviations``, stored with the index);
             None computes them here.
     """
@@ -103,11 +107,15 @@ class AnswerContext:
         masks = (_MASK.search(u.text) for d in self.corpus.documents for u in d.front)
         self.mask = next((m.group(0) for m in masks if m), "")  # the text's own masked name (中共**市委)
         if not self.sources:
-            self.sources = "和".join(d.short for d in self.corpus.documents)
+            documents = self.corpus.documents
+            named = len(documents) <= _NAMED_DOCUMENTS_MAX
+            shorts = [d.short for d in documents]
+            listed = "和".join(filter(None, ["、".join(shorts[:-1]), shorts[-1]]))
+            self.sources = listed if named else f"所收录的{len(documents)}份文件"
 
     def document(self, unit: Unit) -> Document:
         """The document a unit belongs to."""
-        return next(d for d in self.corpus.documents if d.id == unit.doc)
+        return self.corpus.document_of(unit)
 
 
 Strategy = Callable[[AnswerContext, Evidence], Draft]
@@ -424,7 +432,7 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
         return _document_outline(context, evidence)
     if question.aspect == "document":
         return _front_matter(context, evidence)
-    units = [context.retriever.resolve(r) for r in question.references]
+    units = evidence.named
     lines, citations = [], []
     for unit in units:
         heading = unit.sentences[0].text
@@ -451,16 +459,17 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
     return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
 
 
-def _named_documents(documents: Sequence[Document], text: str) -> list[Document]:
-    """The documents whose short name (意见, 评论员文章) ``text`` uses."""
-    return [d for d in documents if d.short.strip("《》") in text]
+def _named_documents(documents: Sequence[Document], text: str, corpus: Corpus) -> list[Document]:
+    """Those of ``documents`` that ``text`` names by one of their aliases (意见, 《评论员文章》, a title)."""
+    named = {d.id for _, d in corpus.mentions(text)}
+    return [d for d in documents if d.id in named]
 
 
 def _front_matter(context: AnswerContext, evidence: Evidence) -> Draft:
     """The document's title line and byline, quoted; what they leave open (a masked name, a date, a document number)
     or contradict (是上海市委的意见吗, 由市委组织部发布吗) is the gap."""
     question = evidence.question
-    named = _named_documents(context.corpus.documents, question.text)
+    named = _named_documents(context.corpus.documents, question.text, context.corpus)
     if len(named) < 2 and question.about_commentary:
         named = context.corpus.documents_of_kind(COMMENTARY)
     documents = named or (context.corpus.documents_of_kind(POLICY) or list(context.corpus.documents))[:1]
@@ -498,7 +507,7 @@ def size_premise(context: AnswerContext, question: str) -> str:
         noun = match.group("noun") or match.group("noun2")
         kind = {"条": ARTICLE, "段": PARAGRAPH}.get(noun, PART)
         documents = [d for d in context.corpus.documents if d.count(kind)]
-        named = _named_documents(documents, question) or documents[:1]
+        named = _named_documents(documents, question, context.corpus) or documents[:1]
         if named and named[0].count(kind) != stated:
             actual = named[0].count(kind)
             measure = "个部分" if kind == PART else noun
@@ -510,41 +519,50 @@ def _document_outline(context: AnswerContext, evidence: Evidence) -> Draft:
     question = evidence.question
     commentary = question.about_commentary or "段" in question.text or "paragraph" in question.text.lower()
     wanted = COMMENTARY if commentary else None
-    documents = [d for d in context.corpus.documents if wanted is None or d.kind == wanted] or list(
-        context.corpus.documents
-    )
-    document = documents[0]
+    corpus = context.corpus
+    documents = [d for d in corpus.documents if wanted is None or d.kind == wanted] or list(corpus.documents)
+    # the documents the question names, else every document of the first kind (the policies, or the commentaries)
+    targets = _named_documents(documents, question.text, corpus) or [
+        d for d in documents if d.kind == documents[0].kind
+    ]
     lines, citations = [], []
+    for document in targets:
+        _outline_lines(document, question.text, lines, citations)
+    gap = size_premise(context, question.text)
+    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations), PARTIAL if gap else FULL, gap)
+
+
+def _outline_lines(document: Document, question: str, lines: list[str], citations: list[Citation]) -> None:
+    """A document's size and layout (articles by part, or its paragraphs), with the units that show it."""
     if document.count(ARTICLE):
         parts = [u for u in document.units if u.kind == PART]
         last = document.find(ARTICLE, document.count(ARTICLE))
         lines.append(
             f"{document.short}共{document.count(ARTICLE)}条（最后一条是{last.label}），分为{len(parts)}个部分："
         )
+        found: list[Citation] = []
         for part in parts:
             members = [u for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
             articles = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
             lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）：{articles}")
-            citations.append(_citation(part, part.sentences[0].text, 1.0))
+            found.append(_citation(part, part.sentences[0].text, 1.0))
         last_citation = _citation(last, last.sentences[0].text, 1.0)
-        if parts and _ASKS_PARTS.search(question.text) and "条" not in question.text:
-            citations.append(last_citation)
+        if parts and _ASKS_PARTS.search(question) and "条" not in question:
+            found.append(last_citation)
         else:
-            citations.insert(0, last_citation)
+            found.insert(0, last_citation)
+        citations += found
     else:
         paragraphs = [u for u in document.units if u.kind == PARAGRAPH]
         lines.append(f"{document.short}共{len(paragraphs)}段（最后一段是{paragraphs[-1].label}）。")
         citations += [_citation(u, u.sentences[0].text, 1.0) for u in reversed(paragraphs)]
-    gap = size_premise(context, question.text)
-    return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations), PARTIAL if gap else FULL, gap)
 
 
 def sentence(context: AnswerContext, evidence: Evidence) -> Draft:
     """The M-th (or last) sentence of a named unit, counted after its heading."""
     ordinal = 1 if evidence.question.ordinal is None else evidence.question.ordinal
     lines, citations, gaps = [], [], []
-    for reference in evidence.question.references:
-        unit = context.retriever.resolve(reference)
+    for unit in evidence.named:
         sentences = body_sentences(unit)
         index = len(sentences) if ordinal == LAST else ordinal
         if not 1 <= index <= len(sentences):
@@ -609,14 +627,10 @@ def _occurrence_scope(context: AnswerContext, evidence: Evidence) -> list[Unit]:
     """The units to count in: the named units, the documents the question names (评论员文章, 意见), else everything."""
     question = evidence.question
     if question.references:
-        units: list[Unit] = []
-        for reference in question.references:
-            for unit in context.retriever.expand(context.retriever.resolve(reference)):
-                units.append(unit)
-        return units
+        return [unit for named in evidence.named for unit in context.retriever.expand(named)]
     if question.about_commentary:
         return [u for d in context.corpus.documents_of_kind(COMMENTARY) for u in d.units]
-    named = _named_documents(context.corpus.documents, question.text)
+    named = _named_documents(context.corpus.documents, question.text, context.corpus)
     return [u for d in named for u in d.units] if named else list(context.corpus.units)
 
 

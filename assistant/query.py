@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from .config import MAX_QUESTION_CHARS
@@ -221,11 +221,13 @@ class QuestionKind(str, Enum):
 
 @dataclass(frozen=True)
 class Reference:
-    """A unit named in a question: kind (article/part/preamble/paragraph), number, commentary hint."""
+    """A unit named in a question: kind (article/part/preamble/paragraph), number, commentary hint, and where the
+    question writes it (``start``, for finding the document named next to it)."""
 
     kind: str
     number: int | None
     commentary: bool = False
+    start: int = field(default=-1, compare=False)
 
 
 @dataclass(frozen=True)
@@ -332,7 +334,7 @@ def parse_reference(text: str) -> list[Reference]:
     text = unicodedata.normalize("NFKC", text)
     bare = _BARE_NUMBER.match(text)
     if bare and (number := parse_numeral(bare.group(1))) is not None:
-        return [Reference(ARTICLE, number)]
+        return [Reference(ARTICLE, number, start=bare.start(1))]
     found: list[tuple[int, Reference]] = []
     taken: list[tuple[int, int]] = []
     commentary = bool(_COMMENTARY_HINT.search(text))
@@ -346,7 +348,7 @@ def parse_reference(text: str) -> list[Reference]:
                 number = LAST
             elif (number := _number(match.group(1))) is None:
                 continue
-            found.append((match.start(), Reference(kind, number, commentary or kind == PARAGRAPH)))
+            found.append((match.start(), Reference(kind, number, commentary or kind == PARAGRAPH, match.start())))
             taken.append(match.span())
     return [ref for _, ref in sorted(found, key=lambda item: item[0])]
 

@@ -6,13 +6,13 @@ Unit references (第13条, 第四部分, 序言, 第6段) bypass ranking and go 
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .bridge import lookup
-from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit
+from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit, unit_reference
 from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
@@ -86,7 +86,9 @@ class Evidence:
         matched: how many specific question words (in at most a quarter of the units) occur in the best unit
             (in the named units, for 第13条…).
         direct: the question named units (第13条…), which are the hits.
-        not_found: a message when a named unit does not exist (第99条).
+        not_found: a message when a named unit does not exist (第99条) or the question does not say which
+            document's it means.
+        named: the units the references name, in the question's order (a part as itself, not expanded).
     """
 
     question: ParsedQuestion
@@ -98,6 +100,7 @@ class Evidence:
     matched: int = 0
     direct: bool = False
     not_found: str = ""
+    named: tuple[Unit, ...] = ()
 
 
 def _is_heading_row(unit: Unit, sentence: int) -> bool:
@@ -113,6 +116,13 @@ def _is_heading_row(unit: Unit, sentence: int) -> bool:
     if unit.kind == PART:
         return text.rstrip("。") == title
     return unit.kind == ARTICLE and 0 < len(title) <= _SHORT_TITLE and text.rstrip("。") == title
+
+
+def _spoken(reference: Reference) -> str:
+    """第13条, 第四部分, 序言, 第6段: how a question writes the reference."""
+    if reference.number == LAST:
+        return {PART: "最后一部分", PARAGRAPH: "最后一段"}.get(reference.kind, "最后一条")
+    return unit_reference(reference.kind, reference.number)
 
 
 def _minmax(values: np.ndarray) -> np.ndarray:
@@ -159,10 +169,11 @@ class Retriever:
             [self.fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units]
         )
 
-    def retrieve(self, question: ParsedQuestion, limit: int = CANDIDATES) -> Evidence:
-        """Rank units for ``question`` (the best ``limit``); references (第13条) go straight to their units."""
+    def retrieve(self, question: ParsedQuestion, limit: int = CANDIDATES, context: Sequence[str] = ()) -> Evidence:
+        """Rank units for ``question`` (the best ``limit``); references (第13条) go straight to their units, in the
+        document the question names, else in one of ``context`` (ids of the documents the conversation is about)."""
         if question.references:
-            return self._direct(question)
+            return self._direct(question, context)
         unit_scores, sentence_scores, terms, dense_top = self._score(question.text)
         if question.about_commentary:
             unit_scores = unit_scores * self._commentary_mask
@@ -170,13 +181,19 @@ class Retriever:
         hits = [self._hit(int(i), unit_scores, sentence_scores) for i in order]
         return self._evidence(question, hits, terms, dense_top)
 
-    def resolve(self, reference: Reference) -> Unit:
+    def resolve(self, reference: Reference, text: str = "", context: Sequence[str] = ()) -> Unit:
         """The unit a reference names.
 
+        Args:
+            reference: a reference parsed from ``text``.
+            text: the question (NFKC), whose document names (《意见2》第13条) say which document is meant.
+            context: ids of the documents the conversation is about, for a reference that names none.
+
         Raises:
-            UnitNotFoundError: with a message that says how many units of that kind exist.
+            UnitNotFoundError: with a message that says how many units of that kind exist, or which documents have
+                the unit when the question does not say which one it means.
         """
-        document = self._document_for(reference)
+        document = self._document_for(reference, text, context)
         kind = reference.kind
         number = document.count(kind) if reference.number == LAST else reference.number
         unit = document.find(kind, number)
@@ -197,32 +214,53 @@ class Retriever:
             f"请查询第1至{count}{noun}。"
         )
 
-    def _document_for(self, reference: Reference) -> Document:
+    def _document_for(self, reference: Reference, text: str, context: Sequence[str]) -> Document:
+        """The document a reference points into: the one named nearest before it (else after it) in the question,
+        else the one the conversation is about, else the only one of its kind that has such a unit."""
         corpus = self.index.corpus
         wanted = COMMENTARY if reference.commentary and reference.kind in (PARAGRAPH, PREAMBLE) else POLICY
         if reference.kind == PARAGRAPH:
             wanted = COMMENTARY
-        documents = corpus.documents_of_kind(wanted) or list(corpus.documents)
-        return documents[0]
+        candidates = corpus.documents_of_kind(wanted) or list(corpus.documents)
+        if len(candidates) == 1:
+            return candidates[0]
+        named = [(start, d) for start, d in corpus.mentions(text) if d in candidates]
+        before = [d for start, d in named if start <= reference.start]
+        if before or named:
+            return before[-1] if before else named[0][1]
+        in_context = [d for d in candidates if d.id in context]
+        if len(in_context) == 1:
+            return in_context[0]
+        number = reference.number
+        having = [d for d in candidates if number == LAST or d.find(reference.kind, number) is not None]
+        if len(having) == 1:
+            return having[0]
+        if not having:
+            return candidates[0]
+        shown = "、".join(d.short for d in having)
+        raise UnitNotFoundError(
+            f"{shown}都有{_spoken(reference)}；请说明是哪一份文件，例如“{having[0].short}{_spoken(reference)}”。"
+        )
 
-    def _direct(self, question: ParsedQuestion) -> Evidence:
+    def _direct(self, question: ParsedQuestion, context: Sequence[str]) -> Evidence:
         units: list[Unit] = []
         try:
-            for reference in question.references:
-                units += [u for u in self.expand(self.resolve(reference)) if u not in units]
+            named = tuple(self.resolve(reference, question.text, context) for reference in question.references)
         except UnitNotFoundError as missing:
             return Evidence(question, [], direct=True, not_found=str(missing))
+        for unit in named:
+            units += [u for u in self.expand(unit) if u not in units]
         unit_scores, sentence_scores, terms, dense_top = self._score(topic_text(question.remainder))
         hits = [self._hit(self._unit_position[u.id], unit_scores, sentence_scores, fixed=1.0) for u in units]
         evidence = self._evidence(question, hits, terms, dense_top)
-        evidence.direct = True
+        evidence.direct, evidence.named = True, named
         return evidence
 
     def expand(self, unit: Unit) -> list[Unit]:
         """A part stands for its heading and its articles."""
         if unit.kind != PART:
             return [unit]
-        document = next(d for d in self.index.corpus.documents if d.id == unit.doc)
+        document = self.index.corpus.document_of(unit)
         return document.part_members(unit.number or 0)
 
     def _hit(

