@@ -31,7 +31,7 @@ from assistant import (
     render,
 )
 from assistant.browse import table_of_contents, term_index
-from assistant.cli import add_llm_flags, llm_config
+from assistant.options import add_llm_flags, llm_config
 from assistant.training import QUESTION_TYPES
 
 __all__ = ["Handlers", "build_app", "main"]
@@ -138,35 +138,23 @@ class Handlers:
     ):
         """培训备课: build a quiz, outline or glossary (of one policy ``document``, or all when it is empty); returns
         (Markdown preview, .docx path or None)."""
-        from assistant.export import glossary_material, outline_material, quiz_material
-        from assistant.training import glossary, make_quiz, outline, policies, select_units
+        from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, study_material
 
         corpus = self.assistant.corpus
         kind = kind if kind in _MATERIALS else _MATERIALS[0]
         scope, value = (scope if isinstance(scope, str) else ""), (value if isinstance(value, str) else "")
         types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
-        document = document if isinstance(document, str) and document else None
+        several = len(corpus.documents_of_kind("policy")) > 1
+        document = document if isinstance(document, str) and document and several else None
         try:
-            if scope == "按主题":
-                units, described = self.assistant.topic_units(value or ""), f"主题“{value}”"
-                if document is not None:
-                    chosen_document = policies(corpus, document)[0]
-                    units = [u for u in units if u.doc == chosen_document.id]
-                    if not units:
-                        raise QuestionError(f"{chosen_document.short}没有涉及主题“{value}”；请按条或按部分选择。")
-            else:
-                chosen = {"按条": {"articles": value}, "按部分": {"parts": value}}.get(scope, {})
-                units = select_units(corpus, **chosen, document=document)
-                described = f"{scope}：{value}" if chosen else "全文"
-            if kind == "学习提纲":
-                material = outline_material(corpus, outline(corpus, units), described)
-            elif kind == "术语表":
-                entries = glossary(corpus, None if scope == "全文" else units)
-                material = glossary_material(corpus, entries, described)
-            else:
+            field = {"按条": "articles", "按部分": "parts", "按主题": "topic"}.get(scope)
+            chosen = Scope(**({field: value or ""} if field else {}), document=document)
+            material_kind = {"学习提纲": OUTLINE, "术语表": GLOSSARY}.get(kind, QUIZ)
+            options = {}
+            if material_kind == QUIZ:
                 count, seed = _whole(count, "题量", 20, 1, _MAX_QUIZ), _whole(seed, "随机种子", 0, 0, 2**31 - 1)
-                quiz = make_quiz(corpus, units, count=count, types=types, seed=seed)
-                material = quiz_material(corpus, quiz, described)
+                options = {"types": types, "count": count, "seed": seed}
+            material, _ = study_material(corpus, material_kind, chosen, self.assistant.topic_units, **options)
             path = Path(tempfile.mkdtemp(prefix="shiganjia-")) / f"{kind}.docx"
             material.docx(path)
         except AssistantError as problem:
@@ -298,7 +286,9 @@ def main(argv: list[str] | None = None) -> int:
         auth = (user, password)
     try:
         settings = replace(Settings(), llm=llm_config(args))
-        assistant = Assistant(settings, notify=lambda message: print(message, file=sys.stderr), progress=True)
+        assistant = Assistant.from_settings(
+            settings, notify=lambda message: print(message, file=sys.stderr), progress=True
+        )
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2 if isinstance(problem, ConfigError) else 1

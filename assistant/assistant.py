@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import time
 import unicodedata
@@ -46,25 +45,55 @@ class SearchMatch:
 
 
 class Assistant:
-    """The 实干家 policy assistant over one corpus folder.
+    """The 实干家 policy assistant over one corpus.
 
-    Build it once and reuse it: loading parses the corpus, loads the embedders and opens the index
-    (rebuilding it, with a one-line notice, when it is missing, stale or damaged).
+    Edges (the CLI, the web app, benchmarks) build it with ``Assistant.from_settings``, which loads the corpus and
+    the embedders and opens the index; the constructor takes those parts ready-made (tests build it from a tiny
+    corpus and swap a part by building another). Build it once and reuse it.
 
     Args:
-        settings: corpus, index and cache folders and embedder specs; defaults from the environment.
+        settings: corpus, index and cache folders, embedder specs and the LLM endpoint.
+        index: the opened index (it holds the corpus and the segmenter).
+        support_rule: the support thresholds.
         fusion: how sparse and dense evidence are combined.
-        support_rule: the support thresholds; by default the entry of ``calibration.json`` for the embedders.
-        notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
-        progress: show a progress bar while building.
-        rebuild: build the index even when the stored one is fresh.
-        vectors: for that build, passage vectors computed elsewhere, by embedder name (see ``build_index``).
-        chat_model: a LangChain chat model for generative answers; by default one is made from
-            ``settings.llm`` when an endpoint is configured, else answers are extractive.
+        chat_model: a LangChain chat model for generative answers; None answers extractively.
+        timeout: seconds one question may wait for the chat model; by default the endpoint's (20).
     """
 
     def __init__(
         self,
+        settings: Settings,
+        index: SearchIndex,
+        support_rule: SupportRule,
+        fusion: Fusion | None = None,
+        chat_model: BaseChatModel | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.settings, self.index, self.support_rule, self.chat_model = settings, index, support_rule, chat_model
+        self.timeout = timeout if timeout is not None else (settings.llm.timeout if settings.llm else 20.0)
+        self.corpus: Corpus = index.corpus
+        self.segmenter = index.segmenter
+        self.retriever = Retriever(index, fusion)
+        self.normalizer = Normalizer(self.corpus, self.segmenter, index.vocabulary)
+        self.formulas = numbered_formulas(self.corpus)
+        context = AnswerContext(
+            self.corpus,
+            self.retriever,
+            support_rule,
+            self.segmenter,
+            self.formulas,
+            abbreviations=tuple(index.abbreviations),
+        )
+        self.answerer = ExtractiveAnswerer(context)
+        self.generator: GenerativeAnswerer | None = None
+        if chat_model is not None:
+            from .llm import GenerativeAnswerer
+
+            self.generator = GenerativeAnswerer(chat_model, self.answerer, self.timeout)
+
+    @classmethod
+    def from_settings(
+        cls,
         settings: Settings | None = None,
         fusion: Fusion | None = None,
         support_rule: SupportRule | None = None,
@@ -73,46 +102,49 @@ class Assistant:
         rebuild: bool = False,
         chat_model: BaseChatModel | None = None,
         vectors: Mapping[str, np.ndarray] | None = None,
-    ) -> None:
-        self.settings = settings or Settings()
-        self.corpus: Corpus = load_corpus(self.settings.corpus_dir, self.settings.max_file_bytes)
-        self.segmenter = Segmenter(domain_terms(self.corpus), self.settings.cache_dir / "jieba")
-        embedders = [load_embedder(spec, self.settings.cache_dir) for spec in self.settings.embedders]
+    ) -> Assistant:
+        """Load the corpus and embedders ``settings`` name and open the index (rebuilding it, with a one-line
+        notice, when it is missing, stale or damaged).
+
+        Args:
+            settings: defaults from the environment.
+            fusion: how sparse and dense evidence are combined.
+            support_rule: the support thresholds; by default the entry of ``calibration.json`` for the embedders.
+            notify: receives one-line notices (e.g. "Building the index …"); None keeps quiet.
+            progress: show a progress bar while building.
+            rebuild: build the index even when the stored one is fresh.
+            chat_model: a LangChain chat model for generative answers; by default one is made from
+                ``settings.llm`` when an endpoint is configured, else answers are extractive.
+            vectors: for a build, passage vectors computed elsewhere, by embedder name (see ``build_index``).
+        """
+        settings = settings or Settings()
+        corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
+        segmenter = Segmenter(domain_terms(corpus), settings.cache_dir / "jieba")
+        embedders = [load_embedder(spec, settings.cache_dir) for spec in settings.embedders]
         options = {
-            "workers": self.settings.build_workers,
-            "cache_dir": self.settings.cache_dir,
-            "flat_max_rows": self.settings.flat_max_rows,
+            "workers": settings.build_workers,
+            "cache_dir": settings.cache_dir,
+            "flat_max_rows": settings.flat_max_rows,
         }
-        index_dir = self.settings.index_dir
         if rebuild:
-            self.index: SearchIndex = build_index(
-                self.corpus, self.segmenter, embedders, index_dir, progress=progress, vectors=vectors, **options
+            index = build_index(
+                corpus, segmenter, embedders, settings.index_dir, progress=progress, vectors=vectors, **options
             )
         else:
-            self.index = open_index(
-                self.corpus, self.segmenter, embedders, index_dir, notify=notify, progress=progress, **options
+            index = open_index(
+                corpus, segmenter, embedders, settings.index_dir, notify=notify, progress=progress, **options
             )
-        self.retriever = Retriever(self.index, fusion)
-        self.normalizer = Normalizer(self.corpus, self.segmenter, self.index.vocabulary)
         if support_rule is None:
-            support_rule, entry = load_rule(self.settings.embedders)
-            key = calibration_key(self.settings.embedders)
+            support_rule, entry = load_rule(settings.embedders)
+            key = calibration_key(settings.embedders)
             if entry != key and notify is not None:
                 notify(f"Support thresholds were not calibrated for embedders {key!r}; using {entry or 'built-in'} "
                        "values. Run `python -m assistant eval --calibrate` to fit them.")  # fmt: skip
-        self.formulas = numbered_formulas(self.corpus)
-        abbreviations = tuple(self.index.abbreviations)
-        context = AnswerContext(
-            self.corpus, self.retriever, support_rule, self.segmenter, self.formulas, abbreviations=abbreviations
-        )
-        self.answerer = ExtractiveAnswerer(context)
-        self.generator: GenerativeAnswerer | None = None
-        config = self.settings.llm
-        if chat_model is not None or config is not None:
-            from .llm import GenerativeAnswerer, make_chat_model
+        if chat_model is None and settings.llm is not None:
+            from .llm import make_chat_model
 
-            model = chat_model if chat_model is not None else make_chat_model(config)
-            self.generator = GenerativeAnswerer(model, self.answerer, config.timeout if config else 20.0)
+            chat_model = make_chat_model(settings.llm)
+        return cls(settings, index, support_rule, fusion, chat_model)
 
     def ask(self, question: str, history: Sequence[Answer] = ()) -> Answer:
         """Answer ``question`` with verbatim, cited quotes, or refuse when the text does not cover it.
@@ -206,16 +238,16 @@ class Assistant:
 
     def variant(self, fusion: Fusion) -> Assistant:
         """The same corpus and index with another fusion (for ablations); nothing is reloaded."""
-        other = copy.copy(self)
-        other.retriever = Retriever(self.index, fusion)
-        other.answerer = ExtractiveAnswerer(replace(self.answerer.context, retriever=other.retriever))
-        return other
+        return Assistant(self.settings, self.index, self.support_rule, fusion, self.chat_model, self.timeout)
 
     def with_rule(self, rule: SupportRule) -> Assistant:
         """The same assistant with other support thresholds (for calibration); nothing is reloaded."""
-        other = copy.copy(self)
-        other.answerer = ExtractiveAnswerer(replace(self.answerer.context, rule=rule))
-        return other
+        return Assistant(self.settings, self.index, rule, self.retriever.fusion, self.chat_model, self.timeout)
+
+    def with_chat_model(self, chat_model: BaseChatModel | None, timeout: float | None = None) -> Assistant:
+        """The same assistant answering with ``chat_model`` (None: extractively), waiting at most ``timeout`` s."""
+        fusion = self.retriever.fusion
+        return Assistant(self.settings, self.index, self.support_rule, fusion, chat_model, timeout or self.timeout)
 
     def show(self, reference: str) -> list[Unit]:
         """The units a reference names: ``13``, ``第十三条``, ``article 13``, ``第四部分``, ``序言``, ``第6段``.

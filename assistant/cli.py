@@ -21,14 +21,15 @@ import numpy as np
 
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
-from .config import PROJECT_ROOT, LLMConfig, Settings, parse_seconds
-from .corpus import Corpus, load_corpus
+from .config import PROJECT_ROOT, Settings
+from .corpus import load_corpus
 from .errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
 from .files import FileProblem, atomic_write
 from .index import row_texts
+from .options import add_llm_flags, llm_config
 from .query import clean_question
 
-__all__ = ["add_llm_flags", "llm_config", "main"]
+__all__ = ["main"]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _BAD_INPUT = 2
@@ -41,25 +42,18 @@ def _notify(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def llm_config(args: argparse.Namespace | None) -> LLMConfig | None:
-    """ASSISTANT_LLM_* settings, overridden by --llm-* flags; --no-llm turns generation off."""
-    return LLMConfig.resolve(
-        base_url=getattr(args, "llm_base_url", None),
-        model=getattr(args, "llm_model", None),
-        api_key=getattr(args, "llm_api_key", None),
-        timeout=getattr(args, "llm_timeout", None),
-        disabled=getattr(args, "no_llm", False),
-    )
-
-
 def _assistant(
-    args: argparse.Namespace | None = None, rebuild: bool = False, vectors: dict[str, np.ndarray] | None = None
+    args: argparse.Namespace, rebuild: bool = False, vectors: dict[str, np.ndarray] | None = None
 ) -> Assistant:
+    """The assistant ``main`` was given, else one built from the settings and flags (a build always builds)."""
+    given = getattr(args, "assistant", None)
+    if given is not None and not rebuild:
+        return given
     settings = replace(Settings(), llm=llm_config(args))
     if getattr(args, "workers", None) is not None:
         settings = replace(settings, build_workers=args.workers)
     progress = sys.stderr.isatty() or rebuild
-    return Assistant(settings, notify=_notify, progress=progress, rebuild=rebuild, vectors=vectors)
+    return Assistant.from_settings(settings, notify=_notify, progress=progress, rebuild=rebuild, vectors=vectors)
 
 
 def _read_vectors(spec: str) -> tuple[str, np.ndarray]:
@@ -166,25 +160,20 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _show(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     for unit in assistant.show(" ".join(args.reference)):
         print(f"{unit.label}\n{unit.text}\n")
     return 0
 
 
 def _highlight(match: SearchMatch, color: bool) -> str:
-    start_mark, end_mark = _HIGHLIGHT[color]
-    text, pieces, cursor = match.sentence.text, [], 0
-    for start, end in match.spans:
-        if start < cursor:
-            continue
-        pieces += [text[cursor:start], start_mark, text[start:end], end_mark]
-        cursor = end
-    return "".join(pieces) + text[cursor:]
+    from .render import mark_spans
+
+    return mark_spans(match.sentence.text, match.spans, *_HIGHLIGHT[color])
 
 
 def _search(args: argparse.Namespace) -> int:
-    assistant = _assistant()
+    assistant = _assistant(args)
     matches = assistant.search(" ".join(args.keywords), limit=args.limit)
     if not matches:
         print(f"没有找到包含“{' '.join(args.keywords)}”的句子。", file=sys.stderr)
@@ -199,7 +188,7 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
     from .support import save_rule
 
-    assistant = _assistant()
+    assistant = _assistant(args)
     progress = sys.stderr.isatty()
     if args.calibrate:
         rule, report = calibrate(assistant, load_items(args.dev), progress=progress)
@@ -244,63 +233,28 @@ def _eval(args: argparse.Namespace) -> int:
     return _ERROR if problems else 0
 
 
-def _scope(args: argparse.Namespace) -> tuple[Corpus, list, str]:
-    """The corpus, the articles in scope and a description of the scope, from --articles/--part/--topic."""
-    from .training import policies, select_units
-
-    if args.topic:
-        assistant = _assistant()
-        units = assistant.topic_units(args.topic)
-        if args.doc:
-            document = policies(assistant.corpus, args.doc)[0]
-            units = [u for u in units if u.doc == document.id]
-            if not units:
-                raise QuestionError(f"{document.short} does not cover {args.topic!r}; choose articles or a part")
-        return assistant.corpus, units, f"主题“{args.topic}”"
-    settings = Settings()
-    corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
-    units = select_units(corpus, articles=args.articles, parts=args.part, document=args.doc)
-    described = [f"第{args.articles}条" if args.articles else "", f"第{args.part}部分" if args.part else ""]
-    scope = "、".join(d for d in described if d) or "全文"
-    return corpus, units, (corpus.document_of(units[0]).short + scope) if args.doc else scope
-
-
-def _emit(material, output: Path | None) -> int:
+def _material(args: argparse.Namespace) -> int:
+    """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
     from .export import write_material
+    from .material import Scope, study_material
 
-    result = write_material(material, output)
-    print(result if output is None else f"wrote {result}", end="" if output is None else "\n")
+    scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
+    if args.topic is not None:
+        assistant = _assistant(args)
+        corpus, topic_units = assistant.corpus, assistant.topic_units
+    else:
+        settings = Settings()
+        corpus, topic_units = load_corpus(settings.corpus_dir, settings.max_file_bytes), None
+    options = {}
+    if args.command == "quiz":
+        types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
+        options = {"types": types, "count": args.n, "seed": args.seed}
+    material, notice = study_material(corpus, args.command, scope, topic_units, **options)
+    if notice:
+        print(notice, file=sys.stderr)
+    result = write_material(material, args.output)
+    print(result if args.output is None else f"wrote {result}", end="" if args.output is None else "\n")
     return 0
-
-
-def _quiz(args: argparse.Namespace) -> int:
-    from .export import quiz_material
-    from .training import make_quiz
-
-    corpus, units, scope = _scope(args)
-    types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
-    quiz = make_quiz(corpus, units, count=args.n, types=types, seed=args.seed)
-    if quiz.shortfall:
-        print(quiz.shortfall, file=sys.stderr)
-    return _emit(quiz_material(corpus, quiz, scope), args.output)
-
-
-def _outline(args: argparse.Namespace) -> int:
-    from .export import outline_material
-    from .training import outline
-
-    corpus, units, scope = _scope(args)
-    return _emit(outline_material(corpus, outline(corpus, units), scope), args.output)
-
-
-def _glossary(args: argparse.Namespace) -> int:
-    from .export import glossary_material
-    from .training import glossary
-
-    corpus, units, scope = _scope(args)
-    whole = not (args.articles or args.part or args.topic)
-    entries = glossary(corpus, None if whole else units)
-    return _emit(glossary_material(corpus, entries, scope), args.output)
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -335,27 +289,11 @@ def _sizes(text: str) -> list[int]:
     return [int(p) for p in pieces]
 
 
-def _seconds(text: str) -> float:
-    value = parse_seconds(text)
-    if value is None:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, not {text!r}")
-    return value
-
-
 def _material_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() not in (".docx", ".md", ".markdown"):
         raise argparse.ArgumentTypeError(f"{text!r}: write .docx (Word) or .md (Markdown)")
     return path
-
-
-def add_llm_flags(parser: argparse.ArgumentParser) -> None:
-    """The --llm-* flags shared by ``ask`` and the web app."""
-    parser.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default $ASSISTANT_LLM_BASE_URL)")
-    parser.add_argument("--llm-model", help="model name (default $ASSISTANT_LLM_MODEL)")
-    parser.add_argument("--llm-api-key", help="API key (default $ASSISTANT_LLM_API_KEY)")
-    parser.add_argument("--llm-timeout", type=_seconds, help="seconds to wait for the LLM (default 20)")
-    parser.add_argument("--no-llm", action="store_true", help="extractive answers even when an LLM is configured")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -402,10 +340,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--gate", action="store_true", help="exit 1 when a test-split metric is below its floor")
     evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
     evaluate.set_defaults(handler=_eval)
-    for name, handler, summary in (
-        ("quiz", _quiz, "a quiz with answer key (填空, 单选, 多选, 判断) as .docx or Markdown"),
-        ("outline", _outline, "a study outline (学习提纲) as .docx or Markdown"),
-        ("glossary", _glossary, "a glossary of official wording (术语表) as .docx or Markdown"),
+    for name, summary in (
+        ("quiz", "a quiz with answer key (填空, 单选, 多选, 判断) as .docx or Markdown"),
+        ("outline", "a study outline (学习提纲) as .docx or Markdown"),
+        ("glossary", "a glossary of official wording (术语表) as .docx or Markdown"),
     ):
         tool = commands.add_parser(name, help=summary)
         tool.add_argument("--articles", help="article numbers, e.g. 11-13 or 5,7")
@@ -417,7 +355,7 @@ def _parser() -> argparse.ArgumentParser:
             tool.add_argument("--n", type=_positive, default=20, help="number of questions (default 20)")
             tool.add_argument("--types", default="填空,单选,多选,判断", help="question types, comma-separated")
             tool.add_argument("--seed", type=int, default=1, help="the same seed gives the same quiz (default 1)")
-        tool.set_defaults(handler=handler)
+        tool.set_defaults(handler=_material)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")
     bench.add_argument(
@@ -432,9 +370,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+def main(argv: Sequence[str] | None = None, assistant: Assistant | None = None) -> int:
+    """Run the command line; returns the exit code. ``assistant`` answers instead of one built from the settings
+    (a program or a test that already holds one)."""
     args = _parser().parse_args(argv)
+    args.assistant = assistant
     try:
         code = args.handler(args)
         sys.stdout.flush()  # a full disk or a closed pipe is reported here, not at interpreter exit

@@ -5,6 +5,7 @@ Every piece of text is escaped here; callers never build HTML from user input th
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from html import escape
 
 from .answer import Answer
@@ -17,6 +18,7 @@ from .support import PARTIAL
 __all__ = [
     "answer_markdown",
     "highlight",
+    "mark_spans",
     "plain_markdown",
     "search_results",
     "source_cards",
@@ -27,16 +29,27 @@ __all__ = [
 ]
 
 
+def mark_spans(
+    text: str, spans: Iterable[tuple[int, int]], opening: str, closing: str, quote: Callable[[str], str] = str
+) -> str:
+    """``text`` with each (start, end) span between ``opening`` and ``closing``; overlapping or touching spans merge
+    into one; ``quote`` is applied to the text around and inside the marks (``html.escape`` for a page)."""
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        elif end > start:
+            merged.append([start, end])
+    pieces, cursor = [], 0
+    for start, end in merged:
+        pieces += [quote(text[cursor:start]), opening, quote(text[start:end]), closing]
+        cursor = end
+    return "".join(pieces) + quote(text[cursor:])
+
+
 def highlight(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` escaped, with each (start, end) span wrapped in ``<mark>``; overlapping spans merge."""
-    pieces, cursor = [], 0
-    for start, end in sorted(spans):
-        if end <= cursor:
-            continue
-        start = max(start, cursor)
-        pieces += [escape(text[cursor:start]), "<mark>", escape(text[start:end]), "</mark>"]
-        cursor = end
-    return "".join(pieces) + escape(text[cursor:])
+    return mark_spans(text, spans, "<mark>", "</mark>", escape)
 
 
 def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:

@@ -348,7 +348,9 @@ def main() -> int:
     parser.add_argument("--no-web", action="store_true", help="skip the web server")
     args = parser.parse_args()
     try:
-        assistant = Assistant(Settings(llm=None), notify=lambda m: print(m, file=sys.stderr), progress=True)
+        assistant = Assistant.from_settings(
+            Settings(llm=None), notify=lambda m: print(m, file=sys.stderr), progress=True
+        )
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 1

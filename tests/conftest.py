@@ -36,7 +36,7 @@ def assistant(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Assi
     settings = Settings(
         corpus_dir=CORPUS_DIR, index_dir=tmp_path_factory.mktemp("index"), cache_dir=cache_dir, llm=None
     )
-    return Assistant(settings)
+    return Assistant.from_settings(settings)
 
 
 def write_document(folder: Path, stem: str, text: str, meta: dict | None = None) -> Path:
@@ -80,12 +80,10 @@ def run_cli(assistant, monkeypatch, capsys):
     """``main`` in-process with the session's assistant; stdin given as bytes. Returns (code, stdout, stderr)."""
     from assistant import cli as cli_module
 
-    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
-
     def run(*argv: str, stdin: bytes | None = None):
         if stdin is not None:
             monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-        code = cli_module.main(list(argv))
+        code = cli_module.main(list(argv), assistant=assistant)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 

@@ -85,8 +85,8 @@ def test_entities_in_a_topic_are_shown_as_typed(handlers: web.Handlers):
 
 def test_markdown_in_a_scope_is_shown_as_text_in_the_preview(handlers: web.Handlers):
     preview, _ = handlers.material("学习提纲", "按条", "13", [], 5, 1)
-    assert preview.splitlines()[2] == "**范围：按条：13**"
-    assert r"**范围：按条：11\-13**" in handlers.material("学习提纲", "按条", "11-13", [], 5, 1)[0]
+    assert preview.splitlines()[2] == "**范围：第13条**"
+    assert r"**范围：第11\-13条**" in handlers.material("学习提纲", "按条", "11-13", [], 5, 1)[0]
 
 
 def test_a_failing_request_reports_and_the_next_one_works(assistant: Assistant, monkeypatch):

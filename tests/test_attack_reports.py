@@ -22,6 +22,7 @@ from assistant.corpus import load_corpus
 from assistant.errors import ConfigError, CorpusError, IndexStoreError
 from assistant.files import atomic_write, read_limited
 from assistant.index import MANIFEST, load_index, open_index
+from assistant.options import llm_config
 from assistant.segment import Segmenter, domain_terms
 from tests.conftest import CORPUS_DIR, TINY_POLICY, write_document
 from tests.test_llm import SlowModel, fake, with_llm
@@ -130,7 +131,7 @@ def test_a_malformed_llm_endpoint_is_a_setting_error(url, problem):
 def test_a_malformed_llm_endpoint_flag_is_a_setting_error():
     arguments = cli_module._parser().parse_args(["ask", "--llm-base-url", "http://[::1", "火线提拔"])
     with pytest.raises(ConfigError, match=r"^the LLM endpoint 'http://\[::1' is not a URL"):
-        cli_module.llm_config(arguments)
+        llm_config(arguments)
     assert cli_module._exit_code(ConfigError("x")) == 2
 
 
@@ -259,7 +260,7 @@ def test_counting_in_a_large_corpus_is_not_quadratic(tmp_path):
     paragraphs = "\n".join(f"第{n}段说的是“实干家”要干在实处。" for n in range(4000))
     write_document(folder, "big", "大评论\n" + paragraphs, {"kind": "commentary", "short": "《大评论》"})
     settings = Settings(corpus_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache", embedders=())
-    assistant = Assistant(settings)
+    assistant = Assistant.from_settings(settings)
     started = time.perf_counter()
     answer = assistant.ask("“实干家”出现几次")
     assert time.perf_counter() - started < 10  # quadratic: about 40 s on these machines

@@ -14,12 +14,11 @@ from assistant.config import PROJECT_ROOT
 @pytest.fixture
 def cli(assistant, monkeypatch):
     """Run ``main`` in-process with the session's assistant; returns (exit code, stdout, stderr)."""
-    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
 
     def run(capsys, *argv: str, stdin: str | None = None):
         if stdin is not None:
             monkeypatch.setattr(sys, "stdin", __import__("io").StringIO(stdin))
-        code = cli_module.main(list(argv))
+        code = cli_module.main(list(argv), assistant=assistant)
         captured = capsys.readouterr()
         return code, captured.out, captured.err
 

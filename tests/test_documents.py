@@ -31,7 +31,7 @@ def two_policies(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> A
     )
     write_document(folder, "remarks", TINY_COMMENTARY, {"short": "《评论》", "kind": "commentary"})
     settings = Settings(corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=())
-    return Assistant(settings)
+    return Assistant.from_settings(settings)
 
 
 def _cited(assistant: Assistant, question: str, history=()) -> list[str]:
@@ -135,7 +135,9 @@ def test_a_refusal_names_a_few_documents_and_counts_many(two_policies, tmp_path:
     folder = tmp_path / "corpus"
     for number in range(1, 5):
         write_document(folder, f"p{number}", TINY_POLICY, {"short": f"《办法{number}》", "kind": "policy"})
-    many = Assistant(Settings(corpus_dir=folder, index_dir=tmp_path / "index", cache_dir=cache_dir, embedders=()))
+    many = Assistant.from_settings(
+        Settings(corpus_dir=folder, index_dir=tmp_path / "index", cache_dir=cache_dir, embedders=())
+    )
     assert many.ask("今天天气怎么样？").text.startswith("所收录的4份文件没有涉及这个问题")
 
 
@@ -178,3 +180,32 @@ def test_a_count_question_outlines_the_document_named_or_each_one(two_policies):
     assert "《办法》共3条（最后一条是《办法》第3条（加强经费保障）），分为2个部分：" in both
     one = two_policies.ask("《办法》一共有几条？").text
     assert one.startswith("《办法》共3条") and "《规定》" not in one
+
+
+def test_an_assistant_is_built_from_its_parts(two_policies):
+    """The constructor takes ready parts; variants share the index and change one part."""
+    from assistant.retrieve import Fusion
+
+    rebuilt = Assistant(two_policies.settings, two_policies.index, two_policies.support_rule)
+    assert rebuilt.index is two_policies.index and rebuilt.corpus is two_policies.corpus
+    assert rebuilt.ask("《规定》第4条").to_dict() == two_policies.ask("《规定》第4条").to_dict()
+    sparse = two_policies.variant(Fusion(use_dense=False))
+    assert sparse.index is two_policies.index and sparse.retriever.fusion.use_dense is False
+    assert two_policies.with_chat_model(None).generator is None
+
+
+def test_both_edges_build_material_through_one_function(two_policies):
+    from assistant.errors import QuestionError
+    from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, study_material
+
+    corpus = two_policies.corpus
+    outline, notice = study_material(corpus, OUTLINE, Scope(articles="4", document="规定"))
+    assert (outline.subtitle, notice) == ("范围：《规定》第4条", "")
+    quiz, notice = study_material(corpus, QUIZ, Scope(document="《办法》"), count=50, seed=1)
+    assert quiz.subtitle.startswith("范围：《办法》全文；共") and notice  # the tiny text has fewer than 50
+    glossary, _ = study_material(corpus, GLOSSARY, Scope(topic="林长", document="《规定》"), two_policies.topic_units)
+    assert glossary.source_title == f"《{corpus.document_named('规定').title}》"
+    with pytest.raises(QuestionError, match="a topic needs the search index"):
+        study_material(corpus, OUTLINE, Scope(topic="林长"))
+    with pytest.raises(QuestionError, match="unknown material 'slides'"):
+        study_material(corpus, "slides", Scope())

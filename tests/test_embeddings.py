@@ -41,7 +41,7 @@ def test_sentence_transformers_model_from_a_local_path(tiny_corpus: Path, tmp_pa
     vector = embedder.embed_query("river chief")
     assert len(vector) == 384
     settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", cache_dir=cache_dir, embedders=(spec,))
-    assistant = Assistant(settings)
+    assistant = Assistant.from_settings(settings)
     assert next(iter(assistant.index.dense.values())).index.d == 384
     assert assistant.ask("河长每月巡河几次？").citations[0].unit_id == "rules/art1"
 

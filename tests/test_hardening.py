@@ -316,4 +316,4 @@ def test_an_unusable_cache_folder_is_a_clear_error(tiny_corpus, tmp_path):
     blocker.write_text("x", encoding="utf-8")
     settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", cache_dir=blocker, embedders=())
     with pytest.raises(ConfigError, match=r"cannot use .*/file/jieba as the cache folder: Not a directory; set ASSIST"):
-        Assistant(settings)
+        Assistant.from_settings(settings)

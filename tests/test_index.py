@@ -14,7 +14,7 @@ def _settings(corpus: Path, index: Path, cache: Path, embedders=("e5",)) -> Sett
 
 def _open(settings: Settings) -> tuple[Assistant, list[str]]:
     messages: list[str] = []
-    return Assistant(settings, notify=messages.append), messages
+    return Assistant.from_settings(settings, notify=messages.append), messages
 
 
 def test_bm25_scores_match_the_formula():
@@ -116,7 +116,7 @@ def test_unwritable_index_folder_gives_a_clear_error(tiny_corpus: Path, tmp_path
     from assistant import AssistantError
 
     with pytest.raises(AssistantError, match="ASSISTANT_INDEX_DIR"):
-        Assistant(_settings(tiny_corpus, blocker / "index", cache_dir))
+        Assistant.from_settings(_settings(tiny_corpus, blocker / "index", cache_dir))
 
 
 def test_copied_index_loads_elsewhere(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):

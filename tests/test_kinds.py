@@ -65,7 +65,7 @@ def keyword_assistant(folder: Path, policy: str, commentary: str, cache_dir: Pat
     settings = Settings(
         corpus_dir=folder, index_dir=folder.parent / "index", cache_dir=cache_dir, embedders=(), llm=None
     )
-    return Assistant(settings)
+    return Assistant.from_settings(settings)
 
 
 @pytest.fixture(scope="module")

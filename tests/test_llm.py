@@ -1,7 +1,6 @@
 """LLM answers: the citation guard, fallbacks, streaming and follow-up rewriting, with LangChain fake chat models
 and with a local HTTP server speaking the OpenAI chat-completions protocol."""
 
-import copy
 import json
 import os
 import threading
@@ -16,7 +15,7 @@ from langchain_core.messages import AIMessage
 from assistant import Assistant
 from assistant.config import LLMConfig
 from assistant.guard import guard_answer
-from assistant.llm import FALLBACK_NOTICE, GenerativeAnswerer, make_chat_model
+from assistant.llm import FALLBACK_NOTICE, make_chat_model
 
 REAL_ENDPOINT = os.environ.get("ASSISTANT_LLM_BASE_URL")  # read before the fixtures clear it
 
@@ -41,9 +40,7 @@ class SlowModel(GenericFakeChatModel):
 
 
 def with_llm(assistant: Assistant, model, timeout: float = 5.0) -> Assistant:
-    generative = copy.copy(assistant)
-    generative.generator = GenerativeAnswerer(model, assistant.answerer, timeout)
-    return generative
+    return assistant.with_chat_model(model, timeout)
 
 
 @pytest.fixture(scope="module")
@@ -231,9 +228,8 @@ def test_cli_flags_reach_the_endpoint(assistant: Assistant, endpoint: str, monke
     from assistant import cli as cli_module
 
     ReplayHandler.replies = [EXPECTED]
-    monkeypatch.setattr(
-        cli_module, "Assistant", lambda settings, **kwargs: with_llm(assistant, make_chat_model(settings.llm))
-    )
+    built = staticmethod(lambda settings, **kwargs: with_llm(assistant, make_chat_model(settings.llm)))
+    monkeypatch.setattr(cli_module.Assistant, "from_settings", built)
     assert cli_module.main(["ask", "--llm-base-url", endpoint, "--llm-model", "replay", "火线提拔是什么？"]) == 0
     assert capsys.readouterr().out == EXPECTED + "\n"
     assert ReplayHandler.requests[0]["model"] == "replay"

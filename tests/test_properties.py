@@ -102,10 +102,9 @@ def test_any_follow_up_gets_an_answer_or_a_question_error(assistant: Assistant, 
 @ASKS
 @given(st.lists(st.binary(max_size=60), min_size=1, max_size=4))
 def test_cli_batch_answers_every_line_of_any_bytes(assistant: Assistant, monkeypatch, capsys, lines):
-    monkeypatch.setattr(cli_module, "_assistant", lambda args=None, rebuild=False: assistant)
     blob = b"\n".join(line.replace(b"\n", b" ").replace(b"\r", b" ") for line in lines) + b"\n"
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(blob), encoding="utf-8"))
-    code = cli_module.main(["ask", "--json", "-"])
+    code = cli_module.main(["ask", "--json", "-"], assistant=assistant)
     out = capsys.readouterr().out
     asked = [line for line in blob.decode("utf-8", errors="replace").split("\n") if line.strip()]
     payloads = [json.loads(line) for line in out.splitlines()]

@@ -1,6 +1,7 @@
 """Building at scale: chunks saved as they finish, an interrupted build resumes, worker processes, HNSW by size."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -106,7 +107,7 @@ def test_an_hnsw_index_is_written_named_and_loaded(tiny_parts, use: ArrayEmbeddi
 def test_the_assistant_answers_from_an_hnsw_index(tiny_corpus: Path, tmp_path: Path, cache_dir: Path):
     settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "index", cache_dir=cache_dir,
                         embedders=("use",), flat_max_rows=1)  # fmt: skip
-    assert Assistant(settings).ask("河长每月巡河几次？").citations[0].unit_id == "rules/art1"
+    assert Assistant.from_settings(settings).ask("河长每月巡河几次？").citations[0].unit_id == "rules/art1"
 
 
 @pytest.mark.parametrize(
@@ -160,10 +161,10 @@ def test_vectors_from_an_outside_job_build_the_index_the_assistant_would(tiny_co
     spec = f"st:{st_model_dir()}"
     built = subprocess.run([sys.executable, "-m", "assistant", "build", "--vectors", f"{spec}={vectors}"], **run)
     assert "Built" in built.stdout
-    outside = Assistant(Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "outside", cache_dir=tmp_path / "cache",
-                                 embedders=(spec,)))  # fmt: skip
-    inside = Assistant(Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "inside", cache_dir=tmp_path / "cache",
-                                embedders=(spec,)))  # fmt: skip
+    settings = Settings(corpus_dir=tiny_corpus, index_dir=tmp_path / "outside", cache_dir=tmp_path / "cache",
+                        embedders=(spec,))  # fmt: skip
+    outside = Assistant.from_settings(settings)
+    inside = Assistant.from_settings(replace(settings, index_dir=tmp_path / "inside"))
     assert np.allclose(outside.index.dense[spec].matrix, inside.index.dense[spec].matrix, atol=1e-5)
     question = "How often does the river chief patrol?"
     assert outside.ask(question).to_dict() == inside.ask(question).to_dict()

@@ -31,7 +31,16 @@ def test_term_index_finds_each_quoted_term_with_its_first_sentence(assistant: As
 
 def test_highlight_escapes_and_marks():
     assert highlight("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
-    assert highlight("abcdef", [(0, 3), (2, 5)]) == "<mark>abc</mark><mark>de</mark>f"
+    assert highlight("abcdef", [(0, 3), (2, 5)]) == "<mark>abcde</mark>f"  # overlapping spans are one mark
+
+
+def test_the_command_line_marks_the_same_spans_without_html():
+    from assistant.render import mark_spans
+
+    text = "实行“火线提拔”，形成<导向>"
+    spans = [(3, 7), (3, 5), (12, 14)]
+    assert mark_spans(text, spans, "【", "】") == "实行“【火线提拔】”，形成<【导向】>"
+    assert highlight(text, spans) == "实行“<mark>火线提拔</mark>”，形成&lt;<mark>导向</mark>&gt;"
 
 
 def test_cards_show_quote_inside_full_text(assistant: Assistant):

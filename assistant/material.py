@@ -1,0 +1,93 @@
+"""Study material for trainers: the one function the command line and the web app both call.
+
+A ``Scope`` (article numbers, parts, a topic, and which policy document) becomes the articles in scope, and those
+become a quiz, an outline or a glossary, ready to write as Markdown or Word.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from .corpus import Corpus, Unit
+from .errors import QuestionError
+from .export import Material, glossary_material, outline_material, quiz_material
+from .training import QUESTION_TYPES, glossary, make_quiz, outline, policies, select_units
+
+__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "study_material"]
+
+QUIZ, OUTLINE, GLOSSARY = "quiz", "outline", "glossary"
+KINDS = (QUIZ, OUTLINE, GLOSSARY)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the material covers: article numbers (``11-13``), parts (``四``), a topic, or everything; of one policy
+    document (its short name, an alias or its file name) or of all."""
+
+    articles: str | None = None
+    parts: str | None = None
+    topic: str | None = None
+    document: str | None = None
+
+    @property
+    def whole(self) -> bool:
+        """No articles, parts or topic: the whole text."""
+        return not (self.articles or self.parts or self.topic is not None)
+
+    def described(self, corpus: Corpus) -> str:
+        """The scope as the material's subtitle says it: 第11-13条, 第四部分, 主题“年轻干部”, 全文."""
+        if self.topic is not None:
+            text = f"主题“{self.topic}”"
+        else:
+            pieces = [f"第{self.articles}条" if self.articles else "", f"第{self.parts}部分" if self.parts else ""]
+            text = "、".join(p for p in pieces if p) or "全文"
+        return (policies(corpus, self.document)[0].short + text) if self.document else text
+
+
+def scope_units(corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[Unit]] | None = None) -> list[Unit]:
+    """The policy articles in ``scope``; a topic needs ``topic_units`` (``Assistant.topic_units``).
+
+    Raises:
+        QuestionError: for a scope that names nothing the text has, or a topic the document does not cover.
+    """
+    if scope.topic is None:
+        return select_units(corpus, articles=scope.articles, parts=scope.parts, document=scope.document)
+    if topic_units is None:
+        raise QuestionError("a topic needs the search index; build the material through the assistant")
+    units = topic_units(scope.topic)
+    if scope.document:
+        document = policies(corpus, scope.document)[0]
+        units = [u for u in units if u.doc == document.id]
+        if not units:
+            raise QuestionError(f"{document.short}没有涉及主题“{scope.topic}”；请按条或按部分选择。")
+    return units
+
+
+def study_material(
+    corpus: Corpus,
+    kind: str,
+    scope: Scope,
+    topic_units: Callable[[str], list[Unit]] | None = None,
+    types: Sequence[str] = tuple(QUESTION_TYPES),
+    count: int = 20,
+    seed: int = 1,
+) -> tuple[Material, str]:
+    """A quiz, outline or glossary of ``scope``, and a notice for the user (a quiz with fewer questions than asked
+    for says why; otherwise empty).
+
+    Raises:
+        QuestionError: for an unknown kind or a scope the text does not have.
+    """
+    units = scope_units(corpus, scope, topic_units)
+    described = scope.described(corpus)
+    if kind == OUTLINE:
+        return outline_material(corpus, outline(corpus, units), described), ""
+    if kind == GLOSSARY:
+        every_policy = len(policies(corpus, scope.document)) == len(policies(corpus))
+        entries = glossary(corpus, None if scope.whole and every_policy else units)
+        return glossary_material(corpus, entries, described), ""
+    if kind != QUIZ:
+        raise QuestionError(f"unknown material {kind!r}; choose one of {', '.join(KINDS)}")
+    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed)
+    return quiz_material(corpus, quiz, described), quiz.shortfall
