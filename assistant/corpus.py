@@ -50,6 +50,8 @@ _HEADING_PUNCT = re.compile(r"[。！？；，]")
 _MAX_TITLE_CHARS = 30
 _MAX_BYLINE_CHARS = 20
 _MIN_ALIAS_CHARS = 2
+# a name continues into a longer one (意见2, 规定A) unless what follows is a unit number (规定2条)
+_LONGER_NAME = re.compile(r"[A-Za-z]|\d(?!\d{0,2}\s*(?:条|段|部分))")
 _ALIAS_SEPARATORS = re.compile(r"[、,，;；\n]")
 
 
@@ -166,23 +168,34 @@ class Corpus:
         """The unit (or front-matter line) with ``unit_id``; raises KeyError if there is none."""
         return self._by_id[unit_id]
 
+    @cached_property
+    def _aliases(self) -> tuple[dict[str, Document], tuple[int, ...]]:
+        """Each alias with the (first) document it names, and the alias lengths, longest first."""
+        named: dict[str, Document] = {}
+        for document in self.documents:
+            for alias in document.aliases:
+                named.setdefault(alias, document)
+        return named, tuple(sorted({len(a) for a in named}, reverse=True))
+
     def mentions(self, text: str) -> list[tuple[int, Document]]:
         """Where ``text`` names a document by one of its aliases: (position, document) in order of position.
 
-        Longer names win (《意见2》 is not also 《意见》); a name followed by a letter or digit does not count.
+        Longer names win (《意见2》 is not also 《意见》); a name followed by a letter or digit does not count, unless
+        the digits are a unit's number (规定2条). One dictionary look-up per position and alias length, so the cost
+        does not grow with the number of documents.
         """
-        names = sorted(((a, d) for d in self.documents for a in d.aliases), key=lambda item: -len(item[0]))
-        taken: list[tuple[int, int]] = []
-        found: list[tuple[int, Document]] = []
-        for alias, document in names:
-            for match in re.finditer(re.escape(alias), text):
-                start, end = match.span()
-                after = text[end : end + 1]
-                if (after.isascii() and after.isalnum()) or any(start < e and s < end for s, e in taken):
-                    continue
-                taken.append((start, end))
-                found.append((start, document))
-        return sorted(found, key=lambda item: item[0])
+        named, lengths = self._aliases
+        found = [
+            (start, start + length, named[text[start : start + length]])
+            for start in range(len(text))
+            for length in lengths
+            if text[start : start + length] in named and not _LONGER_NAME.match(text, start + length)
+        ]
+        taken: list[tuple[int, int, Document]] = []
+        for start, end, document in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
+            if all(end <= s or start >= e for s, e, _ in taken):
+                taken.append((start, end, document))
+        return [(start, document) for start, _, document in sorted(taken, key=lambda m: m[0])]
 
     def document_named(self, name: str) -> Document | None:
         """The document whose id, short name (with or without 《》), title or metadata alias is ``name``, or None."""

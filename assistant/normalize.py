@@ -30,8 +30,7 @@ from functools import lru_cache
 import opencc
 from pypinyin import lazy_pinyin
 
-from .corpus import ARTICLE, PART, POLICY, Corpus
-from .numerals import int_to_cn
+from .corpus import ARTICLE, PART, POLICY, Corpus, Document
 from .query import clean_question, parse_reference
 from .segment import Segmenter, corpus_vocabulary
 
@@ -127,8 +126,7 @@ class Normalizer:
             self._by_reading[_readings(term)].add(term)
         self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
         self._unit_names = unit_names(corpus)
-        policies = corpus.documents_of_kind(POLICY)
-        self._policy = policies[0] if policies else None
+        self._corpus = corpus
 
     def normalize(self, question: str) -> NormalizedQuestion:
         """Clean, simplify, narrow and repair ``question``.
@@ -146,16 +144,23 @@ class Normalizer:
         text, counted = self._read_part_articles(text)
         return NormalizedQuestion(original, text, corrections + named + counted)
 
+    def _policy_of(self, text: str) -> Document | None:
+        """The policy document ``text`` names, else the only one; None when there are several and it names none."""
+        policies = self._corpus.documents_of_kind(POLICY)
+        named = [d for _, d in self._corpus.mentions(text) if d.kind == POLICY]
+        return named[0] if named else (policies[0] if len(policies) == 1 else None)
+
     def _read_part_articles(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """第五部分第二条 / part 2 article 1: the N-th article of that part, read as its own number (第15条)."""
         match = _PART_ARTICLE.search(text)
-        if not match or self._policy is None:
+        policy = self._policy_of(text)
+        if not match or policy is None:
             return text, ()
         part = parse_reference(match.group("part"))
         article = parse_reference(match.group("article"))
         if not part or not article or part[0].kind != PART or article[0].kind != ARTICLE:
             return text, ()
-        members = [u.number for u in self._policy.part_members(part[0].number or 0) if u.kind == ARTICLE]
+        members = [u.number for u in policy.part_members(part[0].number or 0) if u.kind == ARTICLE]
         number = article[0].number or 0
         if number in members:  # the article's own number (第四部分第11条)
             reference = f"第{number}条"
@@ -232,13 +237,15 @@ def _name_pattern(piece: str, suffix: str) -> re.Pattern[str]:
 
 
 def unit_names(corpus: Corpus) -> list[UnitName]:
-    """The parts and articles of the (first) policy document named by title, longest names first.
+    """The parts and articles of the policy documents named by title, longest names first.
 
     A name is the title or any piece of it of four characters or more that no other title contains; it must be
-    followed by what the unit is (那部分, 这一条). Patterns are compiled only when a question contains the name.
+    followed by what the unit is (那部分, 这一条). With several policy documents the number it stands for carries the
+    document's short name (《规定》第4条). Patterns are compiled only when a question contains the name.
     """
     policies = corpus.documents_of_kind(POLICY)
-    units = [u for u in (policies[0].units if policies else []) if u.kind in _NAME_SUFFIX and u.number]
+    qualify = len(policies) > 1
+    units = [u for d in policies for u in d.units if u.kind in _NAME_SUFFIX and u.number]
     plain = {u.id: re.sub(f"[{_QUOTE_CHARS}]", "", u.title) for u in units}
     owners: dict[str, set[str]] = defaultdict(set)
     for unit in units:
@@ -252,8 +259,7 @@ def unit_names(corpus: Corpus) -> list[UnitName]:
         if len(ids) != 1:
             continue
         unit = by_id[next(iter(ids))]
-        reference = f"第{int_to_cn(unit.number or 0)}部分" if unit.kind == PART else f"第{unit.number}条"
-        names.append(UnitName(piece, _NAME_SUFFIX[unit.kind], reference))
+        names.append(UnitName(piece, _NAME_SUFFIX[unit.kind], (unit.short if qualify else "") + unit.reference))
     return sorted(names, key=lambda n: -len(n.piece))
 
 

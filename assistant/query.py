@@ -65,10 +65,12 @@ _ENGLISH_NUMBERS = {
 }
 _EN_NUM = "|".join(_ENGLISH_NUMBERS)
 
+# what a policy document is called (意见13条, 规定4条): the words a bare article number may follow
+_GENRES = "意见|办法|规定|条例|通知|决定|方案|细则|纲要|规划"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     (ARTICLE, re.compile(rf"第\s*({_NUM})\s*条")),
     # "13条" names an article only at the start or after punctuation or a document name, not in "哪3条", "2条措施"
-    (ARTICLE, re.compile(r"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<=意见))(\d{1,3})\s*条(?![例件款])")),
+    (ARTICLE, re.compile(rf"(?:^|(?<=[\s,，。？?！!、:：“”《》(（])|(?<={_GENRES}))(\d{{1,3}})\s*条(?![例件款])")),
     # 十三条讲什么: a numeral word names an article only at the start and when the question goes straight on
     (ARTICLE, re.compile(rf"^([{CN_DIGITS}]{{1,4}})\s*条(?=\s*(?:$|[,，。？?！!]|讲|说|是|的|呢|内容|写|规定))")),
     (ARTICLE, re.compile(rf"\b(?:articles?|art\.?|clause|item)\s*(?:no\.?\s*|#\s*)?(\d{{1,3}}|{_EN_NUM})\b", re.I)),

@@ -45,6 +45,7 @@ def _cited(assistant: Assistant, question: str, history=()) -> list[str]:
         ("《办法》第1条是什么？", "rules/art1"),
         ("规定第二条讲了什么", "forest/art2"),
         ("防火规定第1条", "forest/art1"),
+        ("规定2条讲了什么", "forest/art2"),
         ("第1条在《规定》里怎么说", "forest/art1"),
         ("第4条是什么？", "forest/art4"),  # only one policy has it
     ],
@@ -209,3 +210,21 @@ def test_both_edges_build_material_through_one_function(two_policies):
         study_material(corpus, OUTLINE, Scope(topic="林长"))
     with pytest.raises(QuestionError, match="unknown material 'slides'"):
         study_material(corpus, "slides", Scope())
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "read_as"),
+    [
+        ("“加强队伍建设”这一条讲什么", "forest/art4", "《规定》第4条"),  # a title only one document has
+        ("《规定》第二部分第二条是什么", "forest/art4", "第4条"),  # the N-th article of a part of the named document
+        ("《办法》第二部分第一条是什么", "rules/art3", "第3条"),
+    ],
+)
+def test_units_named_by_title_or_by_place_in_a_part_stay_in_their_document(two_policies, question, unit, read_as):
+    answer = two_policies.ask(question)
+    assert answer.citations[0].unit_id == unit
+    assert [c.term for c in answer.corrections] == [read_as]
+
+
+def test_a_title_two_documents_share_names_no_unit(two_policies):
+    assert not two_policies.ask("“加强经费保障”这一条讲什么").corrections
