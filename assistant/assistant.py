@@ -44,6 +44,11 @@ class SearchMatch:
     spans: tuple[tuple[int, int], ...]
 
 
+def _last_cited(history: Sequence[Answer]) -> Answer | None:
+    """The latest answer of the conversation that quoted the text (a "no such article" answer quotes nothing)."""
+    return next((answer for answer in reversed(history) if answer.citations), None)
+
+
 class Assistant:
     """The 实干家 policy assistant over one corpus.
 
@@ -195,8 +200,11 @@ class Assistant:
         normalized = self.normalizer.normalize(question)
         standalone = self.standalone(normalized.text, history)
         parsed = parse_question(standalone, original=normalized.original)
-        # the documents the last answer quoted: an unqualified 第N条 in a follow-up stays in them
-        context = tuple(dict.fromkeys(c.doc for c in history[-1].citations)) if history else ()
+        # what is asked about the documents it names, without their names (实施意见第3条 asks nothing about 实施)
+        parsed = replace(parsed, remainder=self.corpus.without_names(parsed.remainder))
+        # the documents the last answer that quoted anything quoted: an unqualified 第N条 in a follow-up stays there
+        cited = _last_cited(history)
+        context = tuple(dict.fromkeys(c.doc for c in cited.citations)) if cited else ()
         return self.retriever.retrieve(parsed, context=context), normalized, standalone
 
     @staticmethod
@@ -208,7 +216,7 @@ class Assistant:
         """The question rewritten to stand alone, given the conversation so far."""
         if not history:
             return question
-        previous = history[-1]
+        previous = history[-1] if history[-1].citations else (_last_cited(history) or history[-1])
         previous_question = previous.rewritten or previous.question
         if self.generator is not None:
             from .llm import rewrite_with_llm
@@ -259,9 +267,13 @@ class Assistant:
             UnitNotFoundError: if the unit does not exist (the message says how many there are).
         """
         text = unicodedata.normalize("NFKC", clean_question(reference))
-        references = parse_reference(text)
+        # a document name and a bare number (《意见2》 3) name that document's article
+        references = parse_reference(text) or parse_reference(self.corpus.without_names(text).strip())
         if not references:
-            raise QuestionError(f"{reference!r} names no article, part or paragraph; try 13, 第十三条 or 第四部分")
+            example = f", or {self.corpus.documents[0].short}第13条" if len(self.corpus.documents) > 2 else ""
+            raise QuestionError(
+                f"{reference!r} names no article, part or paragraph; try 13, 第十三条 or 第四部分{example}"
+            )
         units: list[Unit] = []
         for ref in references:
             for member in self.retriever.expand(self.retriever.resolve(ref, text)):

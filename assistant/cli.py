@@ -62,9 +62,13 @@ def _read_vectors(spec: str) -> tuple[str, np.ndarray]:
     if not name or not path:
         raise ConfigError(f"--vectors takes NAME=FILE.npy (e.g. e5=vectors.npy), not {spec!r}")
     try:
+        with open(path, "rb") as stream:
+            if stream.read(6) != b"\x93NUMPY":
+                raise ConfigError(f"{path} is not a .npy file; save the vectors with numpy.save")
         return name, np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"cannot read the vectors in {path}: {exc}; save them with numpy.save") from exc
+    except (OSError, ValueError, EOFError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ConfigError(f"cannot read the vectors in {path}: {reason}; save them with numpy.save") from exc
 
 
 def _rows(args: argparse.Namespace) -> int:

@@ -50,8 +50,10 @@ _HEADING_PUNCT = re.compile(r"[。！？；，]")
 _MAX_TITLE_CHARS = 30
 _MAX_BYLINE_CHARS = 20
 _MIN_ALIAS_CHARS = 2
-# a name continues into a longer one (意见2, 规定A) unless what follows is a unit number (规定2条)
-_LONGER_NAME = re.compile(r"[A-Za-z]|\d(?!\d{0,2}\s*(?:条|段|部分))")
+# a name continues into a longer one (意见2, 意见二, 意见（二）, 规定A) unless what follows is a unit number (规定2条)
+_LONGER_NAME = re.compile(rf"[A-Za-z]|[(（]?[\d{CN_DIGITS}](?![\d{CN_DIGITS}]{{0,3}}\s*(?:条|段|部分))")
+# a bare name after these is a description of some document, not its name: 第二个意见, 关于…管理的意见
+_DESCRIBED = re.compile(rf"(?:第[\d{CN_DIGITS}]+[个份篇部]?|的|另一?[个份篇]?)$")
 _ALIAS_SEPARATORS = re.compile(r"[、,，;；\n]")
 
 
@@ -180,22 +182,36 @@ class Corpus:
     def mentions(self, text: str) -> list[tuple[int, Document]]:
         """Where ``text`` names a document by one of its aliases: (position, document) in order of position.
 
-        Longer names win (《意见2》 is not also 《意见》); a name followed by a letter or digit does not count, unless
-        the digits are a unit's number (规定2条). One dictionary look-up per position and alias length, so the cost
-        does not grow with the number of documents.
+        Longer names win (《意见2》 is not also 《意见》). A name followed by a letter or numeral does not count (意见二
+        names some other document), unless the numeral is a unit's number (规定2条); nor does a bare name that a
+        description leads up to (第二个意见, 关于…管理的意见). One dictionary look-up per position and alias length, so
+        the cost does not grow with the number of documents.
         """
         named, lengths = self._aliases
         found = [
             (start, start + length, named[text[start : start + length]])
             for start in range(len(text))
             for length in lengths
-            if text[start : start + length] in named and not _LONGER_NAME.match(text, start + length)
+            if text[start : start + length] in named
+            and not _LONGER_NAME.match(text, start + length)
+            and (text[start] == "《" or not _DESCRIBED.search(text, 0, start))
         ]
         taken: list[tuple[int, int, Document]] = []
         for start, end, document in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
             if all(end <= s or start >= e for s, e, _ in taken):
                 taken.append((start, end, document))
         return [(start, document) for start, _, document in sorted(taken, key=lambda m: m[0])]
+
+    def without_names(self, text: str) -> str:
+        """``text`` with the document names it uses removed (what it asks about them)."""
+        named, _ = self._aliases
+        spans = []
+        for start, _document in self.mentions(text):
+            end = start + max(len(a) for a in named if text.startswith(a, start))
+            spans.append((start, end))
+        for start, end in reversed(spans):
+            text = text[:start] + " " + text[end:]
+        return text
 
     def document_named(self, name: str) -> Document | None:
         """The document whose id, short name (with or without 《》), title or metadata alias is ``name``, or None."""

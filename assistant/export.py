@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .corpus import Corpus
+from .corpus import Corpus, Document
 from .errors import OutputError
 from .files import FileProblem, atomic_write
 from .training import LETTERS, GlossaryEntry, OutlinePart, Quiz
@@ -93,16 +93,17 @@ class Material:
         write_material(self, path)
 
 
-def _source_title(corpus: Corpus, unit_ids: Iterable[str] = ()) -> str:
-    """The titles of the documents the material quotes (all policy documents when it quotes none), in 《》."""
+def _source_title(corpus: Corpus, unit_ids: Iterable[str] = (), scope: Sequence[Document] = ()) -> str:
+    """The titles of the documents the material quotes (when it quotes none, of the documents in ``scope``, else of
+    every policy document), in 《》."""
     wanted = {corpus.unit(unit_id).doc for unit_id in unit_ids}
-    documents = [d for d in corpus.documents if d.id in wanted] or corpus.documents_of_kind("policy")
+    documents = [d for d in corpus.documents if d.id in wanted] or list(scope) or corpus.documents_of_kind("policy")
     return "、".join(f"《{d.title}》" for d in documents)
 
 
-def quiz_material(corpus: Corpus, quiz: Quiz, scope: str) -> Material:
+def quiz_material(corpus: Corpus, quiz: Quiz, scope: str, scope_documents: Sequence[Document] = ()) -> Material:
     """A quiz: questions grouped by type, numbered throughout, and the answer key at the end."""
-    source = _source_title(corpus, (q.unit_id for q in quiz.questions))
+    source = _source_title(corpus, (q.unit_id for q in quiz.questions), scope_documents)
     material = Material("学习测验", f"范围：{scope}；共{len(quiz.questions)}题", source)
     if quiz.shortfall:
         material.para(quiz.shortfall)
@@ -125,9 +126,11 @@ def quiz_material(corpus: Corpus, quiz: Quiz, scope: str) -> Material:
     return material
 
 
-def outline_material(corpus: Corpus, parts: Sequence[OutlinePart], scope: str) -> Material:
+def outline_material(
+    corpus: Corpus, parts: Sequence[OutlinePart], scope: str, scope_documents: Sequence[Document] = ()
+) -> Material:
     """The study outline: parts and articles as headings, key sentences, terms and commentary references."""
-    source = _source_title(corpus, (a.unit.id for part in parts for a in part.articles))
+    source = _source_title(corpus, (a.unit.id for part in parts for a in part.articles), scope_documents)
     material = Material("学习提纲", f"范围：{scope}", source)
     for part in parts:
         if part.unit is not None:
@@ -143,9 +146,11 @@ def outline_material(corpus: Corpus, parts: Sequence[OutlinePart], scope: str) -
     return material
 
 
-def glossary_material(corpus: Corpus, entries: Sequence[GlossaryEntry], scope: str) -> Material:
+def glossary_material(
+    corpus: Corpus, entries: Sequence[GlossaryEntry], scope: str, scope_documents: Sequence[Document] = ()
+) -> Material:
     """The glossary: each term, its items when enumerated, the introducing sentence and its label."""
-    source = _source_title(corpus, (entry.unit.id for entry in entries))
+    source = _source_title(corpus, (entry.unit.id for entry in entries), scope_documents)
     material = Material("提法术语表", f"范围：{scope}；共{len(entries)}条", source)
     for number, entry in enumerate(entries, start=1):
         text = f"“{entry.term}”" if entry.quoted else entry.term

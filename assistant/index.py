@@ -336,11 +336,15 @@ def checked_vectors(matrix: np.ndarray, embedder: ArrayEmbeddings, rows: int) ->
     if len(shape) != 2 or shape != (rows, dim):
         raise ConfigError(f"the vectors for {embedder.name} have shape {tuple(shape)}; {rows} rows (one per line of "
                           f"`python -m assistant rows`) of {dim} numbers are needed")  # fmt: skip
+    if not np.issubdtype(getattr(matrix, "dtype", np.dtype(object)), np.floating):
+        raise ConfigError(f"the vectors for {embedder.name} are {matrix.dtype}; floating-point vectors are needed")
     values = np.asarray(matrix, dtype=np.float32)
     if not np.isfinite(values).all():
         raise ConfigError(f"the vectors for {embedder.name} contain NaN or infinite values")
     norms = np.linalg.norm(values, axis=1, keepdims=True)
-    return np.ascontiguousarray(values / np.maximum(norms, 1e-12))
+    if (zero := int((norms[:, 0] < 1e-6).sum())) > 0:
+        raise ConfigError(f"{zero} of the vectors for {embedder.name} are all zeros; every row needs its embedding")
+    return np.ascontiguousarray(values / norms)
 
 
 def _prepare_folder(index_dir: Path) -> None:

@@ -81,13 +81,14 @@ def study_material(
     """
     units = scope_units(corpus, scope, topic_units)
     described = scope.described(corpus)
+    documents = policies(corpus, scope.document)
     if kind == OUTLINE:
-        return outline_material(corpus, outline(corpus, units), described), ""
+        return outline_material(corpus, outline(corpus, units), described, documents), ""
     if kind == GLOSSARY:
-        every_policy = len(policies(corpus, scope.document)) == len(policies(corpus))
+        every_policy = len(documents) == len(policies(corpus))
         entries = glossary(corpus, None if scope.whole and every_policy else units)
-        return glossary_material(corpus, entries, described), ""
+        return glossary_material(corpus, entries, described, documents), ""
     if kind != QUIZ:
         raise QuestionError(f"unknown material {kind!r}; choose one of {', '.join(KINDS)}")
     quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed)
-    return quiz_material(corpus, quiz, described), quiz.shortfall
+    return quiz_material(corpus, quiz, described, documents), quiz.shortfall

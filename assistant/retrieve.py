@@ -16,7 +16,7 @@ from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, 
 from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
-from .query import LAST, PART, ParsedQuestion, Reference, topic_text
+from .query import LAST, PART, ParsedQuestion, Reference, parse_reference, topic_text
 from .segment import STOPWORDS
 
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
@@ -29,6 +29,7 @@ _SHORT_TITLE = 8
 # Hits are built for the best units only: every answer strategy reads the head of the ranking, and building a hit for
 # each of 5800 units took half of a question's time at 200 copies of the corpus. More than any real corpus here has.
 CANDIDATES = 64
+_BOOK_TITLE = re.compile(r"《[^《》]{1,40}》")
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,15 @@ class Retriever:
             UnitNotFoundError: with a message that says how many units of that kind exist, or which documents have
                 the unit when the question does not say which one it means.
         """
-        document = self._document_for(reference, text, context)
+        return self._find(self._document_for(reference, text, context), reference)
+
+    @staticmethod
+    def _find(document: Document, reference: Reference) -> Unit:
+        """The unit of ``document`` a reference names.
+
+        Raises:
+            UnitNotFoundError: saying how many units of that kind the document has.
+        """
         kind = reference.kind
         number = document.count(kind) if reference.number == LAST else reference.number
         unit = document.find(kind, number)
@@ -215,28 +224,51 @@ class Retriever:
         )
 
     def _document_for(self, reference: Reference, text: str, context: Sequence[str]) -> Document:
-        """The document a reference points into: the one named nearest before it (else after it) in the question,
-        else the one the conversation is about, else the only one of its kind that has such a unit."""
+        """The document a reference points into: the one named nearest before it in the question, else the one
+        named after it that has such a unit, else the one the conversation is about, else the only one of its kind
+        that has such a unit.
+
+        Raises:
+            UnitNotFoundError: when the document named has no units of that kind (《评论员文章》第3条), the question
+                names a document the corpus does not have (《条例》第3条), or several documents have the unit.
+        """
+        return self._documents_for(reference, text, context)[0]
+
+    def _documents_for(self, reference: Reference, text: str, context: Sequence[str]) -> list[Document]:
+        """``_document_for``, or every document named before the reference when the question names several and has
+        one reference (网格意见和垃圾分类意见的第1条)."""
         corpus = self.index.corpus
         wanted = COMMENTARY if reference.commentary and reference.kind in (PARAGRAPH, PREAMBLE) else POLICY
         if reference.kind == PARAGRAPH:
             wanted = COMMENTARY
         candidates = corpus.documents_of_kind(wanted) or list(corpus.documents)
+        mentions = corpus.mentions(text)
+        before = [d for start, d in mentions if start <= reference.start]
+        if before and before[-1] not in candidates:
+            noun = "条" if before[-1].kind == POLICY else "段"
+            raise UnitNotFoundError(f"{before[-1].short}没有{_spoken(reference)}：它按{noun}编排。")
         if len(candidates) == 1:
-            return candidates[0]
-        named = [(start, d) for start, d in corpus.mentions(text) if d in candidates]
-        before = [d for start, d in named if start <= reference.start]
-        if before or named:
-            return before[-1] if before else named[0][1]
-        in_context = [d for d in candidates if d.id in context]
-        if len(in_context) == 1:
-            return in_context[0]
+            return candidates
+        unknown = [t for t in _BOOK_TITLE.findall(text) if corpus.document_named(t) is None]
+        if unknown and not mentions:
+            names = "、".join(d.short for d in candidates)
+            raise UnitNotFoundError(f"所收录的文件中没有{unknown[0]}；可查询：{names}。")
         number = reference.number
         having = [d for d in candidates if number == LAST or d.find(reference.kind, number) is not None]
+        named_before = [d for d in dict.fromkeys(before) if d in candidates]
+        if named_before:
+            several = len(named_before) > 1 and len(parse_reference(text)) == 1
+            return named_before if several else named_before[-1:]
+        after = [d for start, d in mentions if start > reference.start and d in having]
+        if after:
+            return after[:1]
+        in_context = [d for d in candidates if d.id in context]
+        if len(in_context) == 1:
+            return in_context
         if len(having) == 1:
-            return having[0]
+            return having
         if not having:
-            return candidates[0]
+            return candidates[:1]
         shown = "、".join(d.short for d in having)
         raise UnitNotFoundError(
             f"{shown}都有{_spoken(reference)}；请说明是哪一份文件，例如“{having[0].short}{_spoken(reference)}”。"
@@ -245,7 +277,12 @@ class Retriever:
     def _direct(self, question: ParsedQuestion, context: Sequence[str]) -> Evidence:
         units: list[Unit] = []
         try:
-            named = tuple(self.resolve(reference, question.text, context) for reference in question.references)
+            named = tuple(
+                unit
+                for reference in question.references
+                for document in self._documents_for(reference, question.text, context)
+                for unit in [self._find(document, reference)]
+            )
         except UnitNotFoundError as missing:
             return Evidence(question, [], direct=True, not_found=str(missing))
         for unit in named:

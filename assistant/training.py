@@ -137,6 +137,8 @@ def _parse_range(text: str, limit: int) -> list[int]:
             low, high = cn_to_int(bounds[0]), cn_to_int(bounds[-1])
         except ValueError as exc:
             raise QuestionError(f"{piece!r} is not an article or part number; write e.g. 11-13 or 四") from exc
+        if low > high:
+            raise QuestionError(f"{piece!r} runs backwards; write the smaller number first ({high}-{low})")
         if not 1 <= low <= high <= limit:
             raise QuestionError(f"{piece!r} is out of range: the text has 1 to {limit}")
         numbers += [n for n in range(low, high + 1) if n not in numbers]

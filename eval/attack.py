@@ -230,23 +230,19 @@ def _run_in_process(call: Callable[[], object], timeout: float) -> tuple[str, ob
 def attack_cli_commands(assistant: Assistant) -> Findings:
     """Bad arguments to ``show``, ``search``, ``quiz``, ``outline``, ``glossary`` and ``ask``, in-process."""
     findings = Findings("cli commands")
-    original = cli_module._assistant
-    cli_module._assistant = lambda args=None, rebuild=False: assistant
-    try:
-        with tempfile.TemporaryDirectory() as temp:
-            for argv, expected in _command_cases(Path(temp)):
-                findings.tried += 1
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
-                    status, result = _run_in_process(lambda argv=argv: cli_module.main(argv), HANG_SECONDS)
-                shown = " ".join(argv)[:80]
-                if status == "hang":
-                    findings.hangs.append(shown)
-                elif status == "raised" or "Traceback" in err.getvalue():
-                    findings.tracebacks.append(f"{shown}: {result!r:.120}")
-                elif expected is not None and result != expected:
-                    findings.wrong.append(f"{shown}: exit {result}, not {expected}")
-    finally:
-        cli_module._assistant = original
+    with tempfile.TemporaryDirectory() as temp:
+        for argv, expected in _command_cases(Path(temp)):
+            findings.tried += 1
+            with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()) as err:
+                run = lambda argv=argv: cli_module.main(argv, assistant=assistant)  # noqa: E731
+                status, result = _run_in_process(run, HANG_SECONDS)
+            shown = " ".join(argv)[:80]
+            if status == "hang":
+                findings.hangs.append(shown)
+            elif status == "raised" or "Traceback" in err.getvalue():
+                findings.tracebacks.append(f"{shown}: {result!r:.120}")
+            elif expected is not None and result != expected:
+                findings.wrong.append(f"{shown}: exit {result}, not {expected}")
     return findings
 
 

@@ -228,3 +228,78 @@ def test_units_named_by_title_or_by_place_in_a_part_stay_in_their_document(two_p
 
 def test_a_title_two_documents_share_names_no_unit(two_policies):
     assert not two_policies.ask("“加强经费保障”这一条讲什么").corrections
+
+
+# Attacks reported by a helper who added look-alike documents (《意见2》 beside 《意见》): each is a test now.
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "规定二第3条是什么",  # a name the corpus does not have, not 《规定》's
+        "规定（二）第3条是什么",
+        "第二个规定第3条是什么",  # a description of some document, not its name
+        "关于森林防火的规定第3条是什么",  # a shortened title: some document, not necessarily 《规定》
+    ],
+)
+def test_a_name_that_only_resembles_a_document_does_not_pick_it(two_policies, question):
+    answer = two_policies.ask(question)
+    assert not answer.citations
+    assert answer.text.startswith("《规定》、《办法》都有第3条")
+
+
+@pytest.mark.parametrize(
+    ("question", "message"),
+    [
+        ("《规定》第2段是什么", "《规定》没有第2段：它按条编排。"),
+        ("《评论》第3条是什么", "《评论》没有第3条：它按段编排。"),
+        ("《条例》第3条是什么", "所收录的文件中没有《条例》；可查询：《规定》、《办法》。"),
+    ],
+)
+def test_a_unit_of_the_wrong_kind_or_an_unknown_document_is_said_so(two_policies, question, message):
+    answer = two_policies.ask(question)
+    assert answer.text == message and not answer.citations
+
+
+def test_one_reference_after_two_named_documents_is_read_in_both(two_policies):
+    cited = _cited(two_policies, "办法和防火规定的第1条有什么不同")
+    assert list(dict.fromkeys(cited)) == ["rules/art1", "forest/art1"]
+
+
+def test_an_unqualified_reference_before_a_named_one_is_read_on_its_own(two_policies):
+    cited = _cited(two_policies, "第4条和《办法》第3条有什么不同")  # only 《规定》 has a 第4条
+    assert list(dict.fromkeys(cited)) == ["forest/art4", "rules/art3"]
+
+
+def test_a_follow_up_after_a_missing_unit_stays_in_the_document(two_policies):
+    first = two_policies.ask("《规定》第3条是什么？")
+    missing = two_policies.ask("第9条", [first])
+    assert missing.text.startswith("《规定》共有4条，没有第9条")
+    assert _cited(two_policies, "上一条", [first, missing])[0] == "forest/art2"
+    assert _cited(two_policies, "那第1条呢？", [first, missing])[0] == "forest/art1"
+
+
+def test_document_names_are_not_read_as_what_the_question_asks_about(two_policies):
+    answer = two_policies.ask("防火规定第4条讲了什么")
+    assert answer.citations[0].unit_id == "forest/art4"
+    assert "防火" not in answer.gap and answer.support == "full"
+
+
+def test_show_reads_a_document_name_with_a_bare_number(two_policies):
+    assert [u.id for u in two_policies.show("《规定》 2")] == ["forest/art2"]
+    assert [u.id for u in two_policies.show("办法 3")] == ["rules/art3"]
+
+
+def test_material_of_one_document_names_only_its_title_even_when_empty(two_policies):
+    from assistant.material import GLOSSARY, Scope, study_material
+
+    material, _ = study_material(two_policies.corpus, GLOSSARY, Scope(articles="4", document="《规定》"))
+    assert material.source_title == f"《{two_policies.corpus.document_named('规定').title}》"
+
+
+def test_a_backwards_range_says_so(two_policies):
+    from assistant.errors import QuestionError
+    from assistant.training import select_units
+
+    with pytest.raises(QuestionError, match="'3-1' runs backwards; write the smaller number first"):
+        select_units(two_policies.corpus, articles="3-1", document="规定")

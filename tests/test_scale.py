@@ -168,3 +168,30 @@ def test_vectors_from_an_outside_job_build_the_index_the_assistant_would(tiny_co
     assert np.allclose(outside.index.dense[spec].matrix, inside.index.dense[spec].matrix, atol=1e-5)
     question = "How often does the river chief patrol?"
     assert outside.ask(question).to_dict() == inside.ask(question).to_dict()
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is not a .npy file"),
+        (b"hello\n", "is not a .npy file"),
+        ("zeros", "are all zeros"),
+        ("int64", "are int64; floating-point vectors are needed"),
+    ],
+)
+def test_bad_vector_files_are_refused_with_a_message(
+    tiny_corpus: Path, tmp_path: Path, content, message, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    from assistant import cli as cli_module
+    from assistant import load_corpus
+
+    path = tmp_path / "vectors.npy"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        rows = len(row_texts(load_corpus(tiny_corpus))[0])
+        np.save(path, np.zeros((rows, 512), np.float32) if content == "zeros" else np.ones((rows, 512), np.int64))
+    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(tiny_corpus))
+    monkeypatch.setenv("ASSISTANT_EMBEDDERS", "use")
+    assert cli_module.main(["build", "--vectors", f"use={path}"]) == 2
+    assert message in capsys.readouterr().err
