@@ -276,7 +276,8 @@ class Assistant:
             )
         units: list[Unit] = []
         for ref in references:
-            for member in self.retriever.expand(self.retriever.resolve(ref, text)):
+            named = self.retriever.resolve(ref, text, alone=len(references) == 1)
+            for member in (m for unit in named for m in self.retriever.expand(unit)):
                 if member not in units:
                     units.append(member)
         return units

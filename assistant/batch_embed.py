@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import os
 import re
 import shutil
@@ -25,7 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .embeddings import ArrayEmbeddings, load_embedder
-from .files import FileProblem, atomic_write, safe_name
+from .files import FileProblem, atomic_write, npy_bytes, safe_name
 
 __all__ = ["CHUNK_ROWS", "discard_checkpoints", "embed_rows"]
 
@@ -136,7 +135,5 @@ def _load_chunk(folder: Path, start: int, rows: int) -> np.ndarray | None:
 
 
 def _save_chunk(folder: Path, start: int, matrix: np.ndarray) -> None:
-    buffer = io.BytesIO()
-    np.save(buffer, matrix, allow_pickle=False)
     with contextlib.suppress(FileProblem):  # a chunk that cannot be saved is embedded again after an interruption
-        atomic_write(_chunk_path(folder, start), buffer.getvalue())
+        atomic_write(_chunk_path(folder, start), npy_bytes(matrix))

@@ -25,6 +25,7 @@ from .files import FileProblem, read_limited
 from .numerals import CN_DIGITS, int_to_cn, parse_numeral
 
 __all__ = [
+    "BOOK_TITLE",
     "Corpus",
     "Document",
     "Sentence",
@@ -55,6 +56,7 @@ _LONGER_NAME = re.compile(rf"[A-Za-z]|[(（]?[\d{CN_DIGITS}](?![\d{CN_DIGITS}]{{
 # a bare name after these is a description of some document, not its name: 第二个意见, 关于…管理的意见
 _DESCRIBED = re.compile(rf"(?:第[\d{CN_DIGITS}]+[个份篇部]?|的|另一?[个份篇]?)$")
 _ALIAS_SEPARATORS = re.compile(r"[、,，;；\n]")
+BOOK_TITLE = re.compile(r"《([^《》]{1,40})》")  # a document written as 《…》; group 1 is the name inside
 
 
 @dataclass(frozen=True)
@@ -187,6 +189,15 @@ class Corpus:
         description leads up to (第二个意见, 关于…管理的意见). One dictionary look-up per position and alias length, so
         the cost does not grow with the number of documents.
         """
+        return [(start, document) for start, _, document in self._name_spans(text)]
+
+    def without_names(self, text: str) -> str:
+        """``text`` with the document names it uses removed (what it asks about them)."""
+        for start, end, _ in reversed(self._name_spans(text)):
+            text = text[:start] + " " + text[end:]
+        return text
+
+    def _name_spans(self, text: str) -> list[tuple[int, int, Document]]:
         named, lengths = self._aliases
         found = [
             (start, start + length, named[text[start : start + length]])
@@ -200,18 +211,7 @@ class Corpus:
         for start, end, document in sorted(found, key=lambda m: (m[0] - m[1], m[0])):
             if all(end <= s or start >= e for s, e, _ in taken):
                 taken.append((start, end, document))
-        return [(start, document) for start, _, document in sorted(taken, key=lambda m: m[0])]
-
-    def without_names(self, text: str) -> str:
-        """``text`` with the document names it uses removed (what it asks about them)."""
-        named, _ = self._aliases
-        spans = []
-        for start, _document in self.mentions(text):
-            end = start + max(len(a) for a in named if text.startswith(a, start))
-            spans.append((start, end))
-        for start, end in reversed(spans):
-            text = text[:start] + " " + text[end:]
-        return text
+        return sorted(taken, key=lambda m: m[0])
 
     def document_named(self, name: str) -> Document | None:
         """The document whose id, short name (with or without 《》), title or metadata alias is ``name``, or None."""

@@ -68,9 +68,10 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     # the tagger (a sixth of a second to load) runs only when a dictionary word of the question may be new to the
     # text: one that is not a search token of the text (a token without capitals is a substring of the text)
     tokens = context.retriever.index.unit_bm25.postings
-    words = context.segmenter.dictionary_words(topic)
-    unsure = any(len(w) >= 2 and w.lower() not in STOPWORDS and (w != w.lower() or w not in tokens) for w in words)
-    tag = unsure and question.language != "en"
+    tag = question.language != "en" and any(
+        len(w) >= 2 and w.lower() not in STOPWORDS and (w != w.lower() or w not in tokens)
+        for w in context.segmenter.dictionary_words(topic)
+    )
     tagged = _outside(context.segmenter.tagged(topic), topic, asked_spans(topic)) if tag else []
     dictionary = context.segmenter.dictionary
     # a word jieba's dictionary lacks is a leftover of segmenting casual text (人能, 光管), not something asked about

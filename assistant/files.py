@@ -11,7 +11,7 @@ import stat
 import time
 from pathlib import Path
 
-__all__ = ["FileProblem", "atomic_write", "read_limited", "remove_stale_temps", "safe_name"]
+__all__ = ["FileProblem", "atomic_write", "npy_bytes", "read_limited", "remove_stale_temps", "safe_name"]
 
 _TEMP_SUFFIX = re.compile(r"^\.(?P<target>.+?)(?:\.(?P<pid>\d+)\.[0-9a-f]{8}|\.[a-z0-9_]{8})\.tmp$")
 _ORPHAN_SECONDS = 24 * 3600  # a temp file this old is stale even if its process id is in use again
@@ -133,3 +133,14 @@ def _running(pid: int) -> bool:
 def safe_name(name: str) -> str:
     """``name`` as a short file-name part: letters, digits, ``_ . -`` only (``st:BAAI/bge`` → ``st_BAAI_bge``)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)[:60]
+
+
+def npy_bytes(matrix: object) -> bytes:
+    """``matrix`` in numpy's ``.npy`` format (no pickled objects), ready for ``atomic_write``."""
+    import io
+
+    import numpy as np
+
+    buffer = io.BytesIO()
+    np.save(buffer, matrix, allow_pickle=False)
+    return buffer.getvalue()

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .answer import Citation
-from .corpus import PARAGRAPH, PREAMBLE, Unit
+from .corpus import BOOK_TITLE, PARAGRAPH, PREAMBLE, Unit
 from .query import parse_reference, strip_references
 
 __all__ = ["GuardResult", "citation_tag", "guard_answer", "source_tags", "split_generated"]
@@ -37,7 +37,6 @@ _NOT_COVERED_RE = re.compile(
     r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I
 )
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-_BOOK_TITLE_RE = re.compile(r"《([^》]*)》")
 _CONNECTIVE_CHARS = 6
 _NOT_COVERED_CHARS = 30
 _MIN_SUPPORT = 0.6  # share of a Chinese claim's characters that must occur in the units it cites
@@ -94,7 +93,7 @@ def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
     references = parse_reference(tag)
     names = sorted({n for u in sources for n in (u.short, u.short.strip("《》")) if n}, key=len, reverse=True)
     named = [n for n in names if n in tag]
-    if any(f"《{title}》" not in names for title in _BOOK_TITLE_RE.findall(tag)):
+    if any(f"《{title}》" not in names for title in BOOK_TITLE.findall(tag)):
         return None  # a document the sources are not from
     leftover = strip_references(tag)
     for name in names:

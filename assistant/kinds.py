@@ -175,12 +175,8 @@ def contains(text: str, subject: str) -> bool:
     """``subject`` occurs in ``text`` (width-insensitive: 党委(党组) matches 党委（党组）; quotes aside)."""
     if not subject:
         return False
-    subject = unicodedata.normalize("NFKC", subject)
-    width, unquoted = _text_forms(text)
-    text = width if _QUOTE_MARKS.search(subject) else unquoted
-    if subject in text:  # the same test as _comparable's, each scan of a long text made once
-        return True
-    return "(" not in subject and subject in _without_asides(text)
+    text, subject = _comparable(text, subject)
+    return subject in text
 
 
 def count_in(text: str, subject: str) -> int:
@@ -547,8 +543,8 @@ def _outline_lines(document: Document, question: str, lines: list[str], citation
         found: list[Citation] = []
         for part in parts:
             members = [u for u in document.part_members(part.number or 0) if u.kind == ARTICLE]
-            articles = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
-            lines.append(f"第{int_to_cn(part.number or 1)}部分（{part.title}）：{articles}")
+            articles = "、".join(u.reference + (f"（{u.title}）" if u.title else "") for u in members)
+            lines.append(f"{part.reference}（{part.title}）：{articles}")
             found.append(_citation(part, part.sentences[0].text, 1.0))
         last_citation = _citation(last, last.sentences[0].text, 1.0)
         if parts and _ASKS_PARTS.search(question) and "条" not in question:

@@ -153,8 +153,8 @@ class Normalizer:
     def _read_part_articles(self, text: str) -> tuple[str, tuple[Correction, ...]]:
         """第五部分第二条 / part 2 article 1: the N-th article of that part, read as its own number (第15条)."""
         match = _PART_ARTICLE.search(text)
-        policy = self._policy_of(text)
-        if not match or policy is None:
+        policy = self._policy_of(text) if match else None
+        if match is None or policy is None:
             return text, ()
         part = parse_reference(match.group("part"))
         article = parse_reference(match.group("article"))

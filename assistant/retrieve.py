@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .bridge import lookup
-from .corpus import ARTICLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit, unit_reference
+from .corpus import ARTICLE, BOOK_TITLE, COMMENTARY, PARAGRAPH, POLICY, PREAMBLE, Document, Unit, unit_reference
 from .errors import UnitNotFoundError
 from .index import SearchIndex
 from .numerals import int_to_cn
-from .query import LAST, PART, ParsedQuestion, Reference, parse_reference, topic_text
+from .query import LAST, PART, ParsedQuestion, Reference, topic_text
 from .segment import STOPWORDS
 
 __all__ = ["Evidence", "Fusion", "Hit", "Retriever"]
@@ -29,7 +29,6 @@ _SHORT_TITLE = 8
 # Hits are built for the best units only: every answer strategy reads the head of the ranking, and building a hit for
 # each of 5800 units took half of a question's time at 200 copies of the corpus. More than any real corpus here has.
 CANDIDATES = 64
-_BOOK_TITLE = re.compile(r"《[^《》]{1,40}》")
 
 
 @dataclass(frozen=True)
@@ -182,19 +181,24 @@ class Retriever:
         hits = [self._hit(int(i), unit_scores, sentence_scores) for i in order]
         return self._evidence(question, hits, terms, dense_top)
 
-    def resolve(self, reference: Reference, text: str = "", context: Sequence[str] = ()) -> Unit:
-        """The unit a reference names.
+    def resolve(
+        self, reference: Reference, text: str = "", context: Sequence[str] = (), alone: bool = True
+    ) -> list[Unit]:
+        """The units a reference names: one, or one per document when it is the question's only reference and
+        follows several document names (网格意见和垃圾分类意见的第1条).
 
         Args:
             reference: a reference parsed from ``text``.
             text: the question (NFKC), whose document names (《意见2》第13条) say which document is meant.
             context: ids of the documents the conversation is about, for a reference that names none.
+            alone: the reference is the question's only one.
 
         Raises:
-            UnitNotFoundError: with a message that says how many units of that kind exist, or which documents have
-                the unit when the question does not say which one it means.
+            UnitNotFoundError: with a message that says how many units of that kind exist, which documents have
+                the unit when the question does not say which one it means, that the document named has no units
+                of that kind (《评论员文章》第3条), or that the corpus has no document of the name (《条例》第3条).
         """
-        return self._find(self._document_for(reference, text, context), reference)
+        return [self._find(d, reference) for d in self._documents_for(reference, text, context, alone)]
 
     @staticmethod
     def _find(document: Document, reference: Reference) -> Unit:
@@ -223,20 +227,10 @@ class Retriever:
             f"请查询第1至{count}{noun}。"
         )
 
-    def _document_for(self, reference: Reference, text: str, context: Sequence[str]) -> Document:
-        """The document a reference points into: the one named nearest before it in the question, else the one
-        named after it that has such a unit, else the one the conversation is about, else the only one of its kind
-        that has such a unit.
-
-        Raises:
-            UnitNotFoundError: when the document named has no units of that kind (《评论员文章》第3条), the question
-                names a document the corpus does not have (《条例》第3条), or several documents have the unit.
-        """
-        return self._documents_for(reference, text, context)[0]
-
-    def _documents_for(self, reference: Reference, text: str, context: Sequence[str]) -> list[Document]:
-        """``_document_for``, or every document named before the reference when the question names several and has
-        one reference (网格意见和垃圾分类意见的第1条)."""
+    def _documents_for(self, reference: Reference, text: str, context: Sequence[str], alone: bool) -> list[Document]:
+        """The document a reference points into: the one named nearest before it in the question (each one named
+        before it, when it is ``alone``), else one named after it that has such a unit, else the one the
+        conversation is about, else the only one of its kind that has such a unit."""
         corpus = self.index.corpus
         wanted = COMMENTARY if reference.commentary and reference.kind in (PARAGRAPH, PREAMBLE) else POLICY
         if reference.kind == PARAGRAPH:
@@ -249,16 +243,15 @@ class Retriever:
             raise UnitNotFoundError(f"{before[-1].short}没有{_spoken(reference)}：它按{noun}编排。")
         if len(candidates) == 1:
             return candidates
-        unknown = [t for t in _BOOK_TITLE.findall(text) if corpus.document_named(t) is None]
+        unknown = [t for t in BOOK_TITLE.findall(text) if corpus.document_named(t) is None]
         if unknown and not mentions:
             names = "、".join(d.short for d in candidates)
-            raise UnitNotFoundError(f"所收录的文件中没有{unknown[0]}；可查询：{names}。")
+            raise UnitNotFoundError(f"所收录的文件中没有《{unknown[0]}》；可查询：{names}。")
         number = reference.number
         having = [d for d in candidates if number == LAST or d.find(reference.kind, number) is not None]
         named_before = [d for d in dict.fromkeys(before) if d in candidates]
         if named_before:
-            several = len(named_before) > 1 and len(parse_reference(text)) == 1
-            return named_before if several else named_before[-1:]
+            return named_before if alone else named_before[-1:]
         after = [d for start, d in mentions if start > reference.start and d in having]
         if after:
             return after[:1]
@@ -276,12 +269,12 @@ class Retriever:
 
     def _direct(self, question: ParsedQuestion, context: Sequence[str]) -> Evidence:
         units: list[Unit] = []
+        alone = len(question.references) == 1
         try:
             named = tuple(
                 unit
                 for reference in question.references
-                for document in self._documents_for(reference, question.text, context)
-                for unit in [self._find(document, reference)]
+                for unit in self.resolve(reference, question.text, context, alone)
             )
         except UnitNotFoundError as missing:
             return Evidence(question, [], direct=True, not_found=str(missing))

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .files import FileProblem, atomic_write
+from .files import FileProblem, atomic_write, npy_bytes
 
 __all__ = ["SentenceEncoder", "load_use"]
 
@@ -80,7 +80,7 @@ def _prepare(folder: Path, encoder: Any, weights: Path) -> None:
     with np.load(weights, allow_pickle=False) as packed:
         arrays = {name: packed[name] for name in packed.files}
     atomic_write(folder / _WEIGHTS, _npz_bytes(arrays))
-    atomic_write(folder / _PROBE_VECTORS, _npy_bytes(probe_vectors))
+    atomic_write(folder / _PROBE_VECTORS, npy_bytes(probe_vectors))
     atomic_write(folder / _STATE, marshal.dumps(state))  # written last: its presence marks a complete copy
     for other in folder.parent.iterdir():
         if other != folder and other.is_dir():  # copies made for other versions of the package
@@ -148,10 +148,4 @@ def _restored(value: Any, module: Any) -> Any:
 def _npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
-    return buffer.getvalue()
-
-
-def _npy_bytes(matrix: np.ndarray) -> bytes:
-    buffer = io.BytesIO()
-    np.save(buffer, matrix, allow_pickle=False)
     return buffer.getvalue()
