@@ -10,9 +10,9 @@ import argparse
 import logging
 import math
 import os
+import socket
 import sys
 import tempfile
-import threading
 from dataclasses import replace
 from html import escape
 from pathlib import Path
@@ -20,6 +20,8 @@ from pathlib import Path
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
+import uvicorn
+from fastapi import FastAPI
 
 from assistant import (
     Answer,
@@ -31,10 +33,11 @@ from assistant import (
     render,
 )
 from assistant.browse import table_of_contents, term_index
+from assistant.http_api import FAILURE, FairGate, answer_json, json_api
 from assistant.options import add_llm_flags, llm_config
 from assistant.training import QUESTION_TYPES
 
-__all__ = ["Handlers", "build_app", "main"]
+__all__ = ["Handlers", "build_app", "main", "web_server"]
 
 LOG = logging.getLogger("shiganjia.app")
 EXAMPLES = [
@@ -46,12 +49,11 @@ EXAMPLES = [
 ]
 _STREAM_STEP = 24
 _MAX_QUIZ = 200
-# /ask answers at most this many questions at once; the rest wait. Unbounded, 50 clients meant up to 40 threads
-# contending for the GIL and e5's OpenMP threads: eval/load_app.py at N = 50 gave p95 1230-1466 ms, with 4 at once
-# 1016-1097 ms at the same throughput (and N = 10 no worse), the same bound the chat queue uses.
-_CONCURRENT_ANSWERS = 4
+# The APIs answer one question per core at once (each on one model thread); the rest wait their turn, first come first
+# served. eval/load_app.py at N = 50 on two cores: unbounded, p95 1230-1466 ms (40 threads contending for the GIL);
+# 2 at once 528-540 ms, 3 or 4 at once 530-630 ms at the same throughput. The chat queue has the same bound.
+_CONCURRENT_ANSWERS = max(2, min(8, os.cpu_count() or 2))
 _MATERIALS = ("学习测验", "学习提纲", "术语表")
-FAILURE = "⚠️ 出错了：这次请求没有完成，请稍后重试。"
 FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
 CSS = """
 .card {border: 1px solid #d0d7de; border-left: 4px solid #b91c1c; border-radius: 6px; padding: 8px 12px; margin: 8px 0;}
@@ -71,7 +73,7 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self._answering = threading.BoundedSemaphore(_CONCURRENT_ANSWERS)
+        self.gate = FairGate(_CONCURRENT_ANSWERS)
         self.units = {u.id: u for u in assistant.corpus.citable_units}
         self.terms = term_index(assistant.corpus)
 
@@ -105,15 +107,7 @@ class Handlers:
 
     def api_ask(self, question: str = "") -> dict:
         """Answer one question; returns the same JSON object as ``ask --json`` (or one with ``error``)."""
-        text = question if isinstance(question, str) else ""
-        try:
-            with self._answering:
-                return self.assistant.ask(text).to_dict()
-        except AssistantError as problem:
-            return {"question": text[:200], "error": str(problem)}
-        except Exception:
-            LOG.exception("request failed")
-            return {"question": text[:200], "error": FAILURE}
+        return answer_json(self.assistant, self.gate, question)[1]
 
     def show_unit(self, unit_id: str | None) -> str:
         """The unit chosen in the table of contents."""
@@ -181,9 +175,9 @@ def _whole(number: object, name: str, default: int, low: int, high: int) -> int:
     return int(number)
 
 
-def build_app(assistant: Assistant) -> gr.Blocks:
+def build_app(assistant: Assistant, handlers: Handlers | None = None) -> gr.Blocks:
     """The Gradio UI around one ready ``Assistant`` (no retrieval logic here)."""
-    handlers = Handlers(assistant)
+    handlers = handlers or Handlers(assistant)
     toc = [("　" * entry.depth + entry.title, entry.unit.id) for entry in table_of_contents(assistant.corpus)]
     private = {"api_visibility": "private"}
     with gr.Blocks(title="实干家助手", analytics_enabled=False) as app:
@@ -285,19 +279,18 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         auth = (user, password)
     try:
-        settings = replace(Settings(), llm=llm_config(args))
+        defaults = Settings()
+        # Several questions at once are the parallelism here: one model thread each costs 16 ms of CPU per answer
+        # against 18.5 ms on two threads (ASSISTANT_MODEL_THREADS overrides).
+        settings = replace(defaults, llm=llm_config(args), model_threads=defaults.model_threads or 1)
         assistant = Assistant.from_settings(
             settings, notify=lambda message: print(message, file=sys.stderr), progress=True
         )
     except AssistantError as problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2 if isinstance(problem, ConfigError) else 1
-    app = build_app(assistant)
     try:
-        app.queue(default_concurrency_limit=_CONCURRENT_ANSWERS).launch(
-            server_name=args.host, server_port=args.port, auth=auth, theme=theme(), css=CSS, footer_links=[],
-            show_error=False, ssr_mode=False,
-        )  # fmt: skip
+        listener = _listen(args.host, args.port)
     except OSError:
         print(
             f"error: cannot serve on {args.host}:{args.port}: the port is in use or the host is not an address of"
@@ -305,7 +298,36 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+    print(f"实干家助手: http://{args.host}:{args.port}/ (JSON API: POST /api/ask)", file=sys.stderr)
+    uvicorn.Server(uvicorn.Config(web_server(assistant, auth), log_level="warning")).run(sockets=[listener])
     return 0
+
+
+def web_server(assistant: Assistant, auth: tuple[str, str] | None = None) -> FastAPI:
+    """The page and both APIs in one ASGI app: Gradio at ``/`` (``/ask`` for gradio_client) and ``POST /api/ask``.
+
+    ``auth`` guards all of it: a login form for the page, HTTP Basic auth for ``/api/ask``.
+    """
+    handlers = Handlers(assistant)
+    blocks = build_app(assistant, handlers).queue(default_concurrency_limit=_CONCURRENT_ANSWERS)
+    server = json_api(assistant, handlers.gate, auth)
+    return gr.mount_gradio_app(
+        server, blocks, path="/", auth=auth, theme=theme(), css=CSS, footer_links=[], show_error=False, ssr_mode=False
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), so a taken port is reported before anything is served."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+    except OSError:
+        listener.close()
+        raise
+    listener.set_inheritable(True)
+    return listener
 
 
 if __name__ == "__main__":

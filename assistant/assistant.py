@@ -125,7 +125,7 @@ class Assistant:
         settings = settings or Settings()
         corpus = load_corpus(settings.corpus_dir, settings.max_file_bytes)
         segmenter = Segmenter(domain_terms(corpus), settings.cache_dir / "jieba")
-        embedders = [load_embedder(spec, settings.cache_dir) for spec in settings.embedders]
+        embedders = [load_embedder(spec, settings.cache_dir, settings.model_threads) for spec in settings.embedders]
         options = {
             "workers": settings.build_workers,
             "cache_dir": settings.cache_dir,

@@ -180,6 +180,8 @@ class Settings:
         build_workers: processes that embed the corpus in a build (ASSISTANT_BUILD_WORKERS, default 1).
         flat_max_rows: the most rows an exact (flat) dense index holds; above it, HNSW
             (ASSISTANT_FLAT_MAX_ROWS, default 100000).
+        model_threads: threads one question's e5 embedding may use (ASSISTANT_MODEL_THREADS); None: up to 4 of
+            the cores. A server answering several questions at once wants 1: the questions are the parallelism.
 
     Raises:
         ConfigError: if an environment variable has a value that cannot be used.
@@ -193,3 +195,4 @@ class Settings:
     max_file_bytes: int = field(default_factory=lambda: _env_count("ASSISTANT_MAX_FILE_BYTES", *_FILE_BYTES))
     build_workers: int = field(default_factory=lambda: _env_count("ASSISTANT_BUILD_WORKERS", 1, _MAX_WORKERS))
     flat_max_rows: int = field(default_factory=lambda: _env_count("ASSISTANT_FLAT_MAX_ROWS", *_FLAT_ROWS))
+    model_threads: int | None = field(default_factory=lambda: _env_count("ASSISTANT_MODEL_THREADS", 0, 64) or None)

@@ -23,9 +23,11 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,9 +272,44 @@ def _call_api(url: str, payload: object) -> object:
     return json.loads(rest.removeprefix("data:"))[0]
 
 
-def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) -> Findings:
-    """Every line (and non-text payloads) through ``/ask`` of a real ``python app.py``, whose log is checked too."""
-    findings = Findings("web /ask")
+def _call_json_api(url: str, payload: object) -> object:
+    """One ``POST /api/ask`` with ``{"question": payload}`` (``{}`` for ``NO_ARGUMENT``); a 4xx reply's JSON is
+    returned like a 200's, a 5xx raises."""
+    body = {} if payload is NO_ARGUMENT else {"question": payload}
+    request = urllib.request.Request(
+        f"{url}api/ask", data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=HANG_SECONDS) as response:
+            return json.loads(response.read())
+    except urllib.error.HTTPError as problem:
+        if problem.code >= 500:
+            raise
+        return json.loads(problem.read())
+
+
+def _attack_route(name: str, call: Callable[[object], object], payloads: list[object], quotes: dict[str, str]):
+    findings = Findings(name)
+    for payload in payloads:
+        findings.tried += 1
+        status, result = _run_in_process(lambda p=payload: call(p), HANG_SECONDS)
+        question = payload if isinstance(payload, str) else ""
+        if payload is NO_ARGUMENT and name == "web /ask":  # Gradio rejects too few arguments before the handler
+            if status != "raised" or "event: error" not in str(result):
+                findings.wrong.append(f"a call without an argument got {status}: {result!r:.80}")
+            continue
+        if status == "hang":
+            findings.hangs.append(repr(payload)[:60])
+        elif status == "raised":
+            findings.tracebacks.append(f"{payload!r:.60}: {result!r:.120}")
+        else:
+            _check_payload(findings, question, result, quotes)
+    return findings
+
+
+def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) -> list[Findings]:
+    """Every line (and non-text payloads) through Gradio's ``/ask`` and through ``POST /api/ask`` of a real
+    ``python app.py``, whose log is checked too."""
     port = _free_port()
     log = tempfile.TemporaryFile()  # noqa: SIM115 (closed below, after the server has stopped)
     server_env = dict(env, ASSISTANT_APP_PORT=str(port), ASSISTANT_APP_HOST="127.0.0.1")
@@ -290,20 +327,10 @@ def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) ->
         quotes = _quotes(assistant)
         payloads: list[object] = [line.decode("utf-8", "surrogateescape") for line in lines]
         payloads += [None, 0, 13, 1.5, True, [], ["第十三条"], {"question": "第十三条"}, NO_ARGUMENT]
-        for payload in payloads:
-            findings.tried += 1
-            status, result = _run_in_process(lambda p=payload: _call_api(url, p), HANG_SECONDS)
-            question = payload if isinstance(payload, str) else ""
-            if payload is NO_ARGUMENT:  # Gradio itself rejects a call with too few arguments, before the handler
-                if status != "raised" or "event: error" not in str(result):
-                    findings.wrong.append(f"a call without an argument got {status}: {result!r:.80}")
-                continue
-            if status == "hang":
-                findings.hangs.append(repr(payload)[:60])
-            elif status == "raised":
-                findings.tracebacks.append(f"{payload!r:.60}: {result!r:.120}")
-            else:
-                _check_payload(findings, question, result, quotes)
+        results = [
+            _attack_route("web /ask", partial(_call_api, url), payloads, quotes),
+            _attack_route("web /api/ask", partial(_call_json_api, url), payloads, quotes),
+        ]
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -312,8 +339,8 @@ def attack_web(assistant: Assistant, lines: list[bytes], env: dict[str, str]) ->
     log.close()
     for block in output.split("Traceback (most recent call last):")[1:]:
         if _GRADIO_ARITY not in block:
-            findings.tracebacks.append(f"server log: Traceback {block[:400]}")
-    return findings
+            results[0].tracebacks.append(f"server log: Traceback {block[:400]}")
+    return results
 
 
 def run(assistant: Assistant, env: dict[str, str], web: bool = True) -> list[Findings]:
@@ -321,7 +348,7 @@ def run(assistant: Assistant, env: dict[str, str], web: bool = True) -> list[Fin
     lines = battery()
     results = [attack_cli_batch(assistant, lines, env), attack_cli_commands(assistant)]
     if web:
-        results.append(attack_web(assistant, lines, env))
+        results += attack_web(assistant, lines, env)
     return results
 
 

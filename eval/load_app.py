@@ -1,6 +1,7 @@
-"""Load benchmark for the web app (not a test): N concurrent gradio_client clients against a local server.
+"""Load benchmark for the web app (not a test): N concurrent clients against a local server.
 
-    python eval/load_app.py                 # starts `python app.py` on a free port, N = 1, 10, 50
+    python eval/load_app.py                 # starts `python app.py` on a free port, N = 1, 10, 50, JSON API
+    python eval/load_app.py --via gradio    # the same through Gradio's /ask with gradio_client
     python eval/load_app.py --url http://127.0.0.1:7860/ --clients 10 --requests 20
 
 Prints p50/p95 latency, the error count and throughput per N, and the CPU time per request spent by the server
@@ -20,6 +21,8 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -69,7 +72,7 @@ def _own_cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _drive(url: str, clients: int, per_client: int, questions: list[str], share_tls: bool) -> tuple[list[float], int]:
+def _gradio_askers(url: str, clients: int, share_tls: bool) -> list[Callable[[str], dict]]:
     import ssl
 
     from gradio_client import Client
@@ -78,17 +81,27 @@ def _drive(url: str, clients: int, per_client: int, questions: list[str], share_
     # One shared, fully verifying context keeps the load generator from competing with the server for the CPU.
     tls = ssl.create_default_context() if share_tls else True
     connections = [Client(url, verbose=False, ssl_verify=tls) for _ in range(clients)]
+    return [partial(client.predict, api_name="/ask") for client in connections]
+
+
+def _json_ask(url: str, question: str) -> dict:
+    body = json.dumps({"question": question}).encode()
+    request = urllib.request.Request(url + "api/ask", data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return json.load(response)
+
+
+def _drive(askers: list[Callable[[str], dict]], per_client: int, questions: list[str]) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
 
-    def work(number: int, client: Client) -> None:
+    def work(number: int, ask: Callable[[str], dict]) -> None:
         for step in range(per_client):
             question = questions[(number * per_client + step) % len(questions)]
             started = time.perf_counter()
             try:
-                result = client.predict(question, api_name="/ask")
-                failed = "answer" not in result
+                failed = "answer" not in ask(question)
             except Exception:
                 failed = True
             elapsed = (time.perf_counter() - started) * 1000
@@ -96,7 +109,7 @@ def _drive(url: str, clients: int, per_client: int, questions: list[str], share_
                 latencies.append(elapsed)
                 errors[0] += failed
 
-    threads = [threading.Thread(target=work, args=(n, c)) for n, c in enumerate(connections)]
+    threads = [threading.Thread(target=work, args=(n, ask)) for n, ask in enumerate(askers)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -109,6 +122,12 @@ def main() -> int:
     parser.add_argument("--url", help="a running app; default: start `python app.py` on a free port")
     parser.add_argument("--clients", default="1,10,50", help="comma-separated client counts (default 1,10,50)")
     parser.add_argument("--requests", type=int, default=200, help="requests per round, split across clients")
+    parser.add_argument(
+        "--via",
+        choices=("api", "gradio"),
+        default="api",
+        help="api: POST /api/ask with plain HTTP (default); gradio: Gradio's /ask with gradio_client",
+    )
     parser.add_argument(
         "--tls-per-request",
         action="store_true",
@@ -124,7 +143,8 @@ def main() -> int:
     process, url = (None, args.url) if args.url else _start_server()
     questions = _questions()
     try:
-        print(f"server {url}; {args.requests} requests per round through /ask")
+        route = "POST /api/ask" if args.via == "api" else "Gradio's /ask (gradio_client)"
+        print(f"server {url}; {args.requests} requests per round through {route}")
         print(
             f"{'clients':>8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s':>7}"
             f" {'server CPU ms/req':>18} {'client CPU ms/req':>18}"
@@ -133,7 +153,11 @@ def main() -> int:
             per_client = max(1, args.requests // clients)
             server_before, client_before = _server_cpu_seconds(process), _own_cpu_seconds()
             started = time.perf_counter()
-            latencies, errors = _drive(url, clients, per_client, questions, not args.tls_per_request)
+            if args.via == "api":
+                askers = [partial(_json_ask, url)] * clients
+            else:
+                askers = _gradio_askers(url, clients, not args.tls_per_request)
+            latencies, errors = _drive(askers, per_client, questions)
             wall = time.perf_counter() - started
             server_after, client_after = _server_cpu_seconds(process), _own_cpu_seconds()
             p50, p95 = np.percentile(latencies, [50, 95])

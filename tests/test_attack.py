@@ -23,7 +23,7 @@ def test_the_battery_finds_nothing(assistant: Assistant, cache_dir: Path):
     results = attack.run(assistant, env)
     print(attack.report(results))
     tried = {r.channel: r.tried for r in results}
-    assert tried["cli batch"] >= 500 and tried["web /ask"] >= 500 and tried["cli commands"] >= 100
+    assert min(tried["cli batch"], tried["web /ask"], tried["web /api/ask"]) >= 500 and tried["cli commands"] >= 100
     assert [r.channel for r in results if not r.clean] == [], attack.report(results)
 
 
