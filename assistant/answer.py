@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .normalize import Correction
 from .support import FULL, NONE
 
-__all__ = ["Answer", "Citation", "Correction", "Draft", "StreamEvent"]
+__all__ = ["Answer", "Citation", "Correction", "Draft", "Generation", "StreamEvent"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,40 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class Generation:
+    """How a generative answer went: shown or fallen back (and why), the claims kept and dropped, and the timings.
+
+    Attributes:
+        kept: a guarded generated answer was shown (False: the extractive fallback).
+        reason: why it fell back ("" when kept).
+        claims_kept: claims shown.
+        dropped: the claims removed, each with the reason.
+        first_token_seconds: time to the model's first token (None when none came).
+        total_seconds: time from the request to the end of the reply (or the failure).
+        reply: the model's raw reply, for evaluation.
+    """
+
+    kept: bool
+    reason: str = ""
+    claims_kept: int = 0
+    dropped: tuple[tuple[str, str], ...] = ()
+    first_token_seconds: float | None = None
+    total_seconds: float = 0.0
+    reply: str = ""
+
+    def to_dict(self) -> dict:
+        """The ``generation`` object of ``ask --json`` (LLM answers only)."""
+        return {
+            "kept": self.kept,
+            "reason": self.reason,
+            "claims_kept": self.claims_kept,
+            "claims_dropped": [{"claim": claim, "reason": reason} for claim, reason in self.dropped],
+            "first_token_seconds": self.first_token_seconds,
+            "total_seconds": self.total_seconds,
+        }
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer: its text, the citations behind it (best first) and how fully the text supports it.
 
@@ -65,6 +99,7 @@ class Answer:
         rewritten: the standalone form of a follow-up question.
         kind: the question kind that answered it (``content``, ``structure``, ``sentence`` …).
         corrections: near-miss spellings that were read as corpus terms.
+        generation: for an LLM answer, how the generation went; None for extractive answers.
     """
 
     question: str
@@ -76,6 +111,7 @@ class Answer:
     rewritten: str = ""
     kind: str = "content"
     corrections: tuple[Correction, ...] = ()
+    generation: Generation | None = None
 
     @property
     def refused(self) -> bool:
@@ -93,7 +129,7 @@ class Answer:
             "kind": self.kind,
             "corrections": [{"typed": c.typed, "read_as": c.term} for c in self.corrections],
             "citations": [c.to_dict() for c in self.citations],
-        }
+        } | ({"generation": self.generation.to_dict()} if self.generation else {})
 
 
 @dataclass(frozen=True)

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from .answer import Answer, StreamEvent
-from .config import MAX_QUESTION_CHARS, Settings
+from .config import FIRST_TOKEN_SECONDS, IDLE_SECONDS, MAX_QUESTION_CHARS, Settings
 from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 from .embeddings import load_embedder
 from .errors import QuestionError
 from .extractive import ExtractiveAnswerer, numbered_formulas
 from .followup import rewrite_followup
+from .guard import has_markup
 from .index import SearchIndex, build_index, open_index
 from .kinds import AnswerContext
 from .normalize import NormalizedQuestion, Normalizer
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model i
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from .llm import GenerativeAnswerer
-from .query import clean_question, parse_question, parse_reference
+from .query import clean_question, parse_question, parse_reference, strip_references
 from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
 
@@ -62,7 +62,8 @@ class Assistant:
         support_rule: the support thresholds.
         fusion: how sparse and dense evidence are combined.
         chat_model: a LangChain chat model for generative answers; None answers extractively.
-        timeout: seconds one question may wait for the chat model; by default the endpoint's (20).
+        timeout: seconds to wait for the chat model's first token; by default the endpoint's (120).
+        idle_timeout: seconds to wait for each next token; by default the endpoint's (30).
     """
 
     def __init__(
@@ -73,9 +74,12 @@ class Assistant:
         fusion: Fusion | None = None,
         chat_model: BaseChatModel | None = None,
         timeout: float | None = None,
+        idle_timeout: float | None = None,
     ) -> None:
         self.settings, self.index, self.support_rule, self.chat_model = settings, index, support_rule, chat_model
-        self.timeout = timeout if timeout is not None else (settings.llm.timeout if settings.llm else 20.0)
+        llm = settings.llm
+        self.timeout = timeout if timeout is not None else (llm.timeout if llm else FIRST_TOKEN_SECONDS)
+        self.idle_timeout = idle_timeout if idle_timeout is not None else (llm.idle_timeout if llm else IDLE_SECONDS)
         self.corpus: Corpus = index.corpus
         self.segmenter = index.segmenter
         self.retriever = Retriever(index, fusion)
@@ -94,7 +98,9 @@ class Assistant:
         if chat_model is not None:
             from .llm import GenerativeAnswerer
 
-            self.generator = GenerativeAnswerer(chat_model, self.answerer, self.timeout)
+            self.generator = GenerativeAnswerer(
+                chat_model, self.answerer, self.timeout, index.bridge, self.idle_timeout
+            )
 
     @classmethod
     def from_settings(
@@ -166,10 +172,9 @@ class Assistant:
 
     def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""
-        started = time.monotonic()
         evidence, normalized, standalone = self._evidence(question, history)
         if self.generator:
-            answer = self.generator.answer(evidence, normalized, self._time_left(started))
+            answer = self.generator.answer(evidence, normalized)
         else:
             answer = self.answerer.answer(evidence, normalized)
         return self._finish(answer, normalized, standalone), evidence
@@ -181,20 +186,14 @@ class Assistant:
         Raises:
             QuestionError: if the question is empty or too long.
         """
-        started = time.monotonic()
         evidence, normalized, standalone = self._evidence(question, history)
         if self.generator is None:
             answer = self.answerer.answer(evidence, normalized)
             events: Iterable[StreamEvent] = (StreamEvent(answer.text), StreamEvent(answer=answer))
         else:
-            events = self.generator.stream(evidence, normalized, self._time_left(started))
+            events = self.generator.stream(evidence, normalized)
         for event in events:
             yield StreamEvent(answer=self._finish(event.answer, normalized, standalone)) if event.answer else event
-
-    def _time_left(self, started: float) -> float:
-        """The LLM's time budget for one question, less what rewriting a follow-up already took."""
-        assert self.generator is not None
-        return self.generator.timeout - (time.monotonic() - started)
 
     def _evidence(self, question: str, history: Sequence[Answer]) -> tuple[Evidence, NormalizedQuestion, str]:
         normalized = self.normalizer.normalize(question)
@@ -221,14 +220,31 @@ class Assistant:
         if self.generator is not None:
             from .llm import rewrite_with_llm
 
-            rewritten = rewrite_with_llm(self.generator.model, question, previous_question, self.generator.timeout)
-            if rewritten:
+            rewritten = rewrite_with_llm(
+                self.generator.model, question, previous_question, self.timeout, self.idle_timeout
+            )
+            if rewritten and self._keeps_question(rewritten, question, previous_question):
                 return rewritten
         unit = self.corpus.unit(previous.citations[0].unit_id) if previous.citations else None
         rewritten = rewrite_followup(
             question, previous_question, unit, self.segmenter.terms, self.answerer.context.corpus_text
         )
         return rewritten if len(rewritten) <= MAX_QUESTION_CHARS else question
+
+    def _keeps_question(self, rewritten: str, question: str, previous: str) -> bool:
+        """A model's rewrite of a follow-up may be used: it has no markup, keeps the follow-up's unit references and
+        content words, and names no unit and uses no content word that neither question has."""
+        if has_markup(rewritten):
+            return False
+        asked, given, written = (
+            {(r.kind, r.number) for r in parse_reference(text)} for text in (question, question + previous, rewritten)
+        )
+        if not asked <= written <= given:
+            return False
+        words = [w for w in self.segmenter.tokens(strip_references(question)) if len(w) > 1]
+        added = [w for w in self.segmenter.tokens(strip_references(rewritten)) if len(w) > 1]
+        lowered, both = rewritten.lower(), (question + previous).lower()
+        return all(w in lowered for w in words) and all(w in both for w in added)
 
     def topic_units(self, topic: str, limit: int = 5) -> list[Unit]:
         """Policy articles about ``topic``: the best-ranked ones, in reading order.
@@ -246,16 +262,23 @@ class Assistant:
 
     def variant(self, fusion: Fusion) -> Assistant:
         """The same corpus and index with another fusion (for ablations); nothing is reloaded."""
-        return Assistant(self.settings, self.index, self.support_rule, fusion, self.chat_model, self.timeout)
+        return Assistant(
+            self.settings, self.index, self.support_rule, fusion, self.chat_model, self.timeout, self.idle_timeout
+        )
 
     def with_rule(self, rule: SupportRule) -> Assistant:
         """The same assistant with other support thresholds (for calibration); nothing is reloaded."""
-        return Assistant(self.settings, self.index, rule, self.retriever.fusion, self.chat_model, self.timeout)
+        return Assistant(
+            self.settings, self.index, rule, self.retriever.fusion, self.chat_model, self.timeout, self.idle_timeout
+        )
 
-    def with_chat_model(self, chat_model: BaseChatModel | None, timeout: float | None = None) -> Assistant:
-        """The same assistant answering with ``chat_model`` (None: extractively), waiting at most ``timeout`` s."""
-        fusion = self.retriever.fusion
-        return Assistant(self.settings, self.index, self.support_rule, fusion, chat_model, timeout or self.timeout)
+    def with_chat_model(
+        self, chat_model: BaseChatModel | None, timeout: float | None = None, idle_timeout: float | None = None
+    ) -> Assistant:
+        """The same assistant answering with ``chat_model`` (None: extractively), waiting at most ``timeout`` s for
+        its first token and ``idle_timeout`` s for each next one."""
+        first, idle = timeout or self.timeout, idle_timeout or self.idle_timeout
+        return Assistant(self.settings, self.index, self.support_rule, self.retriever.fusion, chat_model, first, idle)
 
     def show(self, reference: str) -> list[Unit]:
         """The units a reference names: ``13``, ``第十三条``, ``article 13``, ``第四部分``, ``序言``, ``第6段``.

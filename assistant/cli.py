@@ -192,6 +192,9 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
     from .support import save_rule
 
+    if args.llm:
+        return _eval_llm(args)
+    args.no_llm = True  # the extractive answers; --llm scores the model's
     assistant = _assistant(args)
     progress = sys.stderr.isatty()
     if args.calibrate:
@@ -235,6 +238,28 @@ def _eval(args: argparse.Namespace) -> int:
     for problem in problems:
         print(f"gate: {problem}", file=sys.stderr)
     return _ERROR if problems else 0
+
+
+def _eval_llm(args: argparse.Namespace) -> int:
+    from .evaluate import load_items
+    from .llm_eval import evaluate_llm, write_llm_outputs
+
+    assistant = _assistant(args)
+    if assistant.generator is None:
+        print("error: eval --llm needs an endpoint: set ASSISTANT_LLM_BASE_URL or give --llm-base-url", file=sys.stderr)
+        return 2
+    model = assistant.settings.llm.model if assistant.settings.llm else type(assistant.chat_model).__name__
+    for split, path in (("dev", args.dev), ("test", args.test)):
+        if args.split in (split, "both"):
+            results = evaluate_llm(assistant, load_items(path), args.limit, progress=sys.stderr.isatty())
+            summary, report = write_llm_outputs(results, model, args.out / split)
+            print(
+                f"{split:4} LLM {model}: kept {summary['kept']}/{summary['items']} | unsupported shown"
+                f" {summary['unsupported_shown']} | key facts {summary['key_facts_llm']:.3f} (extractive"
+                f" {summary['key_facts_extractive']:.3f}) | median first token {summary['first_token_median_s']} s,"
+                f" total {summary['total_median_s']} s; {report}"
+            )
+    return 0
 
 
 def _material(args: argparse.Namespace) -> int:
@@ -343,6 +368,11 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
     evaluate.add_argument("--gate", action="store_true", help="exit 1 when a test-split metric is below its floor")
     evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
+    evaluate.add_argument(
+        "--llm", action="store_true", help="score the LLM answers of the configured endpoint (slow on a local model)"
+    )
+    evaluate.add_argument("--limit", type=_positive, help="with --llm: the first N items the model is asked about")
+    add_llm_flags(evaluate)
     evaluate.set_defaults(handler=_eval)
     for name, summary in (
         ("quiz", "a quiz with answer key (填空, 单选, 多选, 判断) as .docx or Markdown"),

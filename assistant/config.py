@@ -47,6 +47,8 @@ def _env_count(name: str, default: int, maximum: int) -> int:
 
 
 DEFAULT_EMBEDDERS = ("e5", "use")
+FIRST_TOKEN_SECONDS = 120.0  # the LLM's time to its first token (prompt reading), by default
+IDLE_SECONDS = 30.0  # and between two tokens
 
 
 def default_cache_dir() -> Path:
@@ -114,12 +116,20 @@ def _url_problem(url: str) -> str:
 
 @dataclass(frozen=True)
 class LLMConfig:
-    """Where the OpenAI-compatible endpoint is, which model to use, and how long to wait for it."""
+    """Where the OpenAI-compatible endpoint is, which model to use, and how long to wait for it.
+
+    Attributes:
+        timeout: seconds to wait for the first token (ASSISTANT_LLM_TIMEOUT, ``--llm-timeout``). A small model on a
+            laptop CPU reads the prompt first: Qwen2.5-1.5B took 9-42 s to its first token here.
+        idle_timeout: seconds to wait for each next token (ASSISTANT_LLM_IDLE_TIMEOUT, ``--llm-idle-timeout``);
+            the same model writes 4-9 tokens a second, so a pause this long means it is stuck.
+    """
 
     base_url: str
     model: str
     api_key: str = ""
-    timeout: float = 20.0
+    timeout: float = FIRST_TOKEN_SECONDS
+    idle_timeout: float = IDLE_SECONDS
 
     def __post_init__(self) -> None:
         problem = _url_problem(self.base_url)
@@ -136,6 +146,7 @@ class LLMConfig:
         api_key: str | None = None,
         timeout: float | None = None,
         disabled: bool = False,
+        idle_timeout: float | None = None,
     ) -> LLMConfig | None:
         """The environment's configuration with any given value taking precedence; None when disabled or unset."""
         if disabled:
@@ -148,7 +159,8 @@ class LLMConfig:
             base_url=url,
             model=model or (env.model if env else "default"),
             api_key=api_key or (env.api_key if env else ""),
-            timeout=timeout or (env.timeout if env else 20.0),
+            timeout=timeout or (env.timeout if env else FIRST_TOKEN_SECONDS),
+            idle_timeout=idle_timeout or (env.idle_timeout if env else IDLE_SECONDS),
         )
 
     @classmethod
@@ -161,7 +173,8 @@ class LLMConfig:
             base_url=base_url,
             model=os.environ.get("ASSISTANT_LLM_MODEL", "").strip() or "default",
             api_key=os.environ.get("ASSISTANT_LLM_API_KEY", ""),
-            timeout=_env_seconds("ASSISTANT_LLM_TIMEOUT", 20.0),
+            timeout=_env_seconds("ASSISTANT_LLM_TIMEOUT", FIRST_TOKEN_SECONDS),
+            idle_timeout=_env_seconds("ASSISTANT_LLM_IDLE_TIMEOUT", IDLE_SECONDS),
         )
 
 

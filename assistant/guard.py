@@ -1,46 +1,73 @@
-"""The citation guard: keep only generated sentences that the cited source units support.
+"""Attribution by alignment: a generated claim is shown only where a source sentence supports it, cited by us.
 
-A generated answer cites sources with tags such as ``[第13条]``, ``[第四部分]``, ``[序言]`` or ``[评论员文章第6段]``.
-Each sentence survives only if
-- every tag names one of the units given to the model,
-- it carries at least one tag (unless it is a short connective or says the text does not cover the question),
-- every number and every quoted term in it occurs in a unit it cites.
-The citations of the answer are rebuilt from the surviving sentences, each with a verbatim supporting quote.
+A generated answer is split into claims: sentences and list items. Each claim is aligned with every window of the
+sources the model was given (one sentence, or two consecutive sentences, of a unit):
+- a Chinese claim by character bigrams: most of its bigrams must occur in the window, and every bigram holding a
+  negation (不, 没, 无, 未, 非 …) must;
+- an English claim through the corpus's English → Chinese dictionary (``bridge``): at least two of its content words
+  must have a translation in the window, and most of the words the dictionary can check must; a negation needs one
+  in the window; its Chinese words must occur in the window.
+Whatever the language, every number (digits, 一二三, 两, 伍佰, Ⅻ, fifty thousand …) and every quoted term of the claim
+must occur in the supporting window, and it may carry no link or markup. Citation tags (``[第13条]``) and inline
+references (《意见》第12条) written by the model are hints: they must name the unit the claim aligns with, never
+replace the alignment. A short claim is checked like any other. A lead-in (…如下：) is shown only when an item after
+it is. The citation of each kept claim is built here from the window that supports it, quoted verbatim.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .answer import Citation
-from .corpus import BOOK_TITLE, PARAGRAPH, PREAMBLE, Unit
+from .bridge import lookup
+from .corpus import BOOK_TITLE, PARAGRAPH, PREAMBLE, Unit, unit_reference
+from .numerals import numbers_in
 from .query import parse_reference, strip_references
+from .segment import STOPWORDS
 
-__all__ = ["GuardResult", "citation_tag", "guard_answer", "source_tags", "split_generated"]
+__all__ = [
+    "Claim",
+    "GuardResult",
+    "Window",
+    "align_claim",
+    "citation_tag",
+    "guard_answer",
+    "has_markup",
+    "source_tags",
+    "split_claims",
+]
 
 _TAG_RE = re.compile(r"[\[【]([^\[\]【】]{1,24})[\]】]")
-_SENTENCE_RE = re.compile(r"[^。！？!?\n]*(?:[。！？!?]+[”’」』）)]*|\n|$)")
-_ARABIC_RE = re.compile(r"\d+(?:\.\d+)?")
-_CHINESE_NUMBER_RE = re.compile(
-    r"[零一二两三四五六七八九十百千万亿]{2,}|[两三四五六七八九十百千万亿]+(?=[个次年岁元天项批名倍条])"
+_SENTENCE_END = re.compile(
+    r"(?:[。！？；]|[!?;](?=\s|$)|(?<=[A-Za-z0-9\]】）)”\"'])\.(?=\s|$|[\u4e00-\u9fff]))+[”’」』）)\"']*"
 )
-_OPENING_QUOTES = "“「『‘\"'《＂＇〝«‹„‚｢〈"  # 【】 are citation marks, not quotes
-_CLOSING_QUOTES = "”」』’\"'》＂＇〞〟»›“‘｣〉"
+_LIST_MARKER = re.compile(
+    r"^\s*(?:[-*•·+]|\d{1,2}[.、)）](?!\d)|[（(]\d{1,2}[)）]|[一二三四五六七八九十]{1,3}[、．]|[①-⑳])\s*"
+)
+_EMPHASIS = re.compile(r"\*\*|__|`+|^#{1,6}\s+")
+_LEAD_IN_END = re.compile(r"[：:]\s*$")
+_MARKUP = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|!\[|\]\(|<\s*/?\s*[a-z!][^>]*>|&#?\w+;|\\[(\[]|\$\$", re.I)
+_OPENING_QUOTES = "“「『‘\"'＂＇〝«‹„‚｢〈"
+_CLOSING_QUOTES = "”」』’\"'＂＇〞〟»›“‘｣〉"
 _QUOTE_MARKS = re.escape(_OPENING_QUOTES + _CLOSING_QUOTES)
 # any quotation mark in any script, so a claim cannot slip an invented quote past the check by its choice of marks
 _QUOTED_RE = re.compile(rf"[{re.escape(_OPENING_QUOTES)}]([^{_QUOTE_MARKS}]{{1,200}})[{re.escape(_CLOSING_QUOTES)}]")
 _KIND_WORD_RE = re.compile(r"条|部分|段|序言|前言|引言|article|art\.?|part|section|paragraph|para|preamble", re.I)
-_NOT_COVERED_RE = re.compile(
-    r"没有涉及|未涉及|没有规定|未作规定|无法依据|not (?:covered|addressed)|does not (?:say|cover|address)", re.I
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_NEGATORS = set("不没无未非莫勿别禁免")
+_ENGLISH_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|without|neither|nor|cannot)\b|n[’']t\b", re.I)
+_REPORTING = re.compile(
+    r"^[\s，,：:]*(?:中|里|文中|原文)?[\s，,]*(?:也|还|则|更|并|进一步)?(?:明确)?"
+    r"(?:提出|指出|强调|规定|要求|表示|写道|认为|谈到|说)了?[\s，,：:]*"
 )
-_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
-_CONNECTIVE_CHARS = 6
-_NOT_COVERED_CHARS = 30
-_MIN_SUPPORT = 0.6  # share of a Chinese claim's characters that must occur in the units it cites
-_SUPPORT_MIN_CJK = 8
+_MIN_BIGRAMS = 2
+_MIN_RECALL = 0.7  # share of a Chinese claim's bigrams that must occur in its window
+_MIN_WORDS = 2  # English content words that must have a translation in the window
+_MIN_WORD_SHARE = 0.75  # of the English words the dictionary can check
 
 
 def citation_tag(unit: Unit, qualified: bool = False) -> str:
@@ -58,30 +85,222 @@ def source_tags(sources: Sequence[Unit]) -> dict[str, Unit]:
     return {citation_tag(u, qualified=plain[citation_tag(u)] > 1): u for u in sources}
 
 
+@dataclass(frozen=True)
+class Claim:
+    """One sentence or list item of a generated answer.
+
+    Attributes:
+        text: as generated, tags included.
+        content: what is checked and shown: no tags, list marker or Markdown emphasis.
+        marker: the list marker as written ("- ", "1. "), or "".
+        new_line: the claim starts a line of the answer.
+    """
+
+    text: str
+    content: str
+    marker: str = ""
+    new_line: bool = False
+
+    @property
+    def lead_in(self) -> bool:
+        """The claim introduces what follows (…措施如下：)."""
+        return bool(_LEAD_IN_END.search(self.content))
+
+    @property
+    def tags(self) -> list[str]:
+        """The citation tags the model wrote."""
+        return [tag.strip() for tag in _TAG_RE.findall(self.text)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """One sentence, or two consecutive sentences, of a source unit: verbatim ``unit.text[start:start + len]``."""
+
+    unit: Unit
+    text: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The window that supports a claim best, how well, and why the claim fails (empty when it passes)."""
+
+    window: Window | None
+    support: float
+    problem: str = ""
+
+
 @dataclass
 class GuardResult:
-    """What survived the guard: the text, its citations, and the removed sentences with reasons."""
+    """What survived the guard: the text, its citations, the claims kept, and the removed claims with reasons."""
 
     text: str
     citations: list[Citation]
     removed: list[tuple[str, str]] = field(default_factory=list)
+    kept: list[tuple[Claim, Alignment]] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        """True when no sentence that states anything survived."""
+        """True when no claim survived."""
         return not self.text.strip()
 
 
-def split_generated(text: str) -> list[str]:
-    """Sentences of generated text (tags stay with the sentence they follow)."""
-    pieces = [m.group(0) for m in _SENTENCE_RE.finditer(text) if m.group(0).strip()]
+def split_claims(text: str) -> list[Claim]:
+    """The claims of generated text: each line's list marker set aside, then its sentences (a tag written after the
+    full stop stays with the sentence before it)."""
+    claims: list[Claim] = []
+    for line in text.split("\n"):
+        marker_match = _LIST_MARKER.match(line)
+        marker = marker_match.group(0).strip() + " " if marker_match and line[marker_match.end() :].strip() else ""
+        body = line[marker_match.end() :] if marker else line
+        pieces = _sentences(body)
+        for number, piece in enumerate(pieces):
+            content = _TAG_RE.sub("", _EMPHASIS.sub("", piece)).strip()
+            claims.append(Claim(piece, content, marker if number == 0 else "", number == 0))
+    return [c for c in claims if c.text.strip()]
+
+
+def _sentences(line: str) -> list[str]:
+    pieces, start = [], 0
+    for match in _SENTENCE_END.finditer(line):
+        pieces.append(line[start : match.end()])
+        start = match.end()
+    pieces.append(line[start:])
     merged: list[str] = []
     for piece in pieces:
-        if merged and _TAG_RE.fullmatch(piece.strip().rstrip("。")):
-            merged[-1] += piece  # a tag written after the full stop belongs to the sentence before
-        else:
+        if merged and _TAG_RE.sub("", piece).strip(" 。.;；") == "":
+            merged[-1] += piece
+        elif piece.strip():
             merged.append(piece)
     return merged
+
+
+def windows_of(sources: Sequence[Unit]) -> list[Window]:
+    """Every sentence of the sources, and every two consecutive sentences of one unit."""
+    windows = []
+    for unit in sources:
+        sentences = unit.sentences
+        for index, sentence in enumerate(sentences):
+            windows.append(Window(unit, sentence.text))
+            if index + 1 < len(sentences):
+                end = sentences[index + 1].start + len(sentences[index + 1].text)
+                windows.append(Window(unit, unit.text[sentence.start : end]))
+    return windows
+
+
+def _bigrams(text: str) -> set[str]:
+    return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
+
+
+def _is_english(content: str) -> bool:
+    latin = sum(len(w) for w in _LATIN_WORD.findall(content))
+    return latin > 2 * len("".join(_CJK_RUN.findall(content)))
+
+
+def _without_references(content: str, sources: Sequence[Unit]) -> str:
+    """What the claim says, not where: without unit references, source document names and the reporting verb
+    that introduces what a source says (意见明确提出，…; 评论员文章也指出…)."""
+    text = strip_references(content)
+    for unit in sources:
+        text = text.replace(unit.short, "").replace(unit.short.strip("《》"), "")
+    return _REPORTING.sub("", text)
+
+
+def _chinese_support(claim: str, window: str) -> float:
+    wanted = _bigrams(claim)
+    if len(wanted) < _MIN_BIGRAMS:
+        return 0.0
+    present = _bigrams(window)
+    negations = {b for b in wanted if _NEGATORS & set(b)}
+    if negations - present:
+        return 0.0
+    return len(wanted & present) / len(wanted)
+
+
+def _english_support(claim: str, window: str, bridge: Mapping[str, list[str]]) -> float:
+    if any(run not in window for run in _CJK_RUN.findall(claim)):
+        return 0.0
+    if _ENGLISH_NEGATION.search(claim) and not _NEGATORS & set(window):
+        return 0.0
+    found = checked = 0
+    for word in _LATIN_WORD.findall(claim.lower()):
+        if word in STOPWORDS:
+            continue
+        targets = lookup(bridge, word.strip("'’-"))  # type: ignore[arg-type]
+        if targets:
+            checked += 1
+            found += any(target in window for target in targets)
+    return found / checked if found >= _MIN_WORDS and checked else 0.0
+
+
+def has_markup(text: str) -> bool:
+    """``text`` holds a web address, a Markdown image or link, an HTML tag or entity, or a formula."""
+    return bool(_MARKUP.search(text))
+
+
+def _facts_problem(content: str, window: str) -> str:
+    """A number, quoted term or markup of the claim that its window does not bear out."""
+    if _MARKUP.search(content):
+        return "contains a link or markup"
+    present = numbers_in(window, every=True)
+    values, counted = {n.value for n in present}, {(n.value, n.after) for n in present}
+    for number in numbers_in(content):
+        # a count must count the same thing: 两次 needs 2次 (or 两次) in the source, not any 2
+        counts_chinese = bool(_CJK_RUN.match(number.after))
+        if (number.value, number.after) not in counted if counts_chinese else number.value not in values:
+            return f"the number {number.written} is not in the source"
+    for term in _QUOTED_RE.findall(content):
+        if term not in window:
+            return f"“{term}” is not in the source"
+    return ""
+
+
+def _hinted(claim: Claim, sources: Sequence[Unit]) -> tuple[list[Unit], str]:
+    """The units the claim's tags and inline references name, or why one of them names no source."""
+    named: list[Unit] = []
+    for tag in claim.tags:
+        unit = _resolve(tag, sources)
+        if unit is None:
+            return [], f"cites [{tag}], which is not among the sources"
+        named.append(unit)
+    names = {n for u in sources for n in (u.short, u.short.strip("《》")) if n}
+    if any(title not in names for title in BOOK_TITLE.findall(claim.content)):
+        return [], "names a document the sources are not from"
+    for reference in parse_reference(claim.content):
+        matching = [u for u in sources if u.kind == reference.kind and u.number == reference.number]
+        if not matching:
+            return [], f"mentions {unit_reference(reference.kind, reference.number)}, which is not among the sources"
+        named += matching
+    return named, ""
+
+
+def align_claim(claim: Claim, sources: Sequence[Unit], bridge: Mapping[str, list[str]]) -> Alignment:
+    """The window of ``sources`` that supports ``claim`` best, or why none does."""
+    if _MARKUP.search(claim.text):
+        return Alignment(None, 0.0, "contains a link or markup")
+    named, problem = _hinted(claim, sources)
+    if problem:
+        return Alignment(None, 0.0, problem)
+    said = _without_references(claim.content, sources)
+    english = _is_english(said)
+    scored = []
+    for window in windows_of(sources):
+        support = _english_support(said, window.text, bridge) if english else _chinese_support(said, window.text)
+        scored.append((support, window))
+    least = _MIN_WORD_SHARE if english else _MIN_RECALL
+    passing = [(s, w) for s, w in scored if s >= least and not _facts_problem(said, w.text)]
+    if named:
+        passing = [(s, w) for s, w in passing if w.unit in named]
+    if passing:
+        rank = {unit.id: place for place, unit in enumerate(sources)}  # ties go to the better-ranked source
+        support, window = max(passing, key=lambda pair: (pair[0], -rank[pair[1].unit.id], -len(pair[1].text)))
+        return Alignment(window, support)
+    best_support, best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
+    if best is None or best_support < least:
+        return Alignment(best, best_support, "no source sentence says this")
+    facts = _facts_problem(said, best.text)
+    if facts:
+        return Alignment(best, best_support, facts)
+    return Alignment(best, best_support, f"its words are from {best.unit.reference}, not from the unit it names")
 
 
 def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
@@ -111,81 +330,79 @@ def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
     return matching[0] if len(matching) == 1 else None
 
 
-def _numbers(claim: str) -> list[str]:
-    return _ARABIC_RE.findall(claim) + _CHINESE_NUMBER_RE.findall(claim)
+def shown_claim(claim: Claim, window: Window, tags: Mapping[str, str]) -> str:
+    """The claim as shown: its marker, its content, and the tag of the unit that supports it before the final
+    punctuation mark."""
+    content = claim.content
+    stripped = content.rstrip("。！？!?；;.…：:")
+    tag = f"[{tags[window.unit.id]}]"
+    return claim.marker + stripped + tag + content[len(stripped) :]
 
 
-def _check(sentence: str, sources: Sequence[Unit]) -> tuple[list[Unit], str]:
-    """The units a sentence cites, and why it fails (empty when it passes)."""
-    cited: list[Unit] = []
-    for tag in _TAG_RE.findall(sentence):
-        unit = _resolve(tag.strip(), sources)
-        if unit is None:
-            return [], f"cites [{tag}], which is not among the sources"
-        cited.append(unit)
-    claim = _TAG_RE.sub("", sentence).strip()
-    if not cited:
-        plain = re.sub(r"\W", "", claim)
-        harmless = not _numbers(claim) and not _QUOTED_RE.search(claim)
-        if len(plain) <= _CONNECTIVE_CHARS or (
-            harmless and len(plain) <= _NOT_COVERED_CHARS and _NOT_COVERED_RE.search(claim)
-        ):
-            return [], ""
-        return [], "states something without a citation"
-    return cited, _unsupported(claim, cited)
+class ClaimFilter:
+    """The guard as a stream: claims go in one by one, the text to show comes out (a lead-in waits for an item).
+
+    Args:
+        sources: the units the model was given.
+        bridge: the corpus's English → Chinese dictionary (``SearchIndex.bridge``).
+    """
+
+    def __init__(self, sources: Sequence[Unit], bridge: Mapping[str, list[str]]) -> None:
+        self.sources, self.bridge = list(sources), bridge
+        self.tags = {unit.id: tag for tag, unit in source_tags(sources).items()}
+        self.kept: list[tuple[Claim, Alignment]] = []
+        self.removed: list[tuple[str, str]] = []
+        self.shown: list[str] = []
+        self.seen = 0
+        self._lead_in: tuple[Claim, Alignment] | None = None
+
+    def add(self, claim: Claim) -> str:
+        """Check one claim; returns the text to show now (maybe a held lead-in with it), or ""."""
+        self.seen += 1
+        alignment = align_claim(claim, self.sources, self.bridge)
+        if alignment.problem:
+            self.removed.append((claim.text.strip(), alignment.problem))
+            return ""
+        if claim.lead_in:
+            self._drop_lead_in("no item after it was kept")
+            self._lead_in = (claim, alignment)
+            return ""
+        released = [self._lead_in, (claim, alignment)] if self._lead_in else [(claim, alignment)]
+        self._lead_in = None
+        pieces = []
+        for kept_claim, kept_alignment in released:
+            assert kept_alignment.window is not None
+            piece = shown_claim(kept_claim, kept_alignment.window, self.tags)
+            if kept_claim.new_line and self.shown:
+                piece = "\n" + piece
+            self.kept.append((kept_claim, kept_alignment))
+            self.shown.append(piece)
+            pieces.append(piece)
+        return "".join(pieces)
+
+    def _drop_lead_in(self, reason: str) -> None:
+        if self._lead_in:
+            self.removed.append((self._lead_in[0].text.strip(), reason))
+            self._lead_in = None
+
+    def result(self) -> GuardResult:
+        """Everything shown, with one citation per supporting window."""
+        self._drop_lead_in("no item after it was kept")
+        citations: dict[tuple[str, str], Citation] = {}
+        for _, alignment in self.kept:
+            window = alignment.window
+            assert window is not None
+            unit, key = window.unit, (window.unit.id, window.text)
+            if key not in citations or citations[key].score < alignment.support:
+                citations[key] = Citation(
+                    unit.doc, unit.article, unit.paragraph, unit.label, window.text, alignment.support, unit.id
+                )
+        return GuardResult("".join(self.shown).strip(), list(citations.values()), self.removed, self.kept)
 
 
-def _unsupported(claim: str, cited: list[Unit]) -> str:
-    """Why the claim is not supported by the units it cites (empty when it is)."""
-    texts = [u.text for u in cited]
-    for reference in parse_reference(claim):
-        if not any(u.kind == reference.kind and u.number == reference.number for u in cited):
-            return "mentions a unit it does not cite"
-    for number in _numbers(claim):
-        pattern = re.compile(rf"(?<![\d.]){re.escape(number)}(?![\d])")
-        if not any(pattern.search(t) for t in texts):
-            return f"the number {number} is not in the cited text"
-    for term in _QUOTED_RE.findall(claim):
-        if not any(term in t for t in texts):
-            return f"“{term}” is not in the cited text"
-    characters = set(_CJK_RE.findall(claim))
-    if len(characters) >= _SUPPORT_MIN_CJK:
-        present = set("".join(texts))
-        if len(characters & present) / len(characters) < _MIN_SUPPORT:
-            return "most of its wording is not in the cited text"
-    return ""
-
-
-def _support(unit: Unit, claims: list[str]) -> tuple[str, float]:
-    """The unit sentence sharing the most characters with the claims that cite it, and that share."""
-    wanted = set("".join(claims))
-    best, best_share = unit.sentences[0].text, -1.0
-    for sentence in unit.sentences:
-        share = len(set(sentence.text) & wanted) / max(len(set(sentence.text)), 1)
-        if share > best_share:
-            best, best_share = sentence.text, share
-    return best, max(best_share, 0.0)
-
-
-def guard_answer(text: str, sources: Sequence[Unit]) -> GuardResult:
-    """Check every sentence of ``text`` against ``sources``; drop the ones that fail."""
-    kept: list[str] = []
-    removed: list[tuple[str, str]] = []
-    claims_by_unit: dict[str, list[str]] = {}
-    units: dict[str, Unit] = {}
-    for sentence in split_generated(text):
-        cited, problem = _check(sentence, sources)
-        if problem:
-            removed.append((sentence.strip(), problem))
-            continue
-        kept.append(sentence)
-        for unit in cited:
-            units[unit.id] = unit
-            claims_by_unit.setdefault(unit.id, []).append(_TAG_RE.sub("", sentence))
-    citations = []
-    for unit_id, claims in claims_by_unit.items():
-        unit = units[unit_id]
-        quote, share = _support(unit, claims)
-        citations.append(Citation(unit.doc, unit.article, unit.paragraph, unit.label, quote, share, unit.id))
-    substantive = any(_TAG_RE.search(s) for s in kept)
-    return GuardResult("".join(kept).strip() if substantive else "", citations, removed)
+def guard_answer(text: str, sources: Sequence[Unit], bridge: Mapping[str, list[str]] | None = None) -> GuardResult:
+    """Check every claim of ``text`` against ``sources``; keep the supported ones, cited by their windows."""
+    claims = ClaimFilter(sources, bridge or {})
+    for claim in split_claims(text):
+        claims.add(claim)
+    return claims.result()

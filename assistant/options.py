@@ -14,7 +14,10 @@ def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-base-url", help="OpenAI-compatible endpoint (default $ASSISTANT_LLM_BASE_URL)")
     parser.add_argument("--llm-model", help="model name (default $ASSISTANT_LLM_MODEL)")
     parser.add_argument("--llm-api-key", help="API key (default $ASSISTANT_LLM_API_KEY)")
-    parser.add_argument("--llm-timeout", type=_seconds, help="seconds to wait for the LLM (default 20)")
+    parser.add_argument("--llm-timeout", type=_seconds, help="seconds to wait for the LLM's first token (default 120)")
+    parser.add_argument(
+        "--llm-idle-timeout", type=_seconds, help="seconds to wait for each next token of the LLM (default 30)"
+    )
     parser.add_argument("--no-llm", action="store_true", help="extractive answers even when an LLM is configured")
 
 
@@ -26,6 +29,7 @@ def llm_config(args: argparse.Namespace | None) -> LLMConfig | None:
         api_key=getattr(args, "llm_api_key", None),
         timeout=getattr(args, "llm_timeout", None),
         disabled=getattr(args, "no_llm", False),
+        idle_timeout=getattr(args, "llm_idle_timeout", None),
     )
 
 

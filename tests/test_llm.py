@@ -14,7 +14,6 @@ from langchain_core.messages import AIMessage
 
 from assistant import Assistant
 from assistant.config import LLMConfig
-from assistant.guard import guard_answer
 from assistant.llm import FALLBACK_NOTICE, make_chat_model
 
 REAL_ENDPOINT = os.environ.get("ASSISTANT_LLM_BASE_URL")  # read before the fixtures clear it
@@ -46,49 +45,6 @@ def with_llm(assistant: Assistant, model, timeout: float = 5.0) -> Assistant:
 @pytest.fixture(scope="module")
 def units(assistant: Assistant):
     return {u.id: u for u in assistant.corpus.units}
-
-
-def test_guard_keeps_grounded_sentences_and_rebuilds_citations(units):
-    text = "落实“三个区分开来”要求，完善容错纠错、澄清正名办法[第13条]。评论员文章也提出为实干者撑腰[评论员文章第6段]。"
-    result = guard_answer(text, [units["opinion/art13"], units["commentary/para6"]])
-    assert result.removed == [] and result.text == text
-    quotes = {c.unit_id: c.quote for c in result.citations}
-    assert (
-        quotes["opinion/art13"].startswith("强化组织为干部担当")
-        and quotes["opinion/art13"] in units["opinion/art13"].text
-    )
-    assert quotes["commentary/para6"] in units["commentary/para6"].text
-
-
-@pytest.mark.parametrize(
-    ("sentence", "reason"),
-    [
-        ("退休年龄为六十岁[第99条]。", "cites [第99条], which is not among the sources"),
-        ("每月至少组织1次集体研讨交流[第5条]。", "cites [第5条], which is not among the sources"),
-        ("干部每年必须完成规定学时的专题培训，这是硬性要求。", "states something without a citation"),
-        ("干部每年选树3批标兵，提拔年龄放宽到45岁[第13条]。", "the number 3 is not in the cited text"),
-        ("落实“四个区分开来”要求[第13条]。", "“四个区分开来” is not in the cited text"),
-        ("犯错干部可获三百万元补偿[第13条]。", "the number 三百万 is not in the cited text"),
-        ("意见提出‘终身免责’制度[第13条]。", "“终身免责” is not in the cited text"),
-        ("意见提出《干部免责条例》[第13条]。", "“干部免责条例” is not in the cited text"),
-        ("依照（第九十九条）处理[第13条]。", "mentions a unit it does not cite"),
-        ("要实施苗圃计划突破提升行动[1]。", "cites [1], which is not among the sources"),
-        ("要大胆改[13]。", "cites [13], which is not among the sources"),
-        ("要大胆改[第13条第99款]。", "cites [第13条第99款], which is not among the sources"),
-        ("干部退休年龄为六十五。", "states something without a citation"),
-        ("第13条没有规定退休年龄是六十五岁。", "states something without a citation"),
-        ("机关食堂伙食补贴按月足额发放到个人[第13条]。", "most of its wording is not in the cited text"),
-    ],
-)
-def test_guard_removes_unsupported_sentences(units, sentence: str, reason: str):
-    result = guard_answer(sentence + "完善容错纠错、澄清正名办法[第13条]。", [units["opinion/art13"]])
-    assert result.removed == [(sentence, reason)]
-    assert result.text == "完善容错纠错、澄清正名办法[第13条]。"
-
-
-def test_guard_accepts_tag_after_the_full_stop(units):
-    result = guard_answer("完善容错纠错、澄清正名办法。[第13条]", [units["opinion/art13"]])
-    assert result.removed == [] and [c.unit_id for c in result.citations] == ["opinion/art13"]
 
 
 def test_grounded_generative_answer(assistant: Assistant):
@@ -149,12 +105,26 @@ def test_streaming_yields_only_guarded_text(assistant: Assistant):
 
 
 def test_follow_up_rewritten_by_the_model(assistant: Assistant):
-    model = fake("第十一条讲了什么？")
-    generative = with_llm(assistant, model)
-    first = assistant.ask("第十三条讲了什么？")
-    answer = generative.ask("那下一个呢？", [first])
-    assert answer.rewritten == "第十一条讲了什么？"
-    assert answer.citations[0].unit_id == "opinion/art11"
+    first = assistant.ask("火线提拔适用于什么样的干部？")
+    answer = with_llm(assistant, fake("容错纠错适用于什么样的干部？", "x")).ask("那容错纠错呢？", [first])
+    assert answer.rewritten == "容错纠错适用于什么样的干部？"
+    assert answer.citations[0].unit_id == "opinion/art13"
+
+
+@pytest.mark.parametrize(
+    "rewrite",
+    [
+        "干部退休年龄是多少？",  # swaps the question: words neither question has
+        "第99条讲了什么？",  # a unit neither question names
+        "容错纠错 ![](http://example.com/x.png) 适用于什么样的干部？",  # markup
+        "火线提拔适用于什么样的干部？",  # drops the follow-up's own words
+    ],
+)
+def test_a_rewrite_that_changes_the_question_is_not_used(assistant: Assistant, rewrite: str):
+    first = assistant.ask("火线提拔适用于什么样的干部？")
+    rule_based = assistant.ask("那容错纠错呢？", [first])
+    answer = with_llm(assistant, fake(rewrite, "x")).ask("那容错纠错呢？", [first])
+    assert answer.rewritten == rule_based.rewritten and "容错纠错" in answer.rewritten
 
 
 # ---------------------------------------------------------------- a real HTTP endpoint
@@ -216,7 +186,7 @@ def test_openai_compatible_endpoint_end_to_end(assistant: Assistant, endpoint: s
     request = ReplayHandler.requests[0]
     assert request["model"] == "replay" and request["stream"] is True
     prompt = request["messages"][-1]["content"]
-    assert "[第13条]" in prompt and "<<<容错纠错 applies when?>>>" in prompt
+    assert "[第13条]" in prompt and prompt.endswith("问题：容错纠错 applies when?")
     assert request["messages"][0]["role"] == "system"
 
 
@@ -245,3 +215,158 @@ def test_real_endpoint(assistant: Assistant, monkeypatch):
     for citation in answer.citations:
         assert citation.quote in assistant.corpus.unit(citation.unit_id).text
     assert answer.citations or answer.text.startswith(FALLBACK_NOTICE)
+
+
+class DrippingModel(GenericFakeChatModel):
+    """A model that sends its reply in pieces, ``pause`` seconds apart, after ``first`` seconds."""
+
+    pieces: list[str]
+    first: float = 0.0
+    pause: float = 0.0
+
+    def _stream(self, *args, **kwargs):
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        time.sleep(self.first)
+        for number, piece in enumerate(self.pieces):
+            if number:
+                time.sleep(self.pause)
+            yield ChatGenerationChunk(message=AIMessageChunk(content=piece))
+
+
+GROUNDED = ["完善容错纠错、", "澄清正名办法[第13条]。", "鼓励干部大胆改、", "大胆试、大胆闯[第13条]。"]
+
+
+def test_a_slow_but_steady_model_is_not_cut_off(assistant: Assistant):
+    model = DrippingModel(messages=iter([]), pieces=GROUNDED, first=0.3, pause=0.3)
+    answer = assistant.with_chat_model(model, timeout=1.0, idle_timeout=1.0).ask("容错纠错、澄清正名办法有什么要求？")
+    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert answer.generation.kept and answer.generation.claims_kept == 2
+    assert answer.generation.first_token_seconds >= 0.3 and answer.generation.total_seconds >= 1.2
+
+
+@pytest.mark.parametrize(
+    ("first", "pause", "reason"),
+    [(2.0, 0.0, "the LLM sent no first token within 0.5 s"), (0.0, 2.0, "the LLM sent no next token within 0.5 s")],
+)
+def test_first_token_and_idle_limits_fall_back_with_the_reason(assistant: Assistant, caplog, first, pause, reason):
+    model = DrippingModel(messages=iter([]), pieces=GROUNDED, first=first, pause=pause)
+    with caplog.at_level("WARNING", logger="shiganjia.llm"):
+        answer = assistant.with_chat_model(model, timeout=0.5, idle_timeout=0.5).ask(
+            "容错纠错、澄清正名办法有什么要求？"
+        )
+    assert answer.text.startswith(FALLBACK_NOTICE) and answer.generation.reason == reason
+    assert f"LLM answer replaced by the extractive one: {reason}" in caplog.text
+
+
+class BuggyModel(GenericFakeChatModel):
+    """A chat model whose own code is broken (not a transport or response error)."""
+
+    def _stream(self, *args, **kwargs):
+        raise RuntimeError("a bug")
+
+
+def test_a_bug_is_raised_not_turned_into_a_fallback(assistant: Assistant, monkeypatch):
+    with pytest.raises(RuntimeError, match="a bug"):
+        with_llm(assistant, BuggyModel(messages=iter([]))).ask("容错纠错、澄清正名办法有什么要求？")
+    from assistant import guard
+
+    def broken(self, claim):
+        raise KeyError("guard bug")
+
+    monkeypatch.setattr(guard.ClaimFilter, "add", broken)
+    with pytest.raises(KeyError, match="guard bug"):
+        with_llm(assistant, fake("".join(GROUNDED))).ask("容错纠错、澄清正名办法有什么要求？")
+
+
+def test_the_prompt_shows_the_form_once_and_asks_for_the_kind_s_shape(assistant: Assistant):
+    from assistant.kinds import QuestionKind
+    from assistant.llm import build_messages
+
+    unit = assistant.corpus.unit("opinion/art13")
+    system, demo_question, demo_answer, user = build_messages("有哪些要求？", [unit], QuestionKind.LIST)
+    assert "分条列出，每条单独一行" in system.content and "第13条" not in demo_question.content + demo_answer.content
+    assert demo_answer.content.endswith("[第2条]。") and user.content.endswith("问题：有哪些要求？")
+    assert "来源1（标注为 [第13条]）《意见》第13条（坚持严管厚爱）" in user.content
+
+
+ATTACKS = [
+    "详见第99条。",
+    "奖金50万元。",
+    "每人奖励伍佰元[第13条]。",
+    "共Ⅻ条[第13条]。",
+    "实行两级审核[第13条]。",
+    "Cadres who try boldly get fifty thousand yuan [第13条].",
+    "officials who make mistakes are never punished and get paid double [第13条].",
+    "![](http://198.51.100.7/pixel.png)",
+    "完善容错纠错、澄清正名办法，详见 http://198.51.100.7/more [第13条]。",
+    "<img src=http://198.51.100.7/x.png>",
+    "具体措施如下：\n- 每人奖励伍佰元\n- 实行两级审核",
+    "《意见》第12条明确规定，完善容错纠错、澄清正名办法。",
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_attacks_from_an_openai_compatible_server_show_nothing_fabricated(
+    assistant: Assistant, endpoint: str, attack: str
+):
+    pytest.importorskip("langchain_openai")
+    ReplayHandler.replies = [f"{attack}\n完善容错纠错、澄清正名办法[第13条]。"]
+    model = make_chat_model(LLMConfig(base_url=endpoint, model="replay", api_key="k", timeout=5))
+    answer = with_llm(assistant, model).ask("容错纠错、澄清正名办法有什么要求？")
+    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。"
+    assert [c.unit_id for c in answer.citations] == ["opinion/art13"]
+    assert dict(answer.generation.dropped)  # the attack is reported as dropped, with its reason
+
+
+class EchoModel(GenericFakeChatModel):
+    """A model that answers with the last sentence of its first source, tagged as the prompt says."""
+
+    def _stream(self, messages, *args, **kwargs):
+        import re
+
+        from langchain_core.messages import AIMessageChunk
+        from langchain_core.outputs import ChatGenerationChunk
+
+        tag, text = re.search(r"来源1（标注为 \[(.+?)\]）.*?：\n(.+)", messages[-1].content).groups()
+        sentence = [s for s in re.split(r"(?<=。)", text) if s.strip()][-1]
+        yield ChatGenerationChunk(message=AIMessageChunk(content=f"{sentence.rstrip('。')}[{tag}]。"))
+
+
+def test_eval_llm_reports_kept_answers_and_rechecks_them(assistant: Assistant, tmp_path, capsys):
+    import json as json_module
+
+    from assistant import cli as cli_module
+
+    argv = ["eval", "--llm", "--split", "dev", "--limit", "3", "--out", str(tmp_path)]
+    assert cli_module.main(argv, assistant=with_llm(assistant, EchoModel(messages=iter([])))) == 0
+    line = capsys.readouterr().out
+    assert line.startswith("dev  LLM EchoModel: kept 3/3 | unsupported shown 0")
+    report = json_module.loads((tmp_path / "dev" / "llm.json").read_text(encoding="utf-8"))
+    assert report["summary"]["items"] == 3 and all(item["kept"] for item in report["items"])
+    assert "| item | question | kept |" in (tmp_path / "dev" / "llm.md").read_text(encoding="utf-8")
+
+
+def test_eval_llm_needs_an_endpoint(assistant: Assistant, capsys):
+    from assistant import cli as cli_module
+
+    assert cli_module.main(["eval", "--llm", "--limit", "1"], assistant=assistant) == 2
+    assert "eval --llm needs an endpoint" in capsys.readouterr().err
+
+
+def test_the_recheck_does_not_trust_the_guard(assistant: Assistant):
+    from dataclasses import replace
+
+    from assistant.answer import Generation
+    from assistant.llm_eval import recheck
+
+    units = {u.id: u for u in assistant.corpus.units}
+    answer = with_llm(assistant, fake("完善容错纠错、澄清正名办法[第13条]。")).ask("容错纠错、澄清正名办法有什么要求？")
+    assert answer.generation.kept and recheck(answer, units) == []
+    forged = replace(
+        answer,
+        text="完善容错纠错、澄清正名办法，奖金50万元[第13条]。每年发放伍佰元补贴[第13条]。Paid double [第13条].",
+        generation=Generation(True),
+    )
+    assert len(recheck(forged, units)) == 3
