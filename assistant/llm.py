@@ -220,7 +220,7 @@ class GenerativeAnswerer:
         try:
             for piece in _chunks(self.model, messages, self.timeout, self.idle_timeout, timing):
                 reply += piece
-                *complete, _ = split_claims(reply)  # the last claim may still grow, or get its tag
+                complete = split_claims(reply)[:-1]  # the last claim may still grow, or get its tag
                 for claim in complete[claims.seen :]:
                     shown = claims.add(claim)
                     if shown:

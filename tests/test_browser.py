@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,15 +29,16 @@ pytestmark = [
 playwright_api = pytest.importorskip("playwright.sync_api")
 
 
-@pytest.fixture(scope="module")
-def server(assistant: Assistant, cache_dir: Path):
-    """``python app.py`` on a free port, reusing the session's index so start-up is quick."""
+@contextmanager
+def running_app(assistant: Assistant, cache_dir: Path, **env: str) -> Iterator[str]:
+    """``python app.py`` on a free port (the session's index, so start-up is quick, and ``env``); yields its URL."""
     port = free_port()
     env = dict(
         os.environ,
         ASSISTANT_INDEX_DIR=str(assistant.settings.index_dir),
         ASSISTANT_CACHE_DIR=str(cache_dir),
         ASSISTANT_APP_PORT=str(port),
+        **env,
     )
     process = subprocess.Popen(
         [sys.executable, "app.py"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -54,13 +57,16 @@ def server(assistant: Assistant, cache_dir: Path):
     else:
         process.kill()
         pytest.fail("the app did not start within 180 s")
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
-@pytest.fixture(scope="module")
-def page(server: str):
+@contextmanager
+def browser_page(server: str):
+    """A Chromium tab on ``server`` that records every request to another host in ``tab.external_requests``."""
     external: list[str] = []
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(
@@ -72,8 +78,22 @@ def page(server: str):
         tab.on("request", lambda r: None if r.url.startswith((server, "data:", "blob:")) else external.append(r.url))
         tab.goto(server)
         tab.external_requests = external
+        try:
+            yield tab
+        finally:
+            browser.close()
+
+
+@pytest.fixture(scope="module")
+def server(assistant: Assistant, cache_dir: Path):
+    with running_app(assistant, cache_dir) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def page(server: str):
+    with browser_page(server) as tab:
         yield tab
-        browser.close()
 
 
 def _ask(page, question: str) -> None:

@@ -238,6 +238,12 @@ class DrippingModel(GenericFakeChatModel):
 GROUNDED = ["完善容错纠错、", "澄清正名办法[第13条]。", "鼓励干部大胆改、", "大胆试、大胆闯[第13条]。"]
 
 
+def test_leading_empty_and_blank_pieces_are_fine(assistant: Assistant):
+    model = DrippingModel(messages=iter([]), pieces=["", "\n", " ", *GROUNDED])
+    answer = with_llm(assistant, model).ask("容错纠错、澄清正名办法有什么要求？")
+    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+
+
 def test_a_slow_but_steady_model_is_not_cut_off(assistant: Assistant):
     model = DrippingModel(messages=iter([]), pieces=GROUNDED, first=0.3, pause=0.3)
     answer = assistant.with_chat_model(model, timeout=1.0, idle_timeout=1.0).ask("容错纠错、澄清正名办法有什么要求？")
