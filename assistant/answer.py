@@ -62,6 +62,7 @@ class Generation:
         first_token_seconds: time to the model's first token (None when none came).
         total_seconds: time from the request to the end of the reply (or the failure).
         reply: the model's raw reply, for evaluation.
+        generated: the supported generated text as shown (without the verbatim quotes that follow it).
     """
 
     kept: bool
@@ -71,6 +72,7 @@ class Generation:
     first_token_seconds: float | None = None
     total_seconds: float = 0.0
     reply: str = ""
+    generated: str = ""
 
     def to_dict(self) -> dict:
         """The ``generation`` object of ``ask --json`` (LLM answers only)."""

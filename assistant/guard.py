@@ -2,24 +2,28 @@
 
 A generated answer is split into claims: sentences and list items. Each claim is aligned with every window of the
 sources the model was given (one sentence, or two consecutive sentences, of a unit):
-- a Chinese claim by character bigrams: most of its bigrams must occur in the window, and every bigram holding a
-  negation (不, 没, 无, 未, 非 …) must;
-- an English claim through the corpus's English → Chinese dictionary (``bridge``): at least two of its content words
-  must have a translation in the window, and most of the words the dictionary can check must; a negation needs one
-  in the window; its Chinese words must occur in the window.
+- a Chinese claim must be an in-order copy of its window, trimmed but not added to: it may leave words out, but
+  every character it adds is punctuation or a function word (的, 和, 要 …); it may not leave out a negation
+  (不, 没, 无 …) inside the copied span, nor join pieces of two sentences;
+- an English claim must carry the text's own Chinese words (a quoted 提法), and its content words must find
+  translations in the window through the corpus's English → Chinese dictionary (``bridge``); a negation needs one.
 Whatever the language, every number (digits, 一二三, 两, 伍佰, Ⅻ, fifty thousand …) and every quoted term of the claim
-must occur in the supporting window, and it may carry no link or markup. Citation tags (``[第13条]``) and inline
-references (《意见》第12条) written by the model are hints: they must name the unit the claim aligns with, never
-replace the alignment. A short claim is checked like any other. A lead-in (…如下：) is shown only when an item after
-it is. The citation of each kept claim is built here from the window that supports it, quoted verbatim.
+must occur in the window, and a claim with a link, markup, control or invisible characters or lookalike ideographs is
+dropped. Citation tags (``[第13条]``) and inline references (《意见》第12条, 评论员文章指出) written by the model are
+hints: they must name the unit the claim aligns with, never replace the alignment. A short claim is checked like any
+other. A lead-in (…如下：) is shown only when an item after it is, and its items must come from its own passage. The
+citation of each kept claim is built here from the window that supports it, quoted verbatim.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
+from itertools import pairwise
 
 from .answer import Citation
 from .bridge import lookup
@@ -49,7 +53,13 @@ _LIST_MARKER = re.compile(
 )
 _EMPHASIS = re.compile(r"\*\*|__|`+|^#{1,6}\s+")
 _LEAD_IN_END = re.compile(r"[：:]\s*$")
-_MARKUP = re.compile(r"[a-z][a-z0-9+.-]*://|www\.|!\[|\]\(|<\s*/?\s*[a-z!][^>]*>|&#?\w+;|\\[(\[]|\$\$", re.I)
+# web addresses, Markdown images and links, HTML tags and entities, formulas, and terminal or bidi control characters
+_MARKUP = re.compile(
+    r"[a-z][a-z0-9+.-]*://|www\.|!\[|\]\(|<\s*/?\s*[a-z!][^>]*>|&#?\w+;|\\[(\[]|\$\$"
+    r"|~~|\||^\s*>|mailto:"
+    r"|[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]",
+    re.I,
+)
 _OPENING_QUOTES = "“「『‘\"'＂＇〝«‹„‚｢〈"
 _CLOSING_QUOTES = "”」』’\"'＂＇〞〟»›“‘｣〉"
 _QUOTE_MARKS = re.escape(_OPENING_QUOTES + _CLOSING_QUOTES)
@@ -60,12 +70,28 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 _NEGATORS = set("不没无未非莫勿别禁免")
 _ENGLISH_NEGATION = re.compile(r"\b(?:not|no|never|none|nothing|without|neither|nor|cannot)\b|n[’']t\b", re.I)
+# how a claim introduces what a source says: 根据…，/ 此外，/ 意见明确提出：/ 一是
 _REPORTING = re.compile(
-    r"^[\s，,：:]*(?:中|里|文中|原文)?[\s，,]*(?:也|还|则|更|并|进一步)?(?:明确)?"
-    r"(?:提出|指出|强调|规定|要求|表示|写道|认为|谈到|说)了?[\s，,：:]*"
+    r"^[\s，,：:]*(?:(?:根据|按照|依据|依照)[\s，,]*|(?:此外|另外|同时|首先|其次|再次|最后|总之)[\s，,]*"
+    r"|[一二三四五六七八九十]是[\s，,]*)?(?:中|里|文中|原文)?[\s，,]*(?:也|还|则|更|并|进一步)?(?:明确)?"
+    r"(?:(?:提出|指出|强调|规定|要求|表示|写道|认为|谈到|说)了?)?[\s，,：:]*"
 )
-_MIN_BIGRAMS = 2
-_MIN_RECALL = 0.7  # share of a Chinese claim's bigrams that must occur in its window
+# a unit named inside a claim (《意见》第12条, 第十三条, 评论员文章第6段, Article 13); bare numbers stay: they are facts
+_CLAIM_REFERENCE = re.compile(
+    r"(?:《[^《》]{1,30}》)?\s*第\s*[\d〇零一二两三四五六七八九十百]+\s*(?:条|部分|段)|序言|前言|引言"
+    r"|\b(?:article|art\.|part|paragraph|para\.|section)\s*\d+\b|《[^《》]{1,30}》",
+    re.I,
+)
+_TAG_PARTS = re.compile(r"[、，,;；]|和|及|\s+and\s+")
+_SOURCE_NUMBER = re.compile(r"来源\s*(\d{1,2})")
+_MIN_COPIED = 3  # Chinese characters a claim must copy from its window
+_MIN_RECALL = 1.0  # share of a Chinese claim's characters that must be copied (fillers aside)
+_FUNCTION_CHARS = set("的地得了着和与及并也都要是在将等其之而且或以这该此需应")
+_SENTENCE_ENDS = set("。！？!?")
+_CLAUSE_MARKS = set("，、；：,;:")
+_SPACE_BETWEEN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# what may not be in a claim shown as text: CJK compatibility ideographs and radicals look like ordinary characters
+_LOOKALIKE = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
 _MIN_WORDS = 2  # English content words that must have a translation in the window
 _MIN_WORD_SHARE = 0.75  # of the English words the dictionary can check
 
@@ -114,10 +140,17 @@ class Claim:
 
 @dataclass(frozen=True)
 class Window:
-    """One sentence, or two consecutive sentences, of a source unit: verbatim ``unit.text[start:start + len]``."""
+    """One sentence, or two consecutive sentences, of a source unit: ``unit.text[start:start + len(text)]``."""
 
     unit: Unit
     text: str
+    start: int = 0
+
+    def overlaps(self, other: Window) -> bool:
+        """Both windows share text of the same unit."""
+        return self.unit.id == other.unit.id and (
+            self.start < other.start + len(other.text) and other.start < self.start + len(self.text)
+        )
 
 
 @dataclass(frozen=True)
@@ -149,12 +182,13 @@ def split_claims(text: str) -> list[Claim]:
     full stop stays with the sentence before it)."""
     claims: list[Claim] = []
     for line in text.split("\n"):
+        line = _EMPHASIS.sub("", line)  # **要点** is emphasis, not a list marker
         marker_match = _LIST_MARKER.match(line)
         marker = marker_match.group(0).strip() + " " if marker_match and line[marker_match.end() :].strip() else ""
         body = line[marker_match.end() :] if marker else line
         pieces = _sentences(body)
         for number, piece in enumerate(pieces):
-            content = _TAG_RE.sub("", _EMPHASIS.sub("", piece)).strip()
+            content = _TAG_RE.sub("", piece).strip()
             claims.append(Claim(piece, content, marker if number == 0 else "", number == 0))
     return [c for c in claims if c.text.strip()]
 
@@ -180,15 +214,11 @@ def windows_of(sources: Sequence[Unit]) -> list[Window]:
     for unit in sources:
         sentences = unit.sentences
         for index, sentence in enumerate(sentences):
-            windows.append(Window(unit, sentence.text))
+            windows.append(Window(unit, sentence.text, sentence.start))
             if index + 1 < len(sentences):
                 end = sentences[index + 1].start + len(sentences[index + 1].text)
-                windows.append(Window(unit, unit.text[sentence.start : end]))
+                windows.append(Window(unit, unit.text[sentence.start : end], sentence.start))
     return windows
-
-
-def _bigrams(text: str) -> set[str]:
-    return {run[i : i + 2] for run in _CJK_RUN.findall(text) for i in range(len(run) - 1)}
 
 
 def _is_english(content: str) -> bool:
@@ -199,26 +229,51 @@ def _is_english(content: str) -> bool:
 def _without_references(content: str, sources: Sequence[Unit]) -> str:
     """What the claim says, not where: without unit references, source document names and the reporting verb
     that introduces what a source says (意见明确提出，…; 评论员文章也指出…)."""
-    text = strip_references(content)
+    text = _CLAIM_REFERENCE.sub(" ", content)
     for unit in sources:
-        text = text.replace(unit.short, "").replace(unit.short.strip("《》"), "")
+        text = text.replace(unit.short, "")  # 《意见》 is always a name; 意见 only where a claim starts (not 实施意见)
+        bare = unit.short.strip("《》")
+        if bare and text.lstrip(" ，,").startswith(bare):
+            text = text.lstrip(" ，,")[len(bare) :]
     return _REPORTING.sub("", text)
 
 
+def _is_filler(character: str) -> bool:
+    """Punctuation, space or a function word: what a copy may add without saying anything new."""
+    return character in _FUNCTION_CHARS or unicodedata.category(character)[0] in "PZS"
+
+
 def _chinese_support(claim: str, window: str) -> float:
-    wanted = _bigrams(claim)
-    if len(wanted) < _MIN_BIGRAMS:
+    """The share of the claim's Chinese characters copied, in order, from ``window``; 0 when the claim adds a word
+    of its own, leaves out a negation inside the copied span, or joins pieces of two sentences."""
+    claim = _SPACE_BETWEEN.sub("", claim)
+    blocks = [b for b in SequenceMatcher(None, claim, window, autojunk=False).get_matching_blocks() if b.size]
+    copied = [False] * len(claim)
+    for block in blocks:
+        if block.size > 1 or _is_filler(claim[block.a]):
+            copied[block.a : block.a + block.size] = [True] * block.size
+    if any(not done and not _is_filler(ch) for ch, done in zip(claim, copied, strict=True)):
         return 0.0
-    present = _bigrams(window)
-    negations = {b for b in wanted if _NEGATORS & set(b)}
-    if negations - present:
+    kept = [b for b in blocks if b.size > 1]
+    for before, after in pairwise(kept):
+        left_out = window[before.b + before.size : after.b]
+        if all(map(_is_filler, left_out)):
+            continue
+        # what is left out runs to the end of a clause (…中心组[学习制度，]每月…), never stops inside one
+        # (坚持[打破]论资排辈), and holds no negation or sentence end
+        if _NEGATORS & set(left_out) or _SENTENCE_ENDS & set(left_out) or left_out[-1] not in _CLAUSE_MARKS:
+            return 0.0
+    words = [(ch, done) for ch, done in zip(claim, copied, strict=True) if _CJK_RUN.match(ch)]
+    said = [done for ch, done in words if ch not in _FUNCTION_CHARS]
+    if sum(done for _, done in words) < _MIN_COPIED or not said:
         return 0.0
-    return len(wanted & present) / len(wanted)
+    return sum(said) / len(said)
 
 
 def _english_support(claim: str, window: str, bridge: Mapping[str, list[str]]) -> float:
-    if any(run not in window for run in _CJK_RUN.findall(claim)):
-        return 0.0
+    anchors = [run for run in _CJK_RUN.findall(claim) if len(run) > 1]
+    if not anchors or any(run not in window for run in _CJK_RUN.findall(claim)):
+        return 0.0  # an English claim carries the text's own words, and only words of this window
     if _ENGLISH_NEGATION.search(claim) and not _NEGATORS & set(window):
         return 0.0
     found = checked = 0
@@ -255,28 +310,57 @@ def _facts_problem(content: str, window: str) -> str:
 
 
 def _hinted(claim: Claim, sources: Sequence[Unit]) -> tuple[list[Unit], str]:
-    """The units the claim's tags and inline references name, or why one of them names no source."""
+    """The units the claim's tags, inline references and document names point to ([] when it names none), or why
+    one of them names no source."""
     named: list[Unit] = []
     for tag in claim.tags:
-        unit = _resolve(tag, sources)
-        if unit is None:
+        units = _resolve_tag(tag, sources)
+        if units is None:
             return [], f"cites [{tag}], which is not among the sources"
-        named.append(unit)
+        named += units
     names = {n for u in sources for n in (u.short, u.short.strip("《》")) if n}
     if any(title not in names for title in BOOK_TITLE.findall(claim.content)):
         return [], "names a document the sources are not from"
+    documents = {u.doc for u in sources if any(n in claim.content for n in (u.short, u.short.strip("《》")) if n)}
     for reference in parse_reference(claim.content):
-        matching = [u for u in sources if u.kind == reference.kind and u.number == reference.number]
+        matching = [
+            u
+            for u in sources
+            if u.kind == reference.kind and u.number == reference.number and (not documents or u.doc in documents)
+        ]
         if not matching:
             return [], f"mentions {unit_reference(reference.kind, reference.number)}, which is not among the sources"
         named += matching
+    if documents:  # 评论员文章指出… : the words must be that document's
+        in_documents = [u for u in (named or sources) if u.doc in documents]
+        if not in_documents:
+            return [], "names one document and cites another"
+        named = in_documents
     return named, ""
+
+
+def _resolve_tag(tag: str, sources: Sequence[Unit]) -> list[Unit] | None:
+    """The sources a tag names: one reference, several joined by 、 or 和, or the prompt's 来源N; None when a part
+    names none."""
+    units = []
+    for part in _TAG_PARTS.split(tag):
+        numbered = _SOURCE_NUMBER.fullmatch(part.strip())
+        if numbered and 0 < int(numbered.group(1)) <= len(sources):
+            units.append(sources[int(numbered.group(1)) - 1])
+            continue
+        unit = _resolve(part.strip(), sources)
+        if unit is None:
+            return None
+        units.append(unit)
+    return units
 
 
 def align_claim(claim: Claim, sources: Sequence[Unit], bridge: Mapping[str, list[str]]) -> Alignment:
     """The window of ``sources`` that supports ``claim`` best, or why none does."""
-    if _MARKUP.search(claim.text):
+    if _MARKUP.search(claim.text) or _MARKUP.search(unicodedata.normalize("NFKC", claim.text)):
         return Alignment(None, 0.0, "contains a link or markup")
+    if _LOOKALIKE.search(claim.text) or any(unicodedata.category(ch) == "Cf" for ch in claim.text):
+        return Alignment(None, 0.0, "contains invisible or lookalike characters")
     named, problem = _hinted(claim, sources)
     if problem:
         return Alignment(None, 0.0, problem)
@@ -355,17 +439,24 @@ class ClaimFilter:
         self.shown: list[str] = []
         self.seen = 0
         self._lead_in: tuple[Claim, Alignment] | None = None
+        self._passage: Window | None = None  # where the items of the last lead-in must come from
 
     def add(self, claim: Claim) -> str:
         """Check one claim; returns the text to show now (maybe a held lead-in with it), or ""."""
         self.seen += 1
         alignment = align_claim(claim, self.sources, self.bridge)
+        if not alignment.problem and self._passage and claim.marker:
+            assert alignment.window is not None
+            if not alignment.window.overlaps(self._passage):
+                alignment = replace(alignment, problem="is not from the passage its lead-in introduces")
+        elif not claim.marker and claim.new_line:
+            self._passage = None  # the list is over
         if alignment.problem:
             self.removed.append((claim.text.strip(), alignment.problem))
             return ""
         if claim.lead_in:
             self._drop_lead_in("no item after it was kept")
-            self._lead_in = (claim, alignment)
+            self._lead_in, self._passage = (claim, alignment), alignment.window
             return ""
         released = [self._lead_in, (claim, alignment)] if self._lead_in else [(claim, alignment)]
         self._lead_in = None
@@ -375,6 +466,8 @@ class ClaimFilter:
             piece = shown_claim(kept_claim, kept_alignment.window, self.tags)
             if kept_claim.new_line and self.shown:
                 piece = "\n" + piece
+            elif self.shown and self.shown[-1][-1:] in ".!?;:" and piece[:1].isascii() and piece[:1].isalnum():
+                piece = " " + piece  # English sentences keep their space
             self.kept.append((kept_claim, kept_alignment))
             self.shown.append(piece)
             pieces.append(piece)

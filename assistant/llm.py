@@ -25,7 +25,7 @@ from .config import IDLE_SECONDS, LLMConfig
 from .corpus import Unit
 from .errors import AssistantError
 from .extractive import ExtractiveAnswerer, answer_notes
-from .guard import ClaimFilter, source_tags, split_claims
+from .guard import Claim, ClaimFilter, source_tags, split_claims
 from .kinds import GENERATIVE_KINDS, QuestionKind
 from .normalize import NormalizedQuestion
 from .retrieve import Evidence
@@ -33,6 +33,7 @@ from .support import FULL
 
 __all__ = [
     "FALLBACK_NOTICE",
+    "VERBATIM_HEADING",
     "GenerativeAnswerer",
     "LLMConfig",
     "ModelFailure",
@@ -44,6 +45,7 @@ __all__ = [
 
 LOG = logging.getLogger("shiganjia.llm")
 FALLBACK_NOTICE = "（生成式回答不可用或未通过出处核验，以下为原文摘录。）"
+VERBATIM_HEADING = "原文："
 _MAX_SOURCES = 5
 _SOURCE_SHARE = 0.5
 _SYSTEM = """你是“实干家助手”，根据用户消息中的原文来源回答关于{documents}的问题。
@@ -220,8 +222,7 @@ class GenerativeAnswerer:
         try:
             for piece in _chunks(self.model, messages, self.timeout, self.idle_timeout, timing):
                 reply += piece
-                complete = split_claims(reply)[:-1]  # the last claim may still grow, or get its tag
-                for claim in complete[claims.seen :]:
+                for claim in _complete_claims(reply)[claims.seen :]:
                     shown = claims.add(claim)
                     if shown:
                         yield StreamEvent(shown)
@@ -237,11 +238,17 @@ class GenerativeAnswerer:
             reason = "the reply was empty" if not reply.strip() else "no claim of the reply is supported by the sources"
             yield from self._fallback(extractive, notes, claims, timing, reply, reason)
             return
+        quoted = _verbatim_block(extractive, notes, result.text)
+        if quoted:
+            yield StreamEvent("\n" + quoted)
         generation = Generation(
-            True, "", len(result.kept), tuple(result.removed), timing.first_token, _since(timing), reply
+            True, "", len(result.kept), tuple(result.removed), timing.first_token, _since(timing), reply, result.text
         )
         citations = tuple(sorted(result.citations, key=lambda c: -c.score))
-        text = "\n".join([*notes, result.text])
+        if quoted:
+            seen = {(c.unit_id, c.quote) for c in citations}
+            citations += tuple(c for c in extractive.citations if (c.unit_id, c.quote) not in seen)
+        text = "\n".join([*notes, result.text, *([quoted] if quoted else [])])
         yield StreamEvent(answer=replace(extractive, text=text, citations=citations, generation=generation))
 
     @staticmethod
@@ -256,6 +263,23 @@ class GenerativeAnswerer:
         result = claims.result()
         generation = Generation(False, reason, 0, tuple(result.removed), timing.first_token, _since(timing), reply)
         yield StreamEvent(answer=replace(extractive, text=text, generation=generation))
+
+
+def _complete_claims(reply: str) -> list[Claim]:
+    """The claims of a reply still being written that cannot change: not the last one, which may grow, nor one a
+    tag may still be arriving for (…办法。[第1)."""
+    claims = split_claims(reply)
+    hold = 2 if claims and claims[-1].text.lstrip()[:1] in ("[", "【") else 1
+    return claims[:-hold]
+
+
+def _verbatim_block(extractive: Answer, notes: list[str], generated: str) -> str:
+    """The extractive answer's verbatim quotes under 原文：, unless the generated text already quotes all of them:
+    the model's wording is a summary, the text's own words stay in front of the reader."""
+    if all(citation.quote in generated for citation in extractive.citations):
+        return ""
+    body = [line for line in extractive.text.splitlines() if line.strip() and line not in notes]
+    return "\n".join([VERBATIM_HEADING, *body])
 
 
 def _since(timing: _Timing) -> float:

@@ -66,8 +66,8 @@ def recheck(answer: Answer, units: dict[str, Unit]) -> list[str]:
     """The claims of a shown LLM answer that its citations do not bear out (independently of the guard)."""
     if answer.generation is None or not answer.generation.kept:
         return []
-    cited = [units[c.unit_id] for c in answer.citations]
-    text = "\n".join(line for line in answer.text.splitlines() if "[" in line)  # notes carry no tag
+    cited = list({c.unit_id: units[c.unit_id] for c in answer.citations}.values())
+    text = answer.generation.generated
     problems = []
     for claim, tag, _ in _CLAIM.findall(text):
         named = [u for u in cited if tag.endswith(u.reference) and (tag == u.reference or u.short.strip("《》") in tag)]

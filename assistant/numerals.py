@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-__all__ = ["CN_COUNTS", "CN_DIGITS", "Number", "cn_to_int", "int_to_cn", "numbers_in", "parse_numeral"]
+__all__ = ["CN_COUNTS", "CN_DIGITS", "ENGLISH_ONES", "Number", "cn_to_int", "int_to_cn", "numbers_in", "parse_numeral"]
 
 CN_DIGITS = "〇零一二两三四五六七八九十百千"
 CN_COUNTS = "一二两三四五六七八九十"  # the numerals of small counts: 哪四个, 三张清单
@@ -88,7 +88,7 @@ _ROMAN_ASCII = re.compile(
     r"(?<![A-Za-z])(?=[MDCLXVI]{2,}(?![A-Za-z]))M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})(?![A-Za-z])"
 )
 _ROMAN_VALUE = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
-_ONES = [
+ENGLISH_ONES = [
     "zero",
     "one",
     "two",
@@ -112,7 +112,7 @@ _ONES = [
 ]
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()  # noqa: SIM905
 _ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth".split()  # noqa: SIM905
-_WORD_VALUE = {w: i for i, w in enumerate(_ONES)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
+_WORD_VALUE = {w: i for i, w in enumerate(ENGLISH_ONES)} | {w: 20 + 10 * i for i, w in enumerate(_TENS)}
 _WORD_VALUE |= {w: i + 1 for i, w in enumerate(_ORDINALS)} | {"dozen": 12, "double": 2, "twice": 2, "triple": 3}
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _WORD = "|".join(sorted([*_WORD_VALUE, *_SCALES], key=len, reverse=True))

@@ -14,7 +14,7 @@ from enum import Enum
 
 from .config import MAX_QUESTION_CHARS
 from .errors import QuestionError
-from .numerals import CN_COUNTS, CN_DIGITS, parse_numeral
+from .numerals import CN_COUNTS, CN_DIGITS, ENGLISH_ONES, parse_numeral
 from .segment import STOPWORDS
 
 __all__ = [
@@ -35,34 +35,7 @@ __all__ = [
 ARTICLE, PART, PREAMBLE, PARAGRAPH = "article", "part", "preamble", "paragraph"
 _NUM = rf"[{CN_DIGITS}\d]+"
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10}
-_ENGLISH_NUMBERS = {
-    word: number
-    for number, word in enumerate(
-        [
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-            "twenty",
-        ],
-        start=1,
-    )
-}
+_ENGLISH_NUMBERS = {word: number for number, word in enumerate([*ENGLISH_ONES, "twenty"]) if number}
 _EN_NUM = "|".join(_ENGLISH_NUMBERS)
 
 # what a policy document is called (意见13条, 规定4条): the words a bare article number may follow

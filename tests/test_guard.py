@@ -65,8 +65,8 @@ def test_a_claim_without_a_tag_is_aligned_and_gets_the_tag_of_its_source(check):
         ("Cadres are never held responsible for any mistakes they make [第13条].", "no source sentence says this"),
         ("Cadres who try boldly get fifty thousand yuan [第13条].", "no source sentence says this"),
         # numbers and quoted terms must be in the supporting sentence
-        ("落实“四个区分开来”要求[第13条]。", "the number 四 is not in the source"),
-        ("鼓励干部大胆改、大胆试、大胆闯，共Ⅻ条[第13条]。", "the number Ⅻ is not in the source"),
+        ("落实“四个区分开来”要求[第13条]。", NOT_SAID),
+        ("鼓励干部大胆改、大胆试、大胆闯，共Ⅻ条[第13条]。", NOT_SAID),
         # links and markup never pass
         ("完善容错纠错、澄清正名办法![](http://example.com/x.png)[第13条]。", "contains a link or markup"),
         ("完善容错纠错、澄清正名办法，详见 http://example.com [第13条]。", "contains a link or markup"),
@@ -84,7 +84,6 @@ def test_unsupported_claims_are_removed(check, claim: str, reason: str):
     ("claim", "kept"),
     [
         ("每月至少组织1次集体研讨交流[第5条]。", True),
-        ("每月至少组织一次集体研讨交流。", True),
         ("每月至少组织伍次集体研讨交流[第5条]。", False),
         ("每月至少组织两次集体研讨交流[第5条]。", False),  # the text has a 2, but not 2次
         ("每月至少组织Ⅻ次集体研讨交流[第5条]。", False),
@@ -155,7 +154,99 @@ def test_numbers_are_read_in_every_script(text: str, values: list[int]):
 
 
 @pytest.mark.parametrize(
-    "text", ["http://x", "见 www.x.cn", "![](a.png)", "[x](y)", "<img src=x>", "&lt;b&gt;", "$$x$$", "ftp://host"]
+    "text",
+    [
+        "http://x",
+        "见 www.x.cn",
+        "![](a.png)",
+        "[x](y)",
+        "<img src=x>",
+        "&lt;b&gt;",
+        "$$x$$",
+        "ftp://host",
+        "完善\x1b]8;;http://x\x07容错",
+        "完善\x1b[31m容错",
+        "完善\u202e容错",
+    ],
 )
 def test_markup_is_recognised(text: str):
     assert has_markup(text) and not has_markup("完善容错纠错、澄清正名办法。")
+
+
+SOURCE_SETS = {
+    "S": ["opinion/art13", "commentary/para6"],
+    "S2": ["opinion/art11", "opinion/art12", "opinion/art6"],
+    "S3": ["opinion/art13", "opinion/art12", "commentary/para6"],
+}
+HELPER_ATTACKS = [
+    ("S", "下级为上级担当，落实“三个区分开来”要求。"),
+    ("S", "加大对有作为干部的惩处力度[第13条]。"),
+    ("S", "加大对敢作为干部的惩处力度[第13条]。"),
+    ("S2", "唯年龄，唯资历，唯班子排序。"),
+    ("S2", "制定胜任适宜干部“下”的办法。"),
+    ("S2", "坚持论资排辈。"),
+    ("S", "落实“三个区分开来”要求，取消容错纠错、澄清正名办法，鼓励干部大胆改、大胆试、大胆闯。"),
+    ("S", "落实基层减负要求，最大限度精文简会、规范检查考核、增加会议陪同。"),
+    ("S2", "对长期打不开工作局面的领导班子和干部，果断进行提拔重用。"),
+    ("S2", "坚持奖罚分明、奖惩并举，不断健全有功必罚、有过必奖的有效机制。"),
+    ("S2", "对长期打不开工作局面的领导班子和干部，给予精神激励和物质奖励。"),
+    ("S2", "对那些不担当不实干、相形见绌的干部，实行“火线提拔”，表现优秀的淘汰出局。"),
+    ("S", "上级\u200b不\u200b为下级担当。"),
+    ("S", "上级\uf967为下级担当。"),
+    ("S", "上级 不 为下级担当。"),
+    ("S", "禁\u200b止\u200b鼓励干部大胆改、大胆试、大胆闯。"),
+    ("S2", "按规定每年选树一万名“夺旗扛旗”标兵，用足用活及时奖励政策。"),
+    ("S", "对苗头性倾向性问题三日内谈话提醒、纠错纠偏。"),
+    ("S2", "细化提出三年规划、五年目标和年度任务。"),
+    ("S2", "最大限度激发调动干部队伍积极性创造性，5%的干部将被调整。"),
+    ("S2", "Five percent of the cadre team are rewarded."),
+    ("S", "完善容错纠错、澄清正名办法，13条措施鼓励干部大胆改、大胆试、大胆闯。"),
+    ("S", "落实基层减负要求，最大限度精文简会、减少会议陪同，会议压减至第13条以内。"),
+    ("S", "Cadres who do not act are never punished."),
+    ("S", "Subordinates must take responsibility for superiors."),
+    ("S", "The opinion abolishes fault-tolerance and error correction for cadres."),
+    ("S", "Leaders must cancel all grassroots burden reduction and increase meetings."),
+    ("S2", "Cadres are promoted purely by seniority and age."),
+    ("S", "落实基层减负要求，最大限度精文简会，为基层干部‟取消考核”。"),
+    ("S", "加大对不作为干部的惩处力度，包括：\n- 大胆改\n- 大胆试\n- 大胆闯"),
+    ("S", "国务院办公厅规定，完善容错纠错、澄清正名办法，鼓励干部大胆改、大胆试、大胆闯。"),
+    ("S3", "评论员文章指出，落实基层减负要求，最大限度精文简会。"),
+    ("S3", "评论员文章第13条指出，落实基层减负要求。"),
+    ("S3", "《意见》第6段提出，坚持为实干者撑腰。"),
+    ("S", "减少会议陪同，详见evil.com/x。"),
+    ("S", "详见ｈｔｔｐｓ：／／ｅｖｉｌ．ｃｏｍ"),
+    ("S", "完善容错纠错、澄清正名办法，mailto:a@evil.com"),
+    ("S", "~~完善容错纠错、澄清正名办法~~"),
+    ("S", "> 完善容错纠错、澄清正名办法"),
+    ("S", "| 完善容错纠错、澄清正名办法 |"),
+    ("S", "完善容错纠错、澄清正名办法$x$"),
+    ("S", "\x1b[H\x1b[J完善容错纠错、澄清正名办法"),
+    ("S", "完善容错纠错\u202e、澄清正名办法"),
+    ("S", "完善容错纠错\r、澄清正名办法"),
+]
+
+
+@pytest.mark.parametrize(("sources", "reply"), HELPER_ATTACKS)
+def test_an_attacker_s_replies_show_nothing(check, units, sources: str, reply: str):
+    """Replies an attacker wrote against the first version of this guard (role swaps, dropped negations, one word
+    changed, spliced sentences, invisible and lookalike characters, numbers in odd scripts, markup, wrong documents):
+    each says something its source does not, so nothing of it is shown."""
+    result = check(reply, [units[unit_id] for unit_id in SOURCE_SETS[sources]])
+    shown = [line for line in result.text.splitlines() if line]
+    if "包括：" in reply:  # its lead-in reframes the items; the items alone are the text's own words
+        assert "包括" not in result.text and all(line.startswith("- 大胆") for line in shown)
+    else:
+        assert result.text == ""
+
+
+def test_a_tag_written_after_the_full_stop_counts_while_streaming(assistant: Assistant):
+    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+    from langchain_core.messages import AIMessage
+
+    reply = "落实基层减负要求，最大限度精文简会。[评论员文章第6段]\n完善容错纠错、澄清正名办法。[第13条]"
+    model = GenericFakeChatModel(messages=iter([AIMessage(content=reply)]))  # streams word by word
+    answer = assistant.with_chat_model(model).ask("容错纠错、澄清正名办法有什么要求？")
+    assert answer.generation.generated == "完善容错纠错、澄清正名办法[第13条]。"
+    assert answer.generation.dropped[0][1] == "names one document and cites another" or "评论员文章" in str(
+        answer.generation.dropped
+    )

@@ -50,8 +50,8 @@ def units(assistant: Assistant):
 def test_grounded_generative_answer(assistant: Assistant):
     reply = "容错纠错 applies under Article 13: the Opinion asks to implement the “三个区分开来” requirement [第13条]."
     answer = with_llm(assistant, fake(reply)).ask("容错纠错 applies when?")
-    assert answer.text == reply and not answer.refused
-    assert [c.unit_id for c in answer.citations] == ["opinion/art13"]
+    assert answer.generation.generated == reply and answer.text.startswith(reply + "\n原文：") and not answer.refused
+    assert answer.citations[0].unit_id == "opinion/art13"
     assert answer.citations[0].quote in assistant.corpus.unit("opinion/art13").text
 
 
@@ -61,7 +61,7 @@ def test_fabricated_and_uncited_content_is_removed(assistant: Assistant):
         "完善容错纠错、澄清正名办法[第13条]。"
     )
     answer = with_llm(assistant, fake(reply)).ask("容错纠错、澄清正名办法有什么要求？")
-    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。"
+    assert answer.generation.generated == "完善容错纠错、澄清正名办法[第13条]。"
     assert all(c.quote in assistant.corpus.unit(c.unit_id).text for c in answer.citations)
 
 
@@ -99,9 +99,9 @@ def test_streaming_yields_only_guarded_text(assistant: Assistant):
     events = list(with_llm(assistant, fake(reply)).stream("容错纠错、澄清正名办法有什么要求？"))
     pieces = [e.text for e in events if e.text]
     final = events[-1].answer
-    assert len(pieces) == 2 and "65" not in "".join(pieces)
+    assert len(pieces) == 3 and "65" not in "".join(pieces) and pieces[2].startswith("\n原文：\n《意见》第13条")
     assert "".join(pieces) == final.text
-    assert final.text == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert final.generation.generated == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
 
 
 def test_follow_up_rewritten_by_the_model(assistant: Assistant):
@@ -181,8 +181,8 @@ def test_openai_compatible_endpoint_end_to_end(assistant: Assistant, endpoint: s
     model = make_chat_model(LLMConfig(base_url=endpoint, model="replay", api_key="k", timeout=5))
     events = list(with_llm(assistant, model).stream("容错纠错 applies when?"))
     final = events[-1].answer
-    assert final.text == "落实“三个区分开来”要求，完善容错纠错、澄清正名办法[第13条]。"
-    assert [e.text for e in events if e.text] == [final.text]
+    assert final.generation.generated == "落实“三个区分开来”要求，完善容错纠错、澄清正名办法[第13条]。"
+    assert "".join(e.text for e in events if e.text) == final.text
     request = ReplayHandler.requests[0]
     assert request["model"] == "replay" and request["stream"] is True
     prompt = request["messages"][-1]["content"]
@@ -190,7 +190,7 @@ def test_openai_compatible_endpoint_end_to_end(assistant: Assistant, endpoint: s
     assert request["messages"][0]["role"] == "system"
 
 
-EXPECTED = "火线提拔适用于在疫情防控、信访维稳、重点专班等火线一线作出重要贡献的干部[第11条]。"
+EXPECTED = "对在疫情防控、信访维稳、重点专班等火线一线作出重要贡献的干部，实行“火线提拔”[第11条]。"
 
 
 def test_cli_flags_reach_the_endpoint(assistant: Assistant, endpoint: str, monkeypatch, capsys):
@@ -201,7 +201,7 @@ def test_cli_flags_reach_the_endpoint(assistant: Assistant, endpoint: str, monke
     built = staticmethod(lambda settings, **kwargs: with_llm(assistant, make_chat_model(settings.llm)))
     monkeypatch.setattr(cli_module.Assistant, "from_settings", built)
     assert cli_module.main(["ask", "--llm-base-url", endpoint, "--llm-model", "replay", "火线提拔是什么？"]) == 0
-    assert capsys.readouterr().out == EXPECTED + "\n"
+    assert capsys.readouterr().out.startswith(EXPECTED + "\n原文：\n《意见》第11条")
     assert ReplayHandler.requests[0]["model"] == "replay"
 
 
@@ -241,13 +241,13 @@ GROUNDED = ["完善容错纠错、", "澄清正名办法[第13条]。", "鼓励�
 def test_leading_empty_and_blank_pieces_are_fine(assistant: Assistant):
     model = DrippingModel(messages=iter([]), pieces=["", "\n", " ", *GROUNDED])
     answer = with_llm(assistant, model).ask("容错纠错、澄清正名办法有什么要求？")
-    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert answer.generation.generated == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
 
 
 def test_a_slow_but_steady_model_is_not_cut_off(assistant: Assistant):
     model = DrippingModel(messages=iter([]), pieces=GROUNDED, first=0.3, pause=0.3)
     answer = assistant.with_chat_model(model, timeout=1.0, idle_timeout=1.0).ask("容错纠错、澄清正名办法有什么要求？")
-    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
+    assert answer.generation.generated == "完善容错纠错、澄清正名办法[第13条]。鼓励干部大胆改、大胆试、大胆闯[第13条]。"
     assert answer.generation.kept and answer.generation.claims_kept == 2
     assert answer.generation.first_token_seconds >= 0.3 and answer.generation.total_seconds >= 1.2
 
@@ -321,8 +321,8 @@ def test_attacks_from_an_openai_compatible_server_show_nothing_fabricated(
     ReplayHandler.replies = [f"{attack}\n完善容错纠错、澄清正名办法[第13条]。"]
     model = make_chat_model(LLMConfig(base_url=endpoint, model="replay", api_key="k", timeout=5))
     answer = with_llm(assistant, model).ask("容错纠错、澄清正名办法有什么要求？")
-    assert answer.text == "完善容错纠错、澄清正名办法[第13条]。"
-    assert [c.unit_id for c in answer.citations] == ["opinion/art13"]
+    assert answer.generation.generated == "完善容错纠错、澄清正名办法[第13条]。"
+    assert answer.citations[0].unit_id == "opinion/art13"
     assert dict(answer.generation.dropped)  # the attack is reported as dropped, with its reason
 
 
@@ -370,9 +370,6 @@ def test_the_recheck_does_not_trust_the_guard(assistant: Assistant):
     units = {u.id: u for u in assistant.corpus.units}
     answer = with_llm(assistant, fake("完善容错纠错、澄清正名办法[第13条]。")).ask("容错纠错、澄清正名办法有什么要求？")
     assert answer.generation.kept and recheck(answer, units) == []
-    forged = replace(
-        answer,
-        text="完善容错纠错、澄清正名办法，奖金50万元[第13条]。每年发放伍佰元补贴[第13条]。Paid double [第13条].",
-        generation=Generation(True),
-    )
+    forged_text = "完善容错纠错、澄清正名办法，奖金50万元[第13条]。每年发放伍佰元补贴[第13条]。Paid double [第13条]."
+    forged = replace(answer, generation=Generation(True, generated=forged_text))
     assert len(recheck(forged, units)) == 3
