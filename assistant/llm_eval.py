@@ -60,6 +60,8 @@ class LLMItem:
     key_facts_extractive: float
     first_token_seconds: float | None
     total_seconds: float
+    reply: str = ""
+    dropped: tuple[tuple[str, str], ...] = ()
 
 
 def recheck(answer: Answer, units: dict[str, Unit]) -> list[str]:
@@ -127,6 +129,8 @@ def evaluate_llm(
                 _key_facts(item, baseline.text),
                 generation.first_token_seconds,
                 generation.total_seconds,
+                generation.reply,
+                generation.dropped,
             )
         )
     return results
