@@ -78,7 +78,7 @@ _REPORTING = re.compile(
 )
 # a unit named inside a claim (《意见》第12条, 第十三条, 评论员文章第6段, Article 13); bare numbers stay: they are facts
 _CLAIM_REFERENCE = re.compile(
-    r"(?:《[^《》]{1,30}》)?\s*第\s*[\d〇零一二两三四五六七八九十百]+\s*(?:条|部分|段)|序言|前言|引言"
+    r"(?:《[^《》]{1,30}》)?\s*第\s*[\d〇零一二两三四五六七八九十百]+\s*(?:条|部分|段)(?:（[^（）]{1,24}）)?|序言|前言|引言"
     r"|\b(?:article|art\.|part|paragraph|para\.|section)\s*\d+\b|《[^《》]{1,30}》",
     re.I,
 )
@@ -89,6 +89,8 @@ _MIN_RECALL = 1.0  # share of a Chinese claim's characters that must be copied (
 _FUNCTION_CHARS = set("的地得了着和与及并也都要是在将等其之而且或以这该此需应")
 _SENTENCE_ENDS = set("。！？!?")
 _CLAUSE_MARKS = set("，、；：,;:")
+_REVERSING = set("破除止免防反克杜摒减消禁戒拒")  # 打破, 破除, 防止, 避免, 反对, 克服, 杜绝, 减少, 取消 …
+_MAX_WORD_LEFT_OUT = 2
 _SPACE_BETWEEN = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 # what may not be in a claim shown as text: CJK compatibility ideographs and radicals look like ordinary characters
 _LOOKALIKE = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff\U0002f800-\U0002fa1f]")
@@ -259,9 +261,11 @@ def _chinese_support(claim: str, window: str) -> float:
         left_out = window[before.b + before.size : after.b]
         if all(map(_is_filler, left_out)):
             continue
-        # what is left out runs to the end of a clause (…中心组[学习制度，]每月…), never stops inside one
-        # (坚持[打破]论资排辈), and holds no negation or sentence end
-        if _NEGATORS & set(left_out) or _SENTENCE_ENDS & set(left_out) or left_out[-1] not in _CLAUSE_MARKS:
+        # what is left out holds no negation, nothing that reverses (打破, 防止) and no sentence end, and runs to the
+        # end of a clause (…中心组[学习制度，]每月…) unless it is a word or two (班子[其他]成员)
+        if (_NEGATORS | _REVERSING) & set(left_out) or _SENTENCE_ENDS & set(left_out):
+            return 0.0
+        if left_out[-1] not in _CLAUSE_MARKS and len(left_out) > _MAX_WORD_LEFT_OUT:
             return 0.0
     words = [(ch, done) for ch, done in zip(claim, copied, strict=True) if _CJK_RUN.match(ch)]
     said = [done for ch, done in words if ch not in _FUNCTION_CHARS]
