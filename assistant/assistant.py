@@ -98,9 +98,7 @@ class Assistant:
         if chat_model is not None:
             from .llm import GenerativeAnswerer
 
-            self.generator = GenerativeAnswerer(
-                chat_model, self.answerer, self.timeout, index.bridge, self.idle_timeout
-            )
+            self.generator = GenerativeAnswerer(chat_model, self.answerer, self.timeout, self.idle_timeout)
 
     @classmethod
     def from_settings(

@@ -11,6 +11,7 @@ from assistant.numerals import numbers_in
 
 GOOD = "完善容错纠错、澄清正名办法[第13条]。"
 NOT_SAID = "no source sentence says this"
+ENGLISH = "a claim in English cannot be checked word for word against the Chinese text"
 
 
 @pytest.fixture(scope="module")
@@ -20,9 +21,9 @@ def units(assistant: Assistant):
 
 @pytest.fixture(scope="module")
 def check(assistant: Assistant, units):
-    """guard_answer over 第13条 and the sixth commentary paragraph, with the corpus's dictionary."""
+    """guard_answer over 第13条 and the sixth commentary paragraph."""
     sources = [units["opinion/art13"], units["commentary/para6"]]
-    return lambda text, given=None: guard_answer(text, given or sources, assistant.index.bridge)
+    return lambda text, given=None: guard_answer(text, given or sources)
 
 
 def test_supported_claims_are_kept_and_cited_by_the_sentence_that_supports_them(check, units):
@@ -60,10 +61,10 @@ def test_a_claim_without_a_tag_is_aligned_and_gets_the_tag_of_its_source(check):
         ("原文没有涉及这个问题。", "no source sentence says this"),
         (
             "officials who make mistakes are never punished and get paid double [第13条].",
-            "no source sentence says this",
+            ENGLISH,
         ),
-        ("Cadres are never held responsible for any mistakes they make [第13条].", "no source sentence says this"),
-        ("Cadres who try boldly get fifty thousand yuan [第13条].", "no source sentence says this"),
+        ("Cadres are never held responsible for any mistakes they make [第13条].", ENGLISH),
+        ("Cadres who try boldly get fifty thousand yuan [第13条].", ENGLISH),
         # numbers and quoted terms must be in the supporting sentence
         ("落实“四个区分开来”要求[第13条]。", NOT_SAID),
         ("鼓励干部大胆改、大胆试、大胆闯，共Ⅻ条[第13条]。", NOT_SAID),

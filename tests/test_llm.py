@@ -48,11 +48,20 @@ def units(assistant: Assistant):
 
 
 def test_grounded_generative_answer(assistant: Assistant):
-    reply = "容错纠错 applies under Article 13: the Opinion asks to implement the “三个区分开来” requirement [第13条]."
+    reply = "落实“三个区分开来”要求，完善容错纠错、澄清正名办法[第13条]。"
     answer = with_llm(assistant, fake(reply)).ask("容错纠错 applies when?")
     assert answer.generation.generated == reply and answer.text.startswith(reply + "\n原文：") and not answer.refused
     assert answer.citations[0].unit_id == "opinion/art13"
     assert answer.citations[0].quote in assistant.corpus.unit("opinion/art13").text
+
+
+def test_an_answer_in_english_falls_back_to_the_text_s_own_words(assistant: Assistant):
+    reply = "Article 13 asks to implement the “三个区分开来” requirement and to improve 容错纠错 [第13条]."
+    answer = with_llm(assistant, fake(reply)).ask("容错纠错 applies when?")
+    assert answer.text.startswith(FALLBACK_NOTICE) and not answer.generation.kept
+    assert answer.generation.dropped == (
+        (reply, "a claim in English cannot be checked word for word against the Chinese text"),
+    )
 
 
 def test_fabricated_and_uncited_content_is_removed(assistant: Assistant):
