@@ -78,7 +78,7 @@ _REPORTING = re.compile(
 # a unit named inside a claim (《意见》第12条, 第十三条, 评论员文章第6段, Article 13); bare numbers stay: they are facts
 _CLAIM_REFERENCE = re.compile(
     r"(?:《[^《》]{1,30}》)?\s*第\s*[\d〇零一二两三四五六七八九十百]+\s*(?:条|部分|段)(?:（[^（）]{1,24}）)?|序言|前言|引言"
-    r"|\b(?:article|art\.|part|paragraph|para\.|section)\s*\d+\b|《[^《》]{1,30}》",
+    r"|\b(?:article|art\.|part|paragraph|para\.|section)\s*\d+\b",
     re.I,
 )
 _TAG_PARTS = re.compile(r"[、，,;；]|和|及|\s+and\s+")

@@ -251,3 +251,43 @@ def test_a_tag_written_after_the_full_stop_counts_while_streaming(assistant: Ass
     assert answer.generation.dropped[0][1] == "names one document and cites another" or "评论员文章" in str(
         answer.generation.dropped
     )
+
+
+SECOND_ROUND = [
+    (["opinion/art11", "commentary/para6"], "唯班子排序，表现优秀的及时提拔重用。"),
+    (["opinion/art11", "commentary/para6"], "唯年龄。唯资历。唯班子排序。"),
+    (["opinion/art11", "commentary/para6"], "论资排辈。"),
+    (["opinion/art11", "commentary/para6"], "适宜干部“下”的办法。"),
+    (["opinion/art12", "commentary/para6"], "开工作局面的领导班子和干部，都要果断进行调整。"),
+    (["commentary/para7"], "是一般的“实干者”[评论员文章第7段]"),
+    (["opinion/art12", "commentary/para6"], "领导班子和干部都要果断进行调整。"),
+    (["opinion/art11", "commentary/para6"], "干部，都实行“火线提拔”。"),
+    (["opinion/art13", "commentary/para6"], "Cadres who 作为 should be punished."),
+    (["opinion/art11", "commentary/para6"], "Promote cadres by 班子排序 and age."),
+    (["opinion/art11", "commentary/para6"], "Cadres should be promoted by 论资排辈."),
+    (["opinion/art12", "commentary/para6"], "All leading cadres must be adjusted, 果断进行调整."),
+    (["opinion/art5"], "每月组织1次集体研讨交流，每次聚焦2个主题。"),
+    (["opinion/art11", "commentary/para6"], "大力推进干部能上。"),
+    (["opinion/art11", "commentary/para6"], "表现的及时提拔重用。"),
+]
+
+
+@pytest.mark.parametrize(("sources", "reply"), SECOND_ROUND)
+def test_trimming_cannot_change_what_a_sentence_says(check, units, sources: list[str], reply: str):
+    """A second attacker's replies: leaving a negation, a condition or a qualifier off a copied clause, or anchoring an
+    English claim with the text's words."""
+    assert check(reply, [units[unit_id] for unit_id in sources]).text == ""
+
+
+def test_a_clause_may_lose_a_leading_verb_and_a_sentence_whole_clauses(check, units):
+    assert (
+        check("班子其他成员要坚持“一岗双责”。", [units["opinion/art14"]]).text
+        == "班子其他成员要坚持“一岗双责”[第14条]。"
+    )
+    assert check("为实干者撑腰。").text == "为实干者撑腰[评论员文章第6段]。"
+    assert check("理论学习中心组每月至少组织1次集体研讨交流。", [units["opinion/art5"]]).removed == []
+
+
+def test_verbatim_sentences_pass(check, units):
+    dropped = [s.text for u in units.values() for s in u.sentences if check(s.text, [u]).text == ""]
+    assert dropped == []
