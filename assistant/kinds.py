@@ -34,6 +34,7 @@ __all__ = [
     "GRADED_KINDS",
     "STRATEGIES",
     "AnswerContext",
+    "asks_yes_or_no",
     "body_sentences",
     "contains",
     "count_in",
@@ -53,6 +54,18 @@ _MIN_AFFIX = 3
 _OCCURRENCE_CITATIONS = 8
 # 分几个部分 / 几大块 / how many parts: the parts answer, not the last article
 _YES_NO = re.compile(r"(?:吗|没有)[?？]?$|有没有|是否|有无")
+# a question that can be answered 能/不能, 是/否: 吗？, X不X (能不能, 会不会, 行不行), 是否, a trailing 不 or 没
+_ANSWERED_YES_OR_NO = re.compile(
+    r"(?:吗|么|嘛|不|没|没有)\s*[?？。!！]*\s*$|是否|有无|([\u4e00-\u9fff])[不没]\1|可不可以|\b(?:can|is|are|do|does|will)\b.*\?$",
+    re.I,
+)
+
+
+def asks_yes_or_no(question: str) -> bool:
+    """Whether ``question`` is a yes/no question (能马上给奖励吗？ 会不会… 行不行 … 给奖励不)."""
+    return bool(_ANSWERED_YES_OR_NO.search(question.strip()))
+
+
 _ASKS_PARTS = re.compile(r"部分|板块|块|章|篇|\b(?:parts|sections|chapters)\b", re.I)
 _MASK = re.compile(r"\*{2,}|×{2,}|X{2,}|○{2,}")  # a name the published text masks (中共**市委)
 # details a question may ask of a document, the form they take in a title line or byline, and their name

@@ -26,7 +26,7 @@ from .corpus import Unit
 from .errors import AssistantError
 from .extractive import ExtractiveAnswerer, answer_notes
 from .guard import Claim, ClaimFilter, source_tags, split_claims
-from .kinds import GENERATIVE_KINDS, QuestionKind
+from .kinds import GENERATIVE_KINDS, QuestionKind, asks_yes_or_no
 from .normalize import NormalizedQuestion
 from .retrieve import Evidence
 from .support import FULL
@@ -60,6 +60,8 @@ _SHAPES = {
     QuestionKind.LIST: "分条列出，每条单独一行，以“- ”开头。",
     QuestionKind.DEFINITION: "照抄原文中提出或解释这个提法的句子。",
 }
+# a bare 能/不能 cannot be checked against the text, nor can a question repeated as its own answer
+_YES_OR_NO = "这是一个是非问题：不要只答“能”“不能”“是”“否”，也不要重复问题，照抄原文中回答它的句子。"
 # One demonstration of the form, on a made-up text: the small local models copy the form they are shown.
 _DEMO_QUESTION = (
     "来源1（标注为 [第2条]）：\n2.严格执法监督。对非法采砂实行“零容忍”。各地每季度开展联合执法。"
@@ -117,13 +119,14 @@ def _sources(evidence: Evidence) -> list[Unit]:
 
 
 def build_messages(question: str, sources: Sequence[Unit], kind: QuestionKind = QuestionKind.CONTENT) -> list:
-    """The rules (with the answer's shape for the question's kind), one demonstration on a made-up text, and a user
-    message holding the numbered sources and the question as data."""
+    """The rules (with the answer's shape for the question's kind, and for a yes/no question), one demonstration on
+    a made-up text, and a user message holding the numbered sources and the question as data."""
     tags = {id(unit): tag for tag, unit in source_tags(sources).items()}
     blocks = [f"来源{i}（标注为 [{tags[id(u)]}]）{u.label}：\n{u.text}" for i, u in enumerate(sources, start=1)]
     user = "\n\n".join(blocks) + f"\n\n问题：{question}"
     documents = "和".join(dict.fromkeys(u.short for u in sources)) or "原文"
-    system = _SYSTEM.format(documents=documents, shape=_SHAPES.get(kind, _SHAPES[QuestionKind.CONTENT]))
+    shape = _SHAPES.get(kind, _SHAPES[QuestionKind.CONTENT]) + (_YES_OR_NO if asks_yes_or_no(question) else "")
+    system = _SYSTEM.format(documents=documents, shape=shape)
     return [SystemMessage(system), HumanMessage(_DEMO_QUESTION), AIMessage(_DEMO_ANSWER), HumanMessage(user)]
 
 

@@ -382,3 +382,26 @@ def test_the_recheck_does_not_trust_the_guard(assistant: Assistant):
     forged_text = "完善容错纠错、澄清正名办法，奖金50万元[第13条]。每年发放伍佰元补贴[第13条]。Paid double [第13条]."
     forged = replace(answer, generation=Generation(True, generated=forged_text))
     assert len(recheck(forged, units)) == 3
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_or_no"),
+    [
+        ("干好了能马上给奖励不", True),
+        ("分管领导光管业务不带队伍行不行", True),
+        ("组织会不会给予宽容？", True),
+        ("能自己报名吗", True),
+        ("有说法没", True),
+        ("Can cadres be promoted early?", True),
+        ("火线提拔适用于什么样的干部？", False),
+        ("不唯年龄是什么意思", False),
+        ("容错纠错 applies when?", False),
+    ],
+)
+def test_a_yes_or_no_question_asks_for_the_sentence_not_a_bare_yes(assistant: Assistant, question, yes_or_no):
+    from assistant.kinds import asks_yes_or_no
+    from assistant.llm import build_messages
+
+    assert asks_yes_or_no(question) is yes_or_no
+    system = build_messages(question, [assistant.corpus.unit("opinion/art13")])[0].content
+    assert ("不要只答“能”“不能”" in system) is yes_or_no
