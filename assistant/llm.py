@@ -33,6 +33,7 @@ from .support import FULL
 
 __all__ = [
     "FALLBACK_NOTICE",
+    "MAX_REPLY_CHARS",
     "VERBATIM_HEADING",
     "GenerativeAnswerer",
     "LLMConfig",
@@ -46,6 +47,7 @@ __all__ = [
 LOG = logging.getLogger("shiganjia.llm")
 FALLBACK_NOTICE = "（生成式回答不可用或未通过出处核验，以下为原文摘录。）"
 VERBATIM_HEADING = "原文："
+MAX_REPLY_CHARS = 4000  # an answer from at most five articles is far shorter; this bounds the guard's work
 _MAX_SOURCES = 5
 _SOURCE_SHARE = 0.5
 _SYSTEM = """你是“实干家助手”，根据用户消息中的原文来源回答关于{documents}的问题。
@@ -222,6 +224,10 @@ class GenerativeAnswerer:
         try:
             for piece in _chunks(self.model, messages, self.timeout, self.idle_timeout, timing):
                 reply += piece
+                if len(reply) > MAX_REPLY_CHARS:  # a model that rambles on: what came so far is checked, no more
+                    LOG.warning("LLM reply cut at %d characters", MAX_REPLY_CHARS)
+                    reply = reply[:MAX_REPLY_CHARS]
+                    break
                 for claim in _complete_claims(reply)[claims.seen :]:
                     shown = claims.add(claim)
                     if shown:

@@ -405,3 +405,15 @@ def test_a_yes_or_no_question_asks_for_the_sentence_not_a_bare_yes(assistant: As
     assert asks_yes_or_no(question) is yes_or_no
     system = build_messages(question, [assistant.corpus.unit("opinion/art13")])[0].content
     assert ("不要只答“能”“不能”" in system) is yes_or_no
+
+
+def test_a_rambling_reply_is_read_up_to_a_bound(assistant: Assistant, caplog):
+    from assistant.llm import MAX_REPLY_CHARS
+
+    sentence = "完善容错纠错、澄清正名办法[第13条]。"
+    pieces = [sentence[i : i + 2] for i in range(0, len(sentence), 2)] * (3 * MAX_REPLY_CHARS // len(sentence))
+    model = DrippingModel(messages=iter([]), pieces=pieces)
+    with caplog.at_level("WARNING", logger="shiganjia.llm"):
+        answer = with_llm(assistant, model).ask("容错纠错、澄清正名办法有什么要求？")
+    assert f"LLM reply cut at {MAX_REPLY_CHARS} characters" in caplog.text
+    assert answer.generation.kept and len(answer.generation.reply) == MAX_REPLY_CHARS
