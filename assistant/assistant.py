@@ -15,7 +15,6 @@ from .embeddings import load_embedder
 from .errors import QuestionError
 from .extractive import ExtractiveAnswerer, numbered_formulas
 from .followup import rewrite_followup
-from .guard import has_markup
 from .index import SearchIndex, build_index, open_index
 from .kinds import AnswerContext
 from .normalize import NormalizedQuestion, Normalizer
@@ -232,6 +231,8 @@ class Assistant:
     def _keeps_question(self, rewritten: str, question: str, previous: str) -> bool:
         """A model's rewrite of a follow-up may be used: it has no markup, keeps the follow-up's unit references and
         content words, and names no unit and uses no content word that neither question has."""
+        from .guard import has_markup  # the LLM path's module: not imported by extractive start-up
+
         if has_markup(rewritten):
             return False
         asked, given, written = (

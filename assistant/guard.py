@@ -84,7 +84,7 @@ _CLAIM_REFERENCE = re.compile(
 _TAG_PARTS = re.compile(r"[、，,;；]|和|及|\s+and\s+")
 _SOURCE_NUMBER = re.compile(r"来源\s*(\d{1,2})")
 _MIN_COPIED = 3  # Chinese characters a claim must copy from its window
-_MIN_RECALL = 1.0  # share of a Chinese claim's characters that must be copied (fillers aside)
+_COPIED = 1.0  # the score of a citation whose sentence a claim copies
 _FUNCTION_CHARS = set("的地得了着和与及并也都要是在将等其之而且或以这该此需应")
 _SENTENCE_ENDS = set("。！？!?")
 _CLAUSE_MARKS = set("，、；：,;:")
@@ -155,10 +155,9 @@ class Window:
 
 @dataclass(frozen=True)
 class Alignment:
-    """The window that supports a claim best, how well, and why the claim fails (empty when it passes)."""
+    """The window that supports a claim, or why the claim fails (``problem``, empty when it passes)."""
 
     window: Window | None
-    support: float
     problem: str = ""
 
 
@@ -257,9 +256,10 @@ def _closes_clause(window: str, end: int) -> bool:
     return all(map(_is_filler, clause))
 
 
-def _chinese_support(claim: str, window: str) -> float:
-    """The share of the claim's Chinese characters copied, in order, from ``window``; 0 when the claim adds a word
-    of its own, leaves out a negation inside the copied span, or joins pieces of two sentences."""
+def _is_copy(claim: str, window: str) -> bool:
+    """Whether ``claim`` is an in-order copy of ``window``: it adds only fillers, copies at least a few characters,
+    and leaves out only whole clauses without a negation, a reversal or a sentence end, starting and ending where a
+    clause of the window does."""
     claim = _SPACE_BETWEEN.sub("", claim)
     blocks = [b for b in SequenceMatcher(None, claim, window, autojunk=False).get_matching_blocks() if b.size]
     copied = [False] * len(claim)
@@ -267,7 +267,7 @@ def _chinese_support(claim: str, window: str) -> float:
         if block.size > 1 or _is_filler(claim[block.a]):
             copied[block.a : block.a + block.size] = [True] * block.size
     if any(not done and not _is_filler(ch) for ch, done in zip(claim, copied, strict=True)):
-        return 0.0
+        return False  # a word of its own
     kept = [b for b in blocks if b.size > 1]
     for before, after in pairwise(kept):
         left_out = window[before.b + before.size : after.b]
@@ -275,19 +275,11 @@ def _chinese_support(claim: str, window: str) -> float:
             continue
         # what is left out holds no negation, nothing that reverses (打破, 防止) and no sentence end, and runs to the
         # end of a clause (…中心组[学习制度，]每月…): never a word inside one (坚持[打破]论资排辈, [至少]1次)
-        if (
-            (_NEGATORS | _REVERSING) & set(left_out)
-            or _SENTENCE_ENDS & set(left_out)
-            or left_out[-1] not in _CLAUSE_MARKS
-        ):
-            return 0.0
-    if kept and not (_opens_clause(window, kept[0].b) and _closes_clause(window, kept[-1].b + kept[-1].size)):
-        return 0.0
-    words = [(ch, done) for ch, done in zip(claim, copied, strict=True) if _CJK_RUN.match(ch)]
-    said = [done for ch, done in words if ch not in _FUNCTION_CHARS]
-    if sum(done for _, done in words) < _MIN_COPIED or not said:
-        return 0.0
-    return sum(said) / len(said)
+        if (_NEGATORS | _REVERSING | _SENTENCE_ENDS) & set(left_out) or left_out[-1] not in _CLAUSE_MARKS:
+            return False
+    if not kept or not (_opens_clause(window, kept[0].b) and _closes_clause(window, kept[-1].b + kept[-1].size)):
+        return False
+    return sum(1 for ch, done in zip(claim, copied, strict=True) if done and _CJK_RUN.match(ch)) >= _MIN_COPIED
 
 
 def has_markup(text: str) -> bool:
@@ -359,34 +351,30 @@ def _resolve_tag(tag: str, sources: Sequence[Unit]) -> list[Unit] | None:
     return units
 
 
-def align_claim(claim: Claim, sources: Sequence[Unit]) -> Alignment:
-    """The window of ``sources`` that supports ``claim`` best, or why none does."""
+def align_claim(claim: Claim, sources: Sequence[Unit], windows: Sequence[Window] | None = None) -> Alignment:
+    """The window of ``sources`` (``windows``: their ``windows_of``, when already at hand) that supports ``claim``,
+    or why none does."""
     if _MARKUP.search(claim.text) or _MARKUP.search(unicodedata.normalize("NFKC", claim.text)):
-        return Alignment(None, 0.0, "contains a link or markup")
+        return Alignment(None, "contains a link or markup")
     if _LOOKALIKE.search(claim.text) or any(unicodedata.category(ch) == "Cf" for ch in claim.text):
-        return Alignment(None, 0.0, "contains invisible or lookalike characters")
+        return Alignment(None, "contains invisible or lookalike characters")
     named, problem = _hinted(claim, sources)
     if problem:
-        return Alignment(None, 0.0, problem)
+        return Alignment(None, problem)
     said = _without_references(claim.content, sources)
     if _is_english(said):
-        return Alignment(None, 0.0, "a claim in English cannot be checked word for word against the Chinese text")
-    scored = [(_chinese_support(said, window.text), window) for window in windows_of(sources)]
-    least = _MIN_RECALL
-    passing = [(s, w) for s, w in scored if s >= least and not _facts_problem(said, w.text)]
-    if named:
-        passing = [(s, w) for s, w in passing if w.unit in named]
-    if passing:
-        rank = {unit.id: place for place, unit in enumerate(sources)}  # ties go to the better-ranked source
-        support, window = max(passing, key=lambda pair: (pair[0], -rank[pair[1].unit.id], -len(pair[1].text)))
-        return Alignment(window, support)
-    best_support, best = max(scored, key=lambda pair: pair[0], default=(0.0, None))
-    if best is None or best_support < least:
-        return Alignment(best, best_support, "no source sentence says this")
-    facts = _facts_problem(said, best.text)
-    if facts:
-        return Alignment(best, best_support, facts)
-    return Alignment(best, best_support, f"its words are from {best.unit.reference}, not from the unit it names")
+        return Alignment(None, "a claim in English cannot be checked word for word against the Chinese text")
+    copies = [w for w in (windows_of(sources) if windows is None else windows) if _is_copy(said, w.text)]
+    if not copies:
+        return Alignment(None, "no source sentence says this")
+    sound = [w for w in copies if not _facts_problem(said, w.text)]
+    if not sound:
+        return Alignment(copies[0], _facts_problem(said, copies[0].text))
+    agreeing = [w for w in sound if not named or w.unit in named]
+    if not agreeing:
+        return Alignment(sound[0], f"its words are from {sound[0].unit.reference}, not from the unit it names")
+    rank = {unit.id: place for place, unit in enumerate(sources)}  # the better-ranked source, then the shorter window
+    return Alignment(min(agreeing, key=lambda w: (rank[w.unit.id], len(w.text))))
 
 
 def _resolve(tag: str, sources: Sequence[Unit]) -> Unit | None:
@@ -434,6 +422,7 @@ class ClaimFilter:
 
     def __init__(self, sources: Sequence[Unit]) -> None:
         self.sources = list(sources)
+        self.windows = windows_of(self.sources)
         self.tags = {unit.id: tag for tag, unit in source_tags(sources).items()}
         self.kept: list[tuple[Claim, Alignment]] = []
         self.removed: list[tuple[str, str]] = []
@@ -445,7 +434,7 @@ class ClaimFilter:
     def add(self, claim: Claim) -> str:
         """Check one claim; returns the text to show now (maybe a held lead-in with it), or ""."""
         self.seen += 1
-        alignment = align_claim(claim, self.sources)
+        alignment = align_claim(claim, self.sources, self.windows)
         if not alignment.problem and self._passage and claim.marker:
             assert alignment.window is not None
             if not alignment.window.overlaps(self._passage):
@@ -486,11 +475,10 @@ class ClaimFilter:
         for _, alignment in self.kept:
             window = alignment.window
             assert window is not None
-            unit, key = window.unit, (window.unit.id, window.text)
-            if key not in citations or citations[key].score < alignment.support:
-                citations[key] = Citation(
-                    unit.doc, unit.article, unit.paragraph, unit.label, window.text, alignment.support, unit.id
-                )
+            unit = window.unit
+            citations[(unit.id, window.text)] = Citation(
+                unit.doc, unit.article, unit.paragraph, unit.label, window.text, _COPIED, unit.id
+            )
         return GuardResult("".join(self.shown).strip(), list(citations.values()), self.removed, self.kept)
 
 

@@ -160,8 +160,8 @@ def _chunks(model: BaseChatModel, messages: list, first_token: float, idle: floa
         try:
             item = channel.get(timeout=max(limit, 0.0))
         except queue.Empty as exc:
-            waited = "its first token" if timing.first_token is None else "its next token"
-            raise TimeoutError(f"the LLM sent no {waited.split()[-2]} token within {limit:g} s") from exc
+            which = "first" if timing.first_token is None else "next"
+            raise TimeoutError(f"the LLM sent no {which} token within {limit:g} s") from exc
         if item is done:
             return
         if isinstance(item, BaseException):
@@ -228,17 +228,11 @@ class GenerativeAnswerer:
                     LOG.warning("LLM reply cut at %d characters", MAX_REPLY_CHARS)
                     reply = reply[:MAX_REPLY_CHARS]
                     break
-                for claim in _complete_claims(reply)[claims.seen :]:
-                    shown = claims.add(claim)
-                    if shown:
-                        yield StreamEvent(shown)
-            for claim in split_claims(reply)[claims.seen :]:
-                shown = claims.add(claim)
-                if shown:
-                    yield StreamEvent(shown)
+                yield from _shown(claims, _complete_claims(reply)[claims.seen :])
         except (ModelFailure, TimeoutError) as failure:
             yield from self._fallback(extractive, notes, claims, timing, reply, str(failure))
             return
+        yield from _shown(claims, split_claims(reply)[claims.seen :])
         result = claims.result()
         if result.empty:
             reason = "the reply was empty" if not reply.strip() else "no claim of the reply is supported by the sources"
@@ -269,6 +263,14 @@ class GenerativeAnswerer:
         result = claims.result()
         generation = Generation(False, reason, 0, tuple(result.removed), timing.first_token, _since(timing), reply)
         yield StreamEvent(answer=replace(extractive, text=text, generation=generation))
+
+
+def _shown(claims: ClaimFilter, new: Sequence[Claim]) -> Iterator[StreamEvent]:
+    """Check ``new`` claims in order; stream what each lets through."""
+    for claim in new:
+        text = claims.add(claim)
+        if text:
+            yield StreamEvent(text)
 
 
 def _complete_claims(reply: str) -> list[Claim]:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
 
 from tqdm import tqdm
@@ -79,7 +80,7 @@ def recheck(answer: Answer, units: dict[str, Unit]) -> list[str]:
         source = named[0].text
         said = _REFERENCE.sub("", claim)
         tokens = _DIGITS.findall(said) + _NUMERAL_RUN.findall(said) + _ROMAN.findall(said)
-        tokens += [term for term in _QUOTED.findall(said)]
+        tokens += _QUOTED.findall(said)
         missing = [token for token in tokens if token not in source] + _NUMBER_WORD.findall(said)
         characters = _CJK.findall(said)
         if missing or (characters and sum(ch in source for ch in characters) < len(characters) / 2):
@@ -94,11 +95,14 @@ def _key_facts(item: EvalItem, text: str) -> float:
     return len(found) / expected if expected else 1.0
 
 
-def _asks_the_model(extractive: Assistant, item: EvalItem) -> bool:
-    if not item.answerable or item.history:
-        return False
-    answer, evidence = extractive.answer_with_evidence(item.question)
-    return answer.support == FULL and evidence.question.kind in GENERATIVE_KINDS and not evidence.direct
+def _asked_items(extractive: Assistant, items: Sequence[EvalItem]) -> Iterator[tuple[EvalItem, Answer]]:
+    """The items the model is asked about, each with its extractive answer."""
+    for item in items:
+        if not item.answerable or item.history:
+            continue
+        answer, evidence = extractive.answer_with_evidence(item.question)
+        if answer.support == FULL and evidence.question.kind in GENERATIVE_KINDS and not evidence.direct:
+            yield item, answer
 
 
 def evaluate_llm(
@@ -107,13 +111,11 @@ def evaluate_llm(
     """Run the first ``limit`` items the model is asked about through ``assistant`` (which has a chat model)."""
     if assistant.generator is None:
         raise ValueError("evaluate_llm needs an assistant with a chat model")
-    extractive = assistant.with_chat_model(None)
-    chosen = [item for item in items if _asks_the_model(extractive, item)][:limit]
+    chosen = list(islice(_asked_items(assistant.with_chat_model(None), items), limit))
     units = {u.id: u for u in assistant.corpus.units}
     results = []
-    for item in tqdm(chosen, desc="eval --llm", unit="q", disable=not progress, leave=False):
+    for item, baseline in tqdm(chosen, desc="eval --llm", unit="q", disable=not progress, leave=False):
         answer = assistant.ask(item.question)
-        baseline = extractive.ask(item.question)
         generation = answer.generation
         assert generation is not None
         results.append(

@@ -117,7 +117,7 @@ _WORD_VALUE |= {w: i + 1 for i, w in enumerate(_ORDINALS)} | {"dozen": 12, "doub
 _SCALES = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 _WORD = "|".join(sorted([*_WORD_VALUE, *_SCALES], key=len, reverse=True))
 _ENGLISH_RUN = re.compile(rf"\b(?:{_WORD})(?:(?:[\s-]+|\s+and\s+)(?:{_WORD}))*\b", re.I)
-_TRIVIAL = {"一", "one", "first", "a"}  # "one of", 统一/一线: too common to be a claim's number
+_TRIVIAL = {"一", "one", "first"}  # "one of", 统一/一线: too common to be a claim's number
 
 
 def _chinese_value(run: str) -> float:
