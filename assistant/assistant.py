@@ -82,7 +82,7 @@ class Assistant:
         self.corpus: Corpus = index.corpus
         self.segmenter = index.segmenter
         self.retriever = Retriever(index, fusion)
-        self.normalizer = Normalizer(self.corpus, self.segmenter, index.vocabulary)
+        self.normalizer = Normalizer(self.corpus, self.segmenter, index.vocabulary, index.readings)
         self.formulas = numbered_formulas(self.corpus)
         context = AnswerContext(
             self.corpus,

@@ -21,7 +21,6 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from .embeddings import ArrayEmbeddings, load_embedder
 from .files import FileProblem, atomic_write, npy_bytes, safe_name
@@ -55,6 +54,8 @@ def embed_rows(
     chunks = {start: texts[start : start + chunk_rows] for start in starts}
     done = {start: _load_chunk(folder, start, len(chunks[start])) for start in starts}
     missing = [start for start in starts if done[start] is None]
+    from tqdm import tqdm  # only a build shows a bar; importing it costs a question's start-up 11 ms
+
     bar = tqdm(total=len(texts), desc=f"embedding ({embedder.name})", unit="text", disable=not progress, leave=False)
     bar.update(len(texts) - sum(len(chunks[start]) for start in missing))
     with contextlib.suppress(OSError):  # without the folder nothing is saved; the build itself still succeeds

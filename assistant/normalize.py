@@ -20,21 +20,30 @@ The vocabulary comes from the corpus (quoted terms, titles, words, two-word comp
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import opencc
-from pypinyin import lazy_pinyin
 
 from .corpus import ARTICLE, PART, POLICY, Corpus, Document
 from .query import clean_question, parse_reference
 from .segment import Segmenter, corpus_vocabulary
 
-__all__ = ["Correction", "NormalizedQuestion", "Normalizer", "corpus_enumerations", "fuzzy_syllable"]
+__all__ = [
+    "Correction",
+    "NormalizedQuestion",
+    "Normalizer",
+    "Readings",
+    "corpus_enumerations",
+    "fuzzy_syllable",
+    "term_readings",
+]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
@@ -44,6 +53,7 @@ _MIN_ITEMS = 3
 _MAX_ITEM_CHARS = 4
 # Initials and finals that IMEs and regional accents confuse: zh/z, ch/c, sh/s, n/l, -ng/-n.
 _FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
+_MAX_READING_COMBINATIONS = 64  # a window of many polyphonic characters is read by each one's first reading
 _T2S = opencc.OpenCC("t2s")
 # Spoken and regional question words → standard ones (Mandarin grammar, not this corpus), longest first.
 _COLLOQUIAL = (
@@ -79,9 +89,46 @@ def fuzzy_syllable(syllable: str) -> str:
     return syllable
 
 
-def _readings(text: str) -> tuple[str, ...]:
-    """One fuzzy syllable per character of a run of Chinese characters (context-aware readings)."""
-    return tuple(fuzzy_syllable(s) for s in lazy_pinyin(text))
+def _is_common(char: str) -> bool:
+    try:
+        char.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The pinyin the spelling repair compares, computed once with pypinyin (the index stores it, so a start-up
+    does not import pypinyin's phrase tables: 0.25 s with reading the vocabulary).
+
+    Attributes:
+        terms: each vocabulary term's fuzzy syllables, read in context (重 in 重要 is zhong, in 重新 chong).
+        chars: for each common character (GB 2312, the 6,763 an IME offers first) with a reading some term uses,
+            the fuzzy syllables of those of its readings.
+    """
+
+    terms: Mapping[str, tuple[str, ...]]
+    chars: Mapping[str, tuple[str, ...]]
+
+
+def term_readings(vocabulary: Iterable[str]) -> Readings:
+    """The ``Readings`` of ``vocabulary``, from pypinyin's phrase and character tables."""
+    from pypinyin import lazy_pinyin
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    terms = {term: tuple(fuzzy_syllable(s) for s in lazy_pinyin(term)) for term in vocabulary}
+    used = {syllable for syllables in terms.values() for syllable in syllables}
+    chars = {}
+    for code, written in pinyin_dict.items():
+        if not _is_common(chr(code)):
+            continue
+        syllables = dict.fromkeys(fuzzy_syllable(to_normal(r)) for r in written.split(","))
+        kept = tuple(s for s in syllables if s in used)
+        if kept:
+            chars[chr(code)] = kept
+    return Readings(terms, chars)
 
 
 def corpus_enumerations(texts: Iterable[str]) -> list[tuple[str, ...]]:
@@ -111,9 +158,17 @@ class Normalizer:
     Args:
         corpus: the parsed corpus; its text gives the enumerations and the spelling vocabulary.
         segmenter: the corpus segmenter (its words and jieba's dictionary tell real words from typos).
+        vocabulary: the terms a typo may aim at; by default the corpus's (``corpus_vocabulary``).
+        readings: their pinyin as the index stores it; by default read with pypinyin now.
     """
 
-    def __init__(self, corpus: Corpus, segmenter: Segmenter, vocabulary: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        corpus: Corpus,
+        segmenter: Segmenter,
+        vocabulary: Iterable[str] | None = None,
+        readings: Readings | None = None,
+    ) -> None:
         texts = [unit.text for unit in corpus.units]
         self._corpus_text = "\n".join(texts)
         self._dictionary = segmenter.dictionary
@@ -121,9 +176,12 @@ class Normalizer:
             (re.compile(_SEPARATORS.join(map(re.escape, items))), "、".join(items))
             for items in corpus_enumerations(texts)
         ]
+        if readings is None:
+            readings = term_readings(corpus_vocabulary(texts, segmenter) if vocabulary is None else vocabulary)
+        self._chars = readings.chars
         self._by_reading: dict[tuple[str, ...], set[str]] = defaultdict(set)
-        for term in corpus_vocabulary(texts, segmenter) if vocabulary is None else vocabulary:
-            self._by_reading[_readings(term)].add(term)
+        for term, syllables in readings.terms.items():
+            self._by_reading[tuple(syllables)].add(term)
         self._lengths = sorted({len(key) for key in self._by_reading}, reverse=True)
         self._unit_names = unit_names(corpus)
         self._corpus = corpus
@@ -174,9 +232,9 @@ class Normalizer:
         """Replace near-miss spellings of corpus terms; only unambiguous, non-overlapping repairs, longest first."""
         found: list[tuple[int, int, str]] = []
         for run in _CJK_RUN.finditer(text):
-            readings = _readings(run.group(0))
+            options = [self._chars.get(char, ()) for char in run.group(0)]
             found += [
-                (run.start() + s, run.start() + e, term) for s, e, term in self._candidates(run.group(0), readings)
+                (run.start() + s, run.start() + e, term) for s, e, term in self._candidates(run.group(0), options)
             ]
         chosen: list[tuple[int, int, str]] = []
         for start, end, term in sorted(found, key=lambda c: (-(c[1] - c[0]), c[0])):
@@ -188,16 +246,28 @@ class Normalizer:
             text = text[:start] + term + text[end:]
         return text, tuple(reversed(corrections))
 
-    def _candidates(self, run: str, readings: tuple[str, ...]) -> Iterable[tuple[int, int, str]]:
+    def _candidates(self, run: str, options: Sequence[tuple[str, ...]]) -> Iterable[tuple[int, int, str]]:
+        """Windows of ``run`` that read like exactly one term (``options``: each character's possible syllables)."""
         for length in self._lengths:
             for start in range(len(run) - length + 1):
                 typed = run[start : start + length]
-                terms = self._by_reading.get(readings[start : start + length])
+                terms = self._terms_read_as(options[start : start + length])
                 if not terms or typed in terms or not self._is_typo(typed):
                     continue
                 close = [t for t in terms if 0 < sum(a != b for a, b in zip(t, typed, strict=True)) <= length // 3]
                 if len(close) == 1:
                     yield start, start + length, close[0]
+
+    def _terms_read_as(self, options: Sequence[tuple[str, ...]]) -> set[str]:
+        """The terms whose reading is one of the readings of a window (any reading of each of its characters)."""
+        if not all(options):
+            return set()
+        if math.prod(len(o) for o in options) > _MAX_READING_COMBINATIONS:
+            options = [o[:1] for o in options]
+        found: set[str] = set()
+        for syllables in itertools.product(*options):
+            found |= self._by_reading.get(syllables, set())
+        return found
 
     def _is_typo(self, typed: str) -> bool:
         """A window that is neither in the corpus nor a word of jieba's dictionary."""

@@ -131,13 +131,15 @@ def test_subprocess_batch_loads_once_and_imports_no_torch(tmp_path):
     """A real process: ``ask --json -`` answers several lines, and the default path never imports torch or LangChain."""
     env = dict(os.environ, ASSISTANT_INDEX_DIR=str(tmp_path / "index"), ASSISTANT_CACHE_DIR=str(tmp_path / "cache"))
     script = (
-        "import runpy, sys\n"
+        "import os, runpy, sys\n"
+        "leave = os._exit\n"
+        "def report(code):\n"  # ``ask`` leaves through os._exit
+        "    print('TORCH' if 'torch' in sys.modules or 'sentence_transformers' in sys.modules else 'NO-TORCH')\n"
+        "    print('LANGCHAIN' if 'langchain_core' in sys.modules else 'NO-LANGCHAIN', flush=True)\n"
+        "    leave(code)\n"
+        "os._exit = report\n"
         "sys.argv = ['assistant', 'ask', '--json', '-']\n"
-        "try:\n    runpy.run_module('assistant', run_name='__main__')\n"
-        "except SystemExit as done:\n    code = done.code\n"
-        "print('TORCH' if 'torch' in sys.modules or 'sentence_transformers' in sys.modules else 'NO-TORCH')\n"
-        "print('LANGCHAIN' if 'langchain_core' in sys.modules else 'NO-LANGCHAIN')\n"
-        "sys.exit(code)\n"
+        "runpy.run_module('assistant', run_name='__main__')\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script], input="第十三条\n容错纠错 applies when?\n", capture_output=True, text=True,

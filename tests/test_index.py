@@ -128,6 +128,7 @@ def test_copied_index_loads_elsewhere(tiny_corpus: Path, tmp_path: Path, cache_d
 
 def test_the_index_stores_the_start_up_vocabularies(tiny_parts):
     from assistant.index import load_index, open_index
+    from assistant.normalize import term_readings
     from assistant.segment import corpus_abbreviations, corpus_vocabulary
 
     corpus, segmenter, index_dir = tiny_parts
@@ -136,3 +137,21 @@ def test_the_index_stores_the_start_up_vocabularies(tiny_parts):
     texts = [u.text for u in corpus.units]
     assert loaded.vocabulary == corpus_vocabulary(texts, segmenter) and "零容忍" in loaded.vocabulary
     assert loaded.abbreviations == corpus_abbreviations("\n".join(texts), segmenter)
+    assert loaded.readings == term_readings(loaded.vocabulary)
+    assert loaded.readings.terms["零容忍"] == ("nin", "ron", "ren")  # fuzzy: l→n, -ng→-n
+    assert "措" in loaded.readings.chars and "䶮" not in loaded.readings.chars  # common characters only
+
+
+def test_readings_that_do_not_fit_the_vocabulary_are_refused():
+    import json
+
+    from assistant.errors import IndexStoreError
+    from assistant.index import _stored_readings
+
+    vocabulary = ["零容忍", "火线提拔"]
+    good = {"terms": ["nin ron ren", "huo xian ti ba"], "chars": {"措": "cuo"}}
+    assert _stored_readings(json.loads(json.dumps(good)), vocabulary).terms["火线提拔"] == ("huo", "xian", "ti", "ba")
+    for bad in [None, {"terms": good["terms"]}, {**good, "terms": ["nin ron", "huo xian ti ba"]},
+                {**good, "terms": good["terms"][:1]}, {**good, "chars": {"措": 1}}]:  # fmt: skip
+        with pytest.raises(IndexStoreError):
+            _stored_readings(bad, vocabulary)

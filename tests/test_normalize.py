@@ -40,6 +40,7 @@ def test_normalized_text(normalizer, typed: str, read: str):
         ("苗圃计化", "苗圃计划", Correction("苗圃计化", "苗圃计划")),
         ("一刚双责指什么", "一岗双责指什么", Correction("一刚双责", "一岗双责")),
         ("澄清正明办法", "澄清正名办法", Correction("澄清正明", "澄清正名")),
+        ("苗甫计划", "苗圃计划", Correction("苗甫计划", "苗圃计划")),  # 甫 has two readings, fǔ and pǔ
     ],
 )
 def test_homophone_typos_are_repaired_and_reported(normalizer, typed: str, read: str, correction: Correction):

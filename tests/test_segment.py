@@ -1,4 +1,6 @@
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -48,7 +50,7 @@ def test_jieba_writes_its_cache_only_in_the_given_folder_and_prints_nothing(tmp_
     Segmenter(["火线提拔"], tmp_path / "jieba").tokens("火线提拔")
     out, err = capfd.readouterr()
     assert out == "" and err == ""
-    assert len(list((tmp_path / "jieba").glob("prefix-dict-*.marshal"))) == 1
+    assert len(list((tmp_path / "jieba").glob("prefix-dict-*.shards"))) == 1
     after = default_cache.stat().st_mtime if default_cache.exists() else None
     assert before == after
     assert os.access(tmp_path / "jieba", os.W_OK)
@@ -61,12 +63,12 @@ def test_prefix_dictionary_cache_matches_jieba_and_a_damaged_one_is_rebuilt(tmp_
     reference.tmp_dir = str(tmp_path / "jieba-own")
     reference.initialize()
     (tmp_path / "cache").mkdir()
-    stale = [tmp_path / "cache" / "jieba.cache", tmp_path / "cache" / "prefix-dict-0123456789abcdef.marshal"]
+    stale = [tmp_path / "cache" / "jieba.cache", tmp_path / "cache" / "prefix-dict-0123456789abcdef.shards"]
     for path in stale:
         path.write_bytes(b"left by an earlier version")
     first = Segmenter([], tmp_path / "cache")
     assert not any(path.exists() for path in stale)
-    [cache] = (tmp_path / "cache").glob("prefix-dict-*.marshal")
+    [cache] = (tmp_path / "cache").glob("prefix-dict-*.shards")
     second = Segmenter([], tmp_path / "cache")
     assert first.dictionary == second.dictionary == reference.FREQ
     assert second._jieba.total == reference.total
@@ -107,3 +109,33 @@ def test_the_tagger_reuses_the_default_tag_table_and_keeps_domain_words(tmp_path
     assert tagged["深圳市"] == "ns" and "火线提拔" in tagged
     assert segmenter._tagger.word_tag_tab is not posseg.dt.word_tag_tab  # a copy: the global tagger stays untouched
     assert "火线提拔" not in posseg.dt.word_tag_tab
+
+
+TAGGED_TEXT = "深圳市的干部火线提拔，上级为下级担当，容错纠错适用于什么情况"
+
+
+def test_the_tagger_gives_jiebas_own_tags_from_its_cached_table(tmp_path: Path):
+    import jieba
+    from jieba import posseg
+
+    reference = posseg.POSTokenizer(jieba.Tokenizer())
+    expected = [(pair.word, pair.flag) for pair in reference.lcut(TAGGED_TEXT)]
+    assert ("深圳市", "ns") in expected
+    for _ in range(2):  # the table is built, then read from the cache
+        assert Segmenter([], tmp_path / "cache").tagged(TAGGED_TEXT) == expected
+    assert len(list((tmp_path / "cache").glob("word-tags-*.shards"))) == 1
+
+
+@pytest.mark.slow
+def test_jiebas_default_tagger_still_tags_after_the_segmenter_imported_it(tmp_path: Path):
+    """The segmenter imports ``jieba.posseg`` without its import-time table read; jieba's own ``posseg.lcut`` must
+    tag as before in the same process."""
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom assistant.segment import Segmenter\n"
+        f"mine = Segmenter([], Path({str(tmp_path / 'cache')!r})).tagged({TAGGED_TEXT!r})\n"
+        "from jieba import posseg\n"
+        f"print(mine == [(p.word, p.flag) for p in posseg.lcut({TAGGED_TEXT!r})], ('深圳市', 'ns') in mine)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "True"]

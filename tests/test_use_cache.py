@@ -26,20 +26,27 @@ def test_the_prepared_copy_gives_the_package_vectors(tmp_path: Path, reference: 
     (older_copy / "tokenizer.marshal").write_bytes(b"from another version")
     prepared_now = load_use(1, tmp_path).encode(TEXTS)
     assert not older_copy.exists()
-    assert set(_copy_files(tmp_path)) == {"tokenizer.marshal", "weights.npz", "probes.npy"}
+    assert set(_copy_files(tmp_path)) == {"tokenizer.marshal", "arrays.bin", "probes.npy"}
     from_copy = load_use(1, tmp_path).encode(TEXTS)
     assert np.array_equal(prepared_now, reference)
     assert np.array_equal(from_copy, reference)
 
 
-@pytest.mark.parametrize("damage", ["truncate", "wrong_ids", "wrong_vectors"])
+@pytest.mark.parametrize("damage", ["truncate", "wrong_ids", "wrong_vectors", "short_arrays", "changed_weight"])
 def test_a_damaged_copy_is_replaced(tmp_path: Path, reference: np.ndarray, damage: str):
     import marshal
 
     load_use(1, tmp_path)
     files = _copy_files(tmp_path)
-    damaged_file = files["probes.npy" if damage == "wrong_vectors" else "tokenizer.marshal"]
-    if damage == "truncate":
+    damaged_file = files[{"wrong_vectors": "probes.npy", "short_arrays": "arrays.bin", "changed_weight": "arrays.bin"}
+                         .get(damage, "tokenizer.marshal")]  # fmt: skip
+    if damage == "short_arrays":
+        files["arrays.bin"].write_bytes(files["arrays.bin"].read_bytes()[:-4096])
+    elif damage == "changed_weight":
+        blob = bytearray(files["arrays.bin"].read_bytes())
+        blob[-4096:] = bytes(4096)
+        files["arrays.bin"].write_bytes(bytes(blob))
+    elif damage == "truncate":
         files["tokenizer.marshal"].write_bytes(files["tokenizer.marshal"].read_bytes()[:5000])
     elif damage == "wrong_ids":
         state = marshal.loads(files["tokenizer.marshal"].read_bytes())
