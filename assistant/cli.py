@@ -265,7 +265,7 @@ def _eval_llm(args: argparse.Namespace) -> int:
 def _material(args: argparse.Namespace) -> int:
     """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
     from .export import write_material
-    from .material import Scope, study_material
+    from .material import Scope, exam_papers, study_material
 
     scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
     if args.topic is not None:
@@ -277,12 +277,22 @@ def _material(args: argparse.Namespace) -> int:
     options = {}
     if args.command == "quiz":
         types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
-        options = {"types": types, "count": args.n, "seed": args.seed}
-    material, notice = study_material(corpus, args.command, scope, topic_units, **options)
+        options = {"types": types, "count": args.n, "seed": args.seed, "difficulty": args.difficulty}
+    if args.command == "quiz" and args.key is not None:
+        if args.output is None:
+            raise OutputError("--key writes the answer key next to a paper: give the paper's file with -o")
+        paper, key, quiz = exam_papers(corpus, scope, topic_units, **options)
+        notice = quiz.shortfall
+        written = [write_material(paper, args.output), write_material(key, args.key)]
+    else:
+        material, notice = study_material(corpus, args.command, scope, topic_units, **options)
+        written = [write_material(material, args.output)]
     if notice:
         print(notice, file=sys.stderr)
-    result = write_material(material, args.output)
-    print(result if args.output is None else f"wrote {result}", end="" if args.output is None else "\n")
+    if args.output is None:
+        print(written[0], end="")
+    else:
+        print("\n".join(f"wrote {path}" for path in written))
     return 0
 
 
@@ -389,6 +399,13 @@ def _parser() -> argparse.ArgumentParser:
             tool.add_argument("--n", type=_positive, default=20, help="number of questions (default 20)")
             tool.add_argument("--types", default="填空,单选,多选,判断", help="question types, comma-separated")
             tool.add_argument("--seed", type=int, default=1, help="the same seed gives the same quiz (default 1)")
+            tool.add_argument(
+                "--difficulty", help="the mix of difficulties, e.g. 易:3,中:5,难:2 (weights; default: any)"
+            )
+            tool.add_argument(
+                "--key", type=_material_path,
+                help="write the answer key to this file and leave it out of the paper (-o is then the student copy)",
+            )  # fmt: skip
         tool.set_defaults(handler=_material)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")

@@ -10,9 +10,19 @@ from pathlib import Path
 from .corpus import Corpus, Document
 from .errors import OutputError
 from .files import FileProblem, atomic_write
-from .training import LETTERS, GlossaryEntry, OutlinePart, Quiz
+from .training import FILL, JUDGE, LETTERS, MULTIPLE, QUESTION_TYPES, SINGLE, GlossaryEntry, OutlinePart, Quiz
 
-__all__ = ["Material", "glossary_material", "markdown_literal", "outline_material", "quiz_material", "write_material"]
+__all__ = [
+    "AUTHOR",
+    "POINTS",
+    "Material",
+    "answer_key_material",
+    "glossary_material",
+    "markdown_literal",
+    "outline_material",
+    "quiz_material",
+    "write_material",
+]
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:&])")  # ":" stops web addresses becoming links
 
@@ -24,15 +34,28 @@ def markdown_literal(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-# A document is a title plus blocks: ("heading", level, text) or ("para", text) or ("item", number, text).
+# A document is a title plus blocks: ("heading", level, text), ("para", text), ("item", number, text, lines) or
+# ("break",) for a page break.
 Block = tuple
+
+AUTHOR = "实干家助手"
+POINTS = {FILL: 2, SINGLE: 2, MULTIPLE: 4, JUDGE: 2}  # per question, by type
+_SECTION_NUMERALS = "一二三四五六七八九十"
+_INSTRUCTIONS = {
+    FILL: "将原文的词语填入括号",
+    SINGLE: "只有一个选项符合原文",
+    MULTIPLE: "有两个以上选项符合原文，多选、少选、错选均不得分",
+    JUDGE: "判断表述与原文是否一致，一致的选“正确”",
+}
 
 
 class Material:
-    """A titled document made of headings, paragraphs and numbered items, renderable as Markdown or .docx."""
+    """A titled document made of headings, paragraphs, numbered items and page breaks, renderable as Markdown or
+    .docx (with the title, subject and the project as author in its properties)."""
 
-    def __init__(self, title: str, subtitle: str, source_title: str) -> None:
+    def __init__(self, title: str, subtitle: str, source_title: str, fields: Sequence[str] = ()) -> None:
         self.title, self.subtitle, self.source_title = title, subtitle, source_title
+        self.fields = tuple(fields)  # lines to fill in on the title page (单位, 姓名 …)
         self.blocks: list[Block] = []
 
     def heading(self, text: str, level: int = 1) -> None:
@@ -41,17 +64,25 @@ class Material:
     def para(self, text: str) -> None:
         self.blocks.append(("para", text))
 
-    def item(self, number: int, text: str) -> None:
-        self.blocks.append(("item", number, text))
+    def item(self, number: int, text: str, lines: Sequence[str] = ()) -> None:
+        """A numbered item; ``lines`` follow it each on a line of its own (options, a source)."""
+        self.blocks.append(("item", number, text, tuple(lines)))
+
+    def page_break(self) -> None:
+        self.blocks.append(("break",))
 
     def markdown(self) -> str:
-        """The document as Markdown."""
+        """The document as Markdown (a page break is a rule; item lines end in hard line breaks)."""
         lines = [f"# {self.title}", "", f"**{markdown_literal(self.subtitle)}**", "", f"依据：{self.source_title}", ""]
+        lines += [*(f"{field}  " for field in self.fields), ""] if self.fields else []
         for block in self.blocks:
             if block[0] == "heading":
                 lines += ["#" * (block[1] + 1) + " " + block[2], ""]
             elif block[0] == "item":
-                lines += [f"{block[1]}. " + block[2].replace("\n", "\n   "), ""]
+                rows = [*block[2].split("\n"), *block[3]]
+                lines += [f"{block[1]}. " + "  \n   ".join(rows), ""]
+            elif block[0] == "break":
+                lines += ["---", ""]
             else:
                 lines += [block[1], ""]
         return "\n".join(lines).rstrip() + "\n"
@@ -68,13 +99,18 @@ class Material:
             style = document.styles[style_name]
             style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), "SimSun")
         document.styles["Normal"].font.size = Pt(11)
+        properties = document.core_properties
+        properties.title, properties.subject, properties.author = self.title, self.subtitle, AUTHOR
+        properties.last_modified_by, properties.comments = AUTHOR, f"依据：{self.source_title}"
         title = document.add_paragraph(self.title, style="Title")
         title.alignment = WD_ALIGN_PARAGRAPH.CENTER
         subtitle = document.add_paragraph(self.subtitle, style="Subtitle")
         subtitle.alignment = WD_ALIGN_PARAGRAPH.CENTER
         source = document.add_paragraph(f"依据：{self.source_title}")
         source.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        source.add_run().add_break(WD_BREAK.PAGE)
+        for field in self.fields:
+            document.add_paragraph(field).alignment = WD_ALIGN_PARAGRAPH.CENTER
+        document.paragraphs[-1].add_run().add_break(WD_BREAK.PAGE)
         for block in self.blocks:
             if block[0] == "heading":
                 document.add_heading(block[2], level=block[1])
@@ -82,6 +118,10 @@ class Material:
                 paragraph = document.add_paragraph()
                 paragraph.add_run(f"{block[1]}. ").bold = True
                 paragraph.add_run(block[2])
+                for line in block[3]:
+                    document.add_paragraph(line).paragraph_format.left_indent = Pt(21)
+            elif block[0] == "break":
+                document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
             else:
                 document.add_paragraph(block[1])
         buffer = io.BytesIO()
@@ -101,29 +141,52 @@ def _source_title(corpus: Corpus, unit_ids: Iterable[str] = (), scope: Sequence[
     return "、".join(f"《{d.title}》" for d in documents)
 
 
-def quiz_material(corpus: Corpus, quiz: Quiz, scope: str, scope_documents: Sequence[Document] = ()) -> Material:
-    """A quiz: questions grouped by type, numbered throughout, and the answer key at the end."""
+def quiz_material(
+    corpus: Corpus, quiz: Quiz, scope: str, scope_documents: Sequence[Document] = (), key: str = "appended"
+) -> Material:
+    """A quiz as an exam paper: a title page with 单位/姓名/得分 lines, instructions, one section per question type
+    with its points, and a 总分 line; the answer key with explanations and citations follows after a page break
+    (``key="appended"``), or is left out (``"none"``: the student copy, see ``answer_key_material``)."""
     source = _source_title(corpus, (q.unit_id for q in quiz.questions), scope_documents)
-    material = Material("学习测验", f"范围：{scope}；共{len(quiz.questions)}题", source)
+    total = sum(POINTS[q.kind] for q in quiz.questions)
+    paper = Material(
+        "学习测验", f"范围：{scope}；共{len(quiz.questions)}题，满分{total}分", source,
+        fields=("单位：＿＿＿＿＿＿＿＿　　姓名：＿＿＿＿＿＿＿＿　　得分：＿＿＿＿＿＿",),
+    )  # fmt: skip
     if quiz.shortfall:
-        material.para(quiz.shortfall)
-    kinds = list(dict.fromkeys(q.kind for q in quiz.questions))
-    numbering: dict[int, int] = {}
-    number = 0
-    for kind in kinds:
-        material.heading(f"{kind}题")
-        for index, question in enumerate(quiz.questions):
-            if question.kind != kind:
-                continue
-            number += 1
-            numbering[index] = number
-            options = "  ".join(f"{LETTERS[i]}. {o}" for i, o in enumerate(question.options)) if kind != "判断" else ""
-            text = f"{question.stem}（{question.difficulty}）" + (f"\n{options}" if options else "")
-            material.item(number, text)
-    material.heading("参考答案")
-    for index, question in sorted(((i, q) for i, q in enumerate(quiz.questions)), key=lambda p: numbering[p[0]]):
-        material.item(numbering[index], f"{question.answer}。{question.explanation}")
-    return material
+        paper.para(quiz.shortfall)
+    kinds = [k for k in QUESTION_TYPES if any(q.kind == k for q in quiz.questions)]
+    paper.para("答题说明：" + "；".join(f"{k}题{_INSTRUCTIONS[k]}" for k in kinds) + "。")
+    for section, kind in enumerate(kinds):
+        members = [(n, q) for n, q in enumerate(quiz.questions, 1) if q.kind == kind]
+        points = POINTS[kind]
+        paper.heading(f"{_SECTION_NUMERALS[section]}、{kind}题（每题{points}分，共{points * len(members)}分）")
+        for number, question in members:
+            options = [f"{LETTERS[i]}. {o}" for i, o in enumerate(question.options)] if kind != JUDGE else []
+            paper.item(number, question.stem, options)
+    paper.para(f"总分：{total}分")
+    if key == "appended":
+        paper.page_break()
+        _add_key(paper, quiz)
+    return paper
+
+
+def answer_key_material(corpus: Corpus, quiz: Quiz, scope: str, scope_documents: Sequence[Document] = ()) -> Material:
+    """The answer key of ``quiz`` as a document of its own (for a paper written with ``key="none"``)."""
+    source = _source_title(corpus, (q.unit_id for q in quiz.questions), scope_documents)
+    total = sum(POINTS[q.kind] for q in quiz.questions)
+    key = Material("学习测验 参考答案", f"范围：{scope}；共{len(quiz.questions)}题，满分{total}分", source)
+    _add_key(key, quiz)
+    return key
+
+
+def _add_key(material: Material, quiz: Quiz) -> None:
+    material.heading("参考答案与解析")
+    for number, question in enumerate(quiz.questions, 1):
+        material.item(
+            number, f"{question.answer}（{question.kind}，{POINTS[question.kind]}分，难度：{question.difficulty}）",
+            [question.explanation],
+        )  # fmt: skip
 
 
 def outline_material(

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from .corpus import Corpus, Unit
 from .errors import QuestionError
-from .export import Material, glossary_material, outline_material, quiz_material
-from .training import QUESTION_TYPES, glossary, make_quiz, outline, policies, select_units
+from .export import Material, answer_key_material, glossary_material, outline_material, quiz_material
+from .training import QUESTION_TYPES, Quiz, glossary, make_quiz, outline, policies, select_units
 
-__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "study_material"]
+__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "exam_papers", "study_material"]
 
 QUIZ, OUTLINE, GLOSSARY = "quiz", "outline", "glossary"
 KINDS = (QUIZ, OUTLINE, GLOSSARY)
@@ -72,12 +72,13 @@ def study_material(
     types: Sequence[str] = tuple(QUESTION_TYPES),
     count: int = 20,
     seed: int = 1,
+    difficulty: str | None = None,
 ) -> tuple[Material, str]:
-    """A quiz, outline or glossary of ``scope``, and a notice for the user (a quiz with fewer questions than asked
-    for says why; otherwise empty).
+    """A quiz (an exam paper with its answer key after a page break), outline or glossary of ``scope``, and a notice
+    for the user (a quiz with fewer questions than asked for says why; otherwise empty).
 
     Raises:
-        QuestionError: for an unknown kind or a scope the text does not have.
+        QuestionError: for an unknown kind, a scope the text does not have, or a quiz with no question at all.
     """
     units = scope_units(corpus, scope, topic_units)
     described = scope.described(corpus)
@@ -90,5 +91,27 @@ def study_material(
         return glossary_material(corpus, entries, described, documents), ""
     if kind != QUIZ:
         raise QuestionError(f"unknown material {kind!r}; choose one of {', '.join(KINDS)}")
-    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed)
+    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
     return quiz_material(corpus, quiz, described, documents), quiz.shortfall
+
+
+def exam_papers(
+    corpus: Corpus,
+    scope: Scope,
+    topic_units: Callable[[str], list[Unit]] | None = None,
+    types: Sequence[str] = tuple(QUESTION_TYPES),
+    count: int = 20,
+    seed: int = 1,
+    difficulty: str | None = None,
+) -> tuple[Material, Material, Quiz]:
+    """The student paper of a quiz of ``scope`` (no answers) and its answer key as a separate document.
+
+    Raises:
+        QuestionError: as ``study_material``.
+    """
+    units = scope_units(corpus, scope, topic_units)
+    described = scope.described(corpus)
+    documents = policies(corpus, scope.document)
+    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
+    paper = quiz_material(corpus, quiz, described, documents, key="none")
+    return paper, answer_key_material(corpus, quiz, described, documents), quiz

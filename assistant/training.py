@@ -15,32 +15,43 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cache
 
 from .browse import term_index
 from .corpus import ARTICLE, COMMENTARY, PART, POLICY, Corpus, Document, Sentence, Unit, quoted_terms
 from .errors import QuestionError
 from .numerals import CN_COUNTS, cn_to_int, parse_numeral
+from .segment import Segmenter
 
 __all__ = [
     "QUESTION_TYPES",
     "GlossaryEntry",
     "OutlineArticle",
     "OutlinePart",
+    "Profile",
     "Question",
     "Quiz",
+    "difficulty_quotas",
+    "enumerations",
     "glossary",
+    "leakage_pairs",
     "make_quiz",
     "outline",
+    "profiles",
+    "quiz_problems",
     "select_units",
+    "substitution_problem",
 ]
 
 FILL, SINGLE, MULTIPLE, JUDGE = "填空", "单选", "多选", "判断"
 QUESTION_TYPES = (FILL, SINGLE, MULTIPLE, JUDGE)
-BLANK = "（    ）"
-LETTERS = "ABCD"
+BLANK = "（　　　　）"  # ideographic spaces: a web page keeps their width
+CHOICE = "（　　）"  # where the letters of a choice question are written
+LETTERS = "ABCDEF"
 NUMBERED_FORMULA = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")  # 三张清单, 三个区分开来
 _UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
 _NUMBER_RE = re.compile(r"\d+(?:至\d+)?[年次个]")
@@ -94,6 +105,8 @@ class Question:
     unit_id: str
     source: str
     difficulty: str
+    tested: tuple[str, ...] = ()  # what the student must know: the blanked span, the keyed items, a swapped-out term
+    substitutes: tuple[str, ...] = ()  # the distractors, or the term swapped into a false statement
 
 
 @dataclass
@@ -305,6 +318,97 @@ class _Blank:
     kind: str  # "term", "number" or "item"
 
 
+@dataclass(frozen=True)
+class Profile:
+    """What kind of term a span is, for the substitution rule: a substitute must have the same profile.
+
+    Attributes:
+        kind: "term" (quoted), "number" or "item" (of an enumeration).
+        category: for terms, "formula" (三张清单), "enumeration" (崇尚实干、注重实绩…), "sentence" (8+ characters),
+            "paired" (quoted right next to another term: “长计划”与“短安排”, “叫醒”“叫停”) or "single"; for numbers,
+            the unit and shape (年, 至年 for a range).
+        head: the coarse part of speech of its last content word (n, v, a or m; o when it has none).
+        length: characters.
+    """
+
+    kind: str
+    category: str
+    head: str
+    length: int
+
+
+_PAIR_BEFORE = ("”", "”与", "”和", "”、", "”及")
+_PAIR_AFTER = ("“", "与“", "和“", "、“", "及“")
+_ENUMERATION_SPAN = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
+_MAX_ENUMERATION_ITEM = 4
+_MAX_OPTIONS = len(LETTERS)
+
+
+def _category(blank: _Blank) -> str:
+    answer, text = blank.answer, blank.sentence.text
+    if blank.kind == "number":
+        return ("至" if "至" in answer else "") + answer[-1]
+    if blank.kind == "item":
+        return "item"
+    if NUMBERED_FORMULA.match(answer):
+        return "formula"
+    if re.search(r"[、+＋]", answer):
+        return "enumeration"
+    if len(answer) >= 8:
+        return "sentence"
+    at = text.find(answer)
+    if text[: max(at - 1, 0)].endswith(_PAIR_BEFORE) or text[at + len(answer) + 1 :].startswith(_PAIR_AFTER):
+        return "paired"
+    return "single"
+
+
+def _coarse_tag(flag: str) -> str:
+    if flag.startswith("vn"):
+        return "n"  # a verbal noun fills a noun's slot (考核, 评估)
+    return flag[:1] if flag[:1] in "nvam" else "o"
+
+
+@cache
+def _plain_segmenter() -> Segmenter:
+    """jieba with its own dictionary only: the corpus's domain words would tag every term as one unknown word."""
+    from .config import Settings
+
+    return Segmenter((), Settings().cache_dir / "jieba")
+
+
+def _head(text: str) -> str:
+    """The coarse part of speech of the last word of ``text`` that has one."""
+    tags = [_coarse_tag(flag) for _, flag in _plain_segmenter().tagged(re.sub(r"[、+＋]", "", text))]
+    return next((tag for tag in reversed(tags) if tag != "o"), "o")
+
+
+def profiles(blanks: Iterable[_Blank]) -> dict[str, Profile]:
+    """Each answer's ``Profile`` (from its first occurrence)."""
+    found: dict[str, Profile] = {}
+    for blank in blanks:
+        if blank.answer not in found:
+            found[blank.answer] = Profile(blank.kind, _category(blank), _head(blank.answer), len(blank.answer))
+    return found
+
+
+def substitution_problem(original: Profile, substitute: Profile) -> str:
+    """Why a span of profile ``substitute`` may not stand in for one of profile ``original`` as a distractor or in
+    a false statement, or "" when it may.
+
+    The rule: the same kind, the same category, the same part of speech of the last content word, and a length
+    within a quarter (at least one character) of the original's.
+    """
+    if substitute.kind != original.kind:
+        return f"{'an' if substitute.kind == 'item' else 'a'} {substitute.kind} for a {original.kind}"
+    if substitute.category != original.category:
+        return f"a {substitute.category} term for a {original.category} one"
+    if substitute.head != original.head:
+        return f"part of speech {substitute.head} for {original.head}"
+    if abs(substitute.length - original.length) > max(1, original.length // 4):
+        return f"{substitute.length} characters for {original.length}"
+    return ""
+
+
 def _blanks(units: Sequence[Unit], formulas: list[GlossaryEntry]) -> list[_Blank]:
     blanks: list[_Blank] = []
     for unit in units:
@@ -313,10 +417,45 @@ def _blanks(units: Sequence[Unit], formulas: list[GlossaryEntry]) -> list[_Blank
                 continue
             blanks += [_Blank(unit, sentence, t, "term") for t in quoted_terms(sentence.text)]
             blanks += [_Blank(unit, sentence, m.group(0), "number") for m in _NUMBER_RE.finditer(sentence.text)]
+            blanks += [_Blank(unit, sentence, item, "item") for _, _, items in enumerations(sentence.text)
+                       for item in items]  # fmt: skip
     for entry in formulas:
         if entry.unit in units:
             blanks += [_Blank(entry.unit, entry.sentence, item, "item") for item in entry.items if len(item) > 1]
-    return [b for b in blanks if b.sentence.text.count(b.answer) == 1]
+    unique = {(b.unit.id, b.sentence.index, b.answer, b.kind): b for b in blanks}
+    return [b for b in unique.values() if b.sentence.text.count(b.answer) == 1]
+
+
+def enumerations(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Enumerations of three or more items of 2 to 4 characters written with 、 (大胆改、大胆试、大胆闯), as (start,
+    end, items); the inner items fix the length, and the first and last are cut to it from the text around them
+    where jieba sees a word boundary there."""
+    found = []
+    for match in _ENUMERATION_SPAN.finditer(text):
+        parts = match.group(0).split("、")
+        inner = parts[1:-1]
+        if len(parts) < 3 or not inner:
+            continue
+        length = len(inner[0])
+        if not 2 <= length <= _MAX_ENUMERATION_ITEM or any(len(p) != length for p in inner):
+            continue
+        if len(parts[0]) < length or len(parts[-1]) < length:
+            continue
+        if not (_word_boundary(parts[0], len(parts[0]) - length) and _word_boundary(parts[-1], length)):
+            continue  # 干部疗休养 cut to four characters would end inside a word
+        items = (parts[0][-length:], *inner, parts[-1][:length])
+        start = match.start() + len(parts[0]) - length
+        found.append((start, start + len("、".join(items)), items))
+    return found
+
+
+def _word_boundary(text: str, position: int) -> bool:
+    """Whether jieba's segmentation of ``text`` has a word boundary at ``position`` (its ends always are)."""
+    ends, at = {0}, 0
+    for word in _plain_segmenter().words(text):
+        at += len(word)
+        ends.add(at)
+    return position in ends or position == len(text)
 
 
 def _explanation(unit: Unit, sentence: Sentence) -> str:
@@ -327,65 +466,111 @@ def _stem(blank: _Blank) -> str:
     return blank.sentence.text.replace(blank.answer, BLANK, 1)
 
 
-def _fill(blank: _Blank) -> Question:
-    difficulty = "易" if blank.kind == "term" else "中"
-    return Question(FILL, _stem(blank), (), blank.answer, _explanation(blank.unit, blank.sentence),
-                    blank.unit.label, blank.unit.id, blank.sentence.text, difficulty)  # fmt: skip
+class _Maker:
+    """Makes candidate questions of every type from the blanks of one quiz's scope, with the substitution rule."""
 
+    def __init__(self, pool: Sequence[_Blank], rng: random.Random) -> None:
+        self.pool, self.rng = pool, rng
+        self.profiles = profiles(pool)
 
-def _distractors(blank: _Blank, pool: Sequence[_Blank], rng: random.Random, count: int) -> list[str]:
-    """Answers of the same kind from other articles, of similar length, never the right answer."""
-    same_kind = sorted(
-        {b.answer for b in pool if b.kind == blank.kind and b.unit.id != blank.unit.id and b.answer != blank.answer}
-    )
-    close = [a for a in same_kind if abs(len(a) - len(blank.answer)) <= 3] or same_kind
-    rng.shuffle(close)
-    return close[:count]
+    def substitutes(self, blank: _Blank, count: int) -> list[str]:
+        """Up to ``count`` answers from other articles that pass the substitution rule, none in the sentence."""
+        original = self.profiles[blank.answer]
+        fitting = sorted(
+            {
+                b.answer
+                for b in self.pool
+                if b.unit.id != blank.unit.id
+                and b.answer not in blank.sentence.text
+                and not substitution_problem(original, self.profiles[b.answer])
+            }
+        )
+        self.rng.shuffle(fitting)
+        return fitting[:count]
 
+    def fill(self, blank: _Blank) -> Question:
+        difficulty = "易" if blank.kind == "term" else "中"
+        return Question(FILL, _stem(blank), (), blank.answer, _explanation(blank.unit, blank.sentence),
+                        blank.unit.label, blank.unit.id, blank.sentence.text, difficulty, (blank.answer,))  # fmt: skip
 
-def _single(blank: _Blank, pool: Sequence[_Blank], rng: random.Random) -> Question | None:
-    wrong = _distractors(blank, pool, rng, 3)
-    if len(wrong) < 3:
-        return None
-    options = [blank.answer, *wrong]
-    rng.shuffle(options)
-    letter = LETTERS[options.index(blank.answer)]
-    return Question(SINGLE, _stem(blank), tuple(options), letter, _explanation(blank.unit, blank.sentence),
-                    blank.unit.label, blank.unit.id, blank.sentence.text, "中")  # fmt: skip
-
-
-def _multiple(entry: GlossaryEntry, others: Sequence[GlossaryEntry], rng: random.Random) -> Question | None:
-    if len(entry.items) < 3:
-        return None
-    right = list(entry.items)
-    rng.shuffle(right)
-    right = right[: rng.choice((2, 3))]
-    pool = sorted({i for e in others if e.term != entry.term for i in e.items if i not in entry.sentence.text})
-    if len(pool) < 4 - len(right):
-        return None
-    rng.shuffle(pool)
-    options = right + pool[: 4 - len(right)]
-    rng.shuffle(options)
-    answer = "".join(LETTERS[i] for i, option in enumerate(options) if option in right)
-    stem = f"根据{entry.unit.label}，下列属于“{entry.term}”的有（    ）。"
-    return Question(MULTIPLE, stem, tuple(options), answer, _explanation(entry.unit, entry.sentence),
-                    entry.unit.label, entry.unit.id, entry.sentence.text, "难")  # fmt: skip
-
-
-def _judge(blank: _Blank, pool: Sequence[_Blank], rng: random.Random, truth: bool) -> Question | None:
-    sentence = blank.sentence.text
-    if len(sentence) > _MAX_STATEMENT:
-        return None
-    if truth:
-        statement, answer, difficulty = sentence, "正确", "易"
-    else:
-        wrong = _distractors(blank, pool, rng, 1)
-        if not wrong:
+    def single(self, blank: _Blank) -> Question | None:
+        wrong = self.substitutes(blank, 3)
+        if len(wrong) < 3:
             return None
-        statement, answer, difficulty = sentence.replace(blank.answer, wrong[0], 1), "错误", "中"
-    stem = f"{blank.unit.label.split('（')[0]}提出：{statement}"
-    return Question(JUDGE, stem, ("正确", "错误"), answer, _explanation(blank.unit, blank.sentence),
-                    blank.unit.label, blank.unit.id, sentence, difficulty)  # fmt: skip
+        options = [blank.answer, *wrong]
+        self.rng.shuffle(options)
+        letter = LETTERS[options.index(blank.answer)]
+        difficulty = "难" if self.profiles[blank.answer].category in ("enumeration", "sentence") else "中"
+        return Question(SINGLE, _stem(blank), tuple(options), letter, _explanation(blank.unit, blank.sentence),
+                        blank.unit.label, blank.unit.id, blank.sentence.text, difficulty, (blank.answer,),
+                        tuple(wrong))  # fmt: skip
+
+    def judge(self, blank: _Blank, truth: bool) -> Question | None:
+        sentence = blank.sentence.text
+        if len(sentence) > _MAX_STATEMENT:
+            return None
+        substitute: tuple[str, ...] = ()
+        if truth:
+            statement, answer, difficulty = sentence, "正确", "易"
+        else:
+            wrong = self.substitutes(blank, 1)
+            if not wrong:
+                return None
+            statement, answer, difficulty = sentence.replace(blank.answer, wrong[0], 1), "错误", "中"
+            substitute = (wrong[0],)
+        stem = f"{blank.unit.label.split('（')[0]}提出：{statement}"
+        return Question(JUDGE, stem, ("正确", "错误"), answer, _explanation(blank.unit, blank.sentence),
+                        blank.unit.label, blank.unit.id, sentence, difficulty, (blank.answer,), substitute)  # fmt: skip
+
+    def item_substitutes(self, items: Sequence[str], source: str, unit: Unit, count: int) -> list[str]:
+        """Items of other enumerations that pass the substitution rule against one of ``items``."""
+        originals = [self.profiles[i] for i in items if i in self.profiles]
+        fitting = sorted(
+            {
+                b.answer
+                for b in self.pool
+                if b.kind == "item"
+                and b.unit.id != unit.id
+                and b.answer not in source
+                and any(not substitution_problem(o, self.profiles[b.answer]) for o in originals)
+            }
+        )
+        self.rng.shuffle(fitting)
+        return fitting[:count]
+
+    def multiple_of_formula(self, entry: GlossaryEntry) -> Question | None:
+        """下列属于“三张清单”的有: two or three of its items and other enumerations' items."""
+        if len(entry.items) < 3:
+            return None
+        right = list(entry.items)
+        self.rng.shuffle(right)
+        right = right[: self.rng.choice((2, 3))]
+        wrong = self.item_substitutes(right, entry.sentence.text, entry.unit, 4 - len(right))
+        if len(wrong) < 4 - len(right):
+            return None
+        options = right + wrong
+        self.rng.shuffle(options)
+        answer = "".join(LETTERS[i] for i, option in enumerate(options) if option in right)
+        stem = f"根据{entry.unit.label}，下列属于“{entry.term}”的有{CHOICE}。"
+        return Question(MULTIPLE, stem, tuple(options), answer, _explanation(entry.unit, entry.sentence),
+                        entry.unit.label, entry.unit.id, entry.sentence.text, "难", tuple(right),
+                        tuple(wrong))  # fmt: skip
+
+    def multiple_of_enumeration(self, unit: Unit, sentence: Sentence) -> Question | None:
+        """A sentence whose enumeration is blanked: which items belong in the blank (all of them are keyed)."""
+        for start, end, items in enumerations(sentence.text):
+            spare = min(2, _MAX_OPTIONS - len(items))
+            wrong = self.item_substitutes(items, sentence.text, unit, spare) if spare > 0 else []
+            if not wrong:
+                continue
+            options = [*items, *wrong]
+            self.rng.shuffle(options)
+            answer = "".join(LETTERS[i] for i, option in enumerate(options) if option in items)
+            blanked = sentence.text[:start] + BLANK + sentence.text[end:]
+            stem = f"根据{unit.label}，“{blanked}”中括号处依次列举的有{CHOICE}。"
+            return Question(MULTIPLE, stem, tuple(options), answer, _explanation(unit, sentence), unit.label,
+                            unit.id, sentence.text, "难", tuple(items), tuple(wrong))  # fmt: skip
+        return None
 
 
 def check_question(question: Question, corpus: Corpus) -> str:
@@ -432,6 +617,8 @@ def _is_listed(item: str, sentence: str) -> bool:
     """``item`` stands in ``sentence`` as one whole item of an enumeration (between 、 ， “ ”, or one character)."""
     if len(item) == 1:
         return item in sentence
+    if any(item in items for _, _, items in enumerations(sentence)):
+        return True
     return bool(re.search(rf"(?:^|[、，“—：]|实施|明确|推行){re.escape(item)}(?:$|[、，”。；])", sentence))
 
 
@@ -439,6 +626,8 @@ def _check_multiple(question: Question, unit: Unit, texts: list[str]) -> str:
     letters = LETTERS[: len(question.options)]
     if len(question.options) < 3 or not question.answer or any(k not in letters for k in question.answer):
         return "a 多选 question needs three or more options and a key of their letters"
+    if len(question.answer) == len(question.options):
+        return "a 多选 question needs at least one option that is not keyed"
     for letter, option in zip(letters, question.options, strict=True):
         if (letter in question.answer) != _is_listed(option, question.source):
             return f"option {option!r} is keyed wrongly against the source sentence"
@@ -457,42 +646,122 @@ def _check_judge(question: Question, unit: Unit, texts: list[str]) -> str:
 
 
 def _candidates(units: Sequence[Unit], corpus: Corpus, types: Sequence[str], rng: random.Random) -> list[Question]:
-    """Questions of the requested types in turn; each blankable span serves one question only."""
+    """Every question of the requested types the scope allows, in a seeded random order."""
     formulas = glossary(corpus)
     pool = _blanks([u for d in corpus.documents_of_kind(POLICY) for u in d.units], formulas)
-    scoped = [b for b in pool if b.unit in units]
+    maker = _Maker(pool, rng)
+    scoped = [b for b in pool if b.unit in units and b.kind != "item"]
     rng.shuffle(scoped)
-    queues: dict[str, list[Question]] = {t: [] for t in types}
-    if MULTIPLE in queues:
-        made = (_multiple(e, formulas, rng) for e in formulas if e.unit in units)
-        queues[MULTIPLE] = [q for q in made if q is not None]
-    span_types = [t for t in types if t != MULTIPLE]
-    used: dict[_Blank, set[str]] = {b: set() for b in scoped}
-    for round_ in range(len(span_types)):  # first each span serves one type; later rounds the other types
-        for number, blank in enumerate(scoped):
-            for offset in range(len(span_types)):
-                kind = span_types[(number + round_ + offset) % len(span_types)]
-                if kind in used[blank]:
-                    continue
-                question = _from_blank(kind, blank, pool, rng)
-                if question is not None:
-                    queues[kind].append(question)
-                    used[blank].add(kind)
-                    break
-    mixed: list[Question] = []
-    while any(queues.values()):
-        for kind in types:
-            if queues[kind]:
-                mixed.append(queues[kind].pop(0))
-    return mixed
+    made: list[Question | None] = []
+    for blank in scoped:
+        if FILL in types:
+            made.append(maker.fill(blank))
+        if SINGLE in types:
+            made.append(maker.single(blank))
+        if JUDGE in types:
+            made.append(maker.judge(blank, truth=rng.random() < 0.5))
+    if MULTIPLE in types:
+        made += [maker.multiple_of_formula(e) for e in formulas if e.unit in units]
+        made += [maker.multiple_of_enumeration(u, s) for u in units for s in u.sentences]
+    candidates = [q for q in made if q is not None]
+    rng.shuffle(candidates)
+    return candidates
 
 
-def _from_blank(kind: str, blank: _Blank, pool: Sequence[_Blank], rng: random.Random) -> Question | None:
-    if kind == FILL:
-        return _fill(blank)
-    if kind == SINGLE:
-        return _single(blank, pool, rng)
-    return _judge(blank, pool, rng, truth=rng.random() < 0.5)
+def leakage_pairs(questions: Sequence[Question]) -> list[tuple[int, int, str]]:
+    """(i, j, answer): question i's stem shows ``answer``, which question j asks for (0-based positions)."""
+    pairs = []
+    for i, asking in enumerate(questions):
+        for j, answered in enumerate(questions):
+            if i != j:
+                pairs += [(i, j, a) for a in answered.tested if a and a in asking.stem]
+    return pairs
+
+
+def quiz_problems(quiz: Quiz, corpus: Corpus) -> list[str]:
+    """Everything wrong with a composed quiz, one line each: invalid questions, two questions on one sentence, a stem
+    that shows another question's answer, a distractor or swapped-in term the substitution rule rejects."""
+    questions = quiz.questions
+    problems = [f"Q{n}: {problem}" for n, q in enumerate(questions, 1) if (problem := check_question(q, corpus))]
+    sources: dict[str, int] = {}
+    for number, question in enumerate(questions, 1):
+        if question.source in sources:
+            problems.append(f"Q{number}: the sentence of Q{sources[question.source]} again")
+        sources.setdefault(question.source, number)
+    problems += [f"Q{i + 1} shows {answer!r}, the answer of Q{j + 1}" for i, j, answer in leakage_pairs(questions)]
+    pool = _blanks([u for d in corpus.documents_of_kind(POLICY) for u in d.units], glossary(corpus))
+    known = profiles(pool)
+    for number, question in enumerate(questions, 1):
+        originals = [known[t] for t in question.tested if t in known]
+        for substitute in question.substitutes:
+            rejected = [substitution_problem(o, known[substitute]) for o in originals] if substitute in known else []
+            if substitute not in known or (rejected and all(rejected)):
+                problems.append(f"Q{number}: {substitute!r} for {question.tested[0]!r}: {rejected or 'not a term'}")
+    return problems
+
+
+def _compose(candidates: Sequence[Question], count: int, quotas: dict[str, int] | None) -> list[Question]:
+    """Up to ``count`` questions, greedily: each next one from the article with the fewest so far, of the type with
+    the fewest so far; never a second question on a sentence, never one whose stem shows another's answer or whose
+    answer another's stem shows, and no more of a difficulty than ``quotas`` allows."""
+    chosen: list[Question] = []
+    per_unit: Counter[str] = Counter()
+    per_kind: Counter[str] = Counter()
+    per_level: Counter[str] = Counter()
+    sources: set[str] = set()
+    remaining = list(candidates)
+    while len(chosen) < count:
+        best: tuple[tuple[int, int, int], int] | None = None
+        for position, question in enumerate(remaining):
+            if question.source in sources or (
+                quotas is not None and per_level[question.difficulty] >= quotas.get(question.difficulty, 0)
+            ):
+                continue
+            order = (per_unit[question.unit_id], per_kind[question.kind], position)
+            if best is not None and order >= best[0]:
+                continue
+            if leakage_pairs([*chosen, question]):
+                continue
+            best = (order, position)
+        if best is None:
+            break
+        question = remaining.pop(best[1])
+        chosen.append(question)
+        sources.add(question.source)
+        per_unit[question.unit_id] += 1
+        per_kind[question.kind] += 1
+        per_level[question.difficulty] += 1
+    return chosen
+
+
+def difficulty_quotas(spec: str, count: int) -> dict[str, int]:
+    """Questions per difficulty from a mix such as ``易:3,中:5,难:2`` (weights, scaled to ``count``; easy, medium
+    and hard may be written for 易, 中, 难).
+
+    Raises:
+        QuestionError: for an unknown level, a weight that is not a number, or no weight above zero.
+    """
+    names = {"易": "易", "easy": "易", "中": "中", "medium": "中", "难": "难", "hard": "难"}
+    weights: dict[str, float] = {}
+    for piece in re.split(r"[,，、\s]+", unicodedata.normalize("NFKC", spec).strip()):
+        if not piece:
+            continue
+        level, _, weight = piece.partition(":") if ":" in piece else piece.partition("=")
+        if level.strip().lower() not in names:
+            raise QuestionError(f"unknown difficulty {level!r}; use 易, 中 and 难, e.g. 易:3,中:5,难:2")
+        try:
+            value = float(weight.rstrip("%")) if weight else 1.0
+        except ValueError as exc:
+            raise QuestionError(f"{piece!r}: the weight must be a number, e.g. 易:3") from exc
+        weights[names[level.strip().lower()]] = weights.get(names[level.strip().lower()], 0.0) + value
+    total = sum(w for w in weights.values() if w > 0)
+    if total <= 0:
+        raise QuestionError("give at least one difficulty a weight above zero, e.g. 易:3,中:5,难:2")
+    exact = {level: count * w / total for level, w in weights.items() if w > 0}
+    quotas = {level: int(share) for level, share in exact.items()}
+    for level in sorted(exact, key=lambda lv: exact[lv] - quotas[lv], reverse=True)[: count - sum(quotas.values())]:
+        quotas[level] += 1
+    return quotas
 
 
 def make_quiz(
@@ -501,32 +770,52 @@ def make_quiz(
     count: int = 20,
     types: Sequence[str] = QUESTION_TYPES,
     seed: int = 1,
+    difficulty: str | None = None,
 ) -> Quiz:
-    """A quiz of up to ``count`` valid questions over ``units``, mixing ``types`` in turn.
+    """A quiz of up to ``count`` valid questions over ``units``: at most one per sentence, none showing another's
+    answer, spread over the articles and the ``types``, in the ``difficulty`` mix asked for (``易:3,中:5,难:2``).
 
     Raises:
-        QuestionError: for an unknown type or a count below one.
+        QuestionError: for an unknown type or difficulty, a count below one, or a scope with no question at all.
     """
     unknown = [t for t in types if t not in QUESTION_TYPES]
     if unknown or not types:
         raise QuestionError(f"question types must be among {'、'.join(QUESTION_TYPES)}, not {unknown or 'none'}")
     if count < 1:
         raise QuestionError("ask for at least one question")
+    quotas = difficulty_quotas(difficulty, count) if difficulty else None
     rng = random.Random(seed)
-    questions: list[Question] = []
-    dropped: list[str] = []
-    seen: set[tuple[str, str]] = set()
+    candidates, dropped = [], []
     for question in _candidates(units, corpus, types, rng):
         problem = check_question(question, corpus)
-        key = (question.kind if question.kind in (JUDGE, MULTIPLE) else "blank", question.stem)
         if problem:
             dropped.append(f"{question.kind} {question.stem[:30]}…: {problem}")
-        elif key not in seen:
-            seen.add(key)
-            questions.append(question)
-        if len(questions) == count:
-            break
-    shortfall = ""
+        else:
+            candidates.append(question)
+    chosen = _compose(candidates, count, quotas)
+    questions = [q for kind in QUESTION_TYPES for q in chosen if q.kind == kind]
+    if not questions:
+        raise QuestionError(f"所选范围内出不了{'、'.join(types)}题：{_why_none(types)}请扩大范围或增加题型。")
+    return Quiz(questions, count, _shortfall(questions, count, types, quotas), dropped)
+
+
+def _why_none(types: Sequence[str]) -> str:
+    if list(types) == [MULTIPLE]:
+        return "多选题要有三项以上的并列内容，且其他条文中有同类的干扰项。"
+    return "没有可出题的提法、数字或列举。"
+
+
+def _shortfall(questions: Sequence[Question], count: int, types: Sequence[str], quotas: dict[str, int] | None) -> str:
+    notes = []
     if len(questions) < count:
-        shortfall = f"只生成了{len(questions)}道有效题目（要求{count}道）：所选范围内可出的题目不足。"
-    return Quiz(questions, count, shortfall, dropped)
+        notes.append(
+            f"只生成了{len(questions)}道有效题目（要求{count}道）：所选范围内可出题的句子不足（每句至多出一题）。"
+        )
+    missing = [t for t in types if not any(q.kind == t for q in questions)]
+    if missing:
+        notes.append(f"所选范围内出不了{'、'.join(missing)}题。")
+    for level, wanted in (quotas or {}).items():
+        made = sum(q.difficulty == level for q in questions)
+        if made < wanted:
+            notes.append(f"难度“{level}”只有{made}道（要求{wanted}道）。")
+    return "".join(notes)

@@ -1,0 +1,182 @@
+"""Quiz composition rules on a tiny corpus: profiles and the substitution rule, leakage, one question per sentence,
+coverage, difficulty mixes, 多选 from enumerations, and exam papers with a separate answer key."""
+
+from pathlib import Path
+
+import pytest
+from docx import Document
+
+from assistant import QuestionError, load_corpus
+from assistant.export import AUTHOR, POINTS, answer_key_material, quiz_material
+from assistant.training import (
+    BLANK,
+    FILL,
+    JUDGE,
+    LETTERS,
+    MULTIPLE,
+    SINGLE,
+    Profile,
+    Question,
+    Quiz,
+    check_question,
+    difficulty_quotas,
+    enumerations,
+    leakage_pairs,
+    make_quiz,
+    profiles,
+    quiz_problems,
+    select_units,
+    substitution_problem,
+)
+from tests.conftest import write_document
+
+RIVER_RULES = """关于加强河湖管理的办法
+为了保护河湖，制定本办法。
+一、总体要求
+1.坚持生态优先。全面推行“河长制”，各级河长每月巡河1次。坚持“早发现”“早处置”，做到问题不过夜。
+2.严格执法监督。对非法采砂实行“零容忍”，建立“三张清单”——问题清单、任务清单、责任清单。
+二、保障措施
+3.加强经费保障。财政每年安排专项资金，用于清淤疏浚、堤防加固、水质监测、岸线整治。推行“河湖体检”。
+4.强化考核问责。落实“一河一策”，实行“红黄绿”挂牌督办，对失职干部“零容忍”问责。
+5.加强宣传引导。开展“护河志愿”活动，倡导巡河护河、节水惜水、爱河护河。鼓励群众“随手拍”。
+"""
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("quiz") / "corpus"
+    write_document(folder, "rules", RIVER_RULES, {"short": "《办法》", "kind": "policy"})
+    return load_corpus(folder)
+
+
+@pytest.fixture(scope="module")
+def known(corpus) -> dict[str, Profile]:
+    from assistant.training import _blanks, glossary
+
+    return profiles(_blanks(list(corpus.units), glossary(corpus)))
+
+
+def test_profiles_name_the_kind_category_and_part_of_speech(known):
+    assert known["早发现"] == Profile("term", "paired", "v", 3)  # quoted right before “早处置”
+    assert known["河长制"] == Profile("term", "single", "v", 3)
+    assert known["三张清单"].category == "formula"
+    assert known["1次"] == Profile("number", "次", "m", 2)
+    assert known["问题清单"].kind == known["清淤疏浚"].kind == "item"
+
+
+@pytest.mark.parametrize(
+    ("original", "substitute", "reason"),
+    [
+        ("河长制", "早处置", "a paired term for a single one"),  # “早处置” only makes sense next to “早发现”
+        ("河长制", "三张清单", "a formula term for a single one"),
+        ("河长制", "1次", "a number for a term"),
+        ("河长制", "一河一策", "part of speech n for v"),
+        ("早发现", "问题清单", "an item for a term"),
+    ],
+)
+def test_the_substitution_rule_rejects_swaps_of_another_kind(known, original, substitute, reason):
+    assert substitution_problem(known[original], known[substitute]) == reason
+
+
+def test_the_substitution_rule_keeps_same_kind_swaps(known):
+    assert substitution_problem(known["河长制"], known["随手拍"]) == ""
+    assert substitution_problem(known["河长制"], known["河湖体检"]) == ""  # one character longer
+    assert substitution_problem(known["清淤疏浚"], known["堤防加固"]) == ""
+    long_single = Profile("term", "single", "v", 6)
+    assert substitution_problem(known["河长制"], long_single) == "6 characters for 3"
+
+
+def test_enumerations_are_cut_at_word_boundaries():
+    assert enumerations("用于清淤疏浚、堤防加固、水质监测、岸线整治。") == [
+        (2, 21, ("清淤疏浚", "堤防加固", "水质监测", "岸线整治"))
+    ]
+    assert enumerations("在干部选拔、职级晋升、教育培训、干部疗休养等方面") == []  # 疗休养 would be cut inside
+    assert enumerations("甲、乙、丙") == []  # one-character items are not asked about
+
+
+def _question(kind: str, stem: str, tested: tuple[str, ...], source: str = "s") -> Question:
+    return Question(kind, stem, (), "", "", "", "policy/art1", source, "易", tested)
+
+
+def test_leakage_pairs_name_the_stem_that_shows_an_answer():
+    questions = [
+        _question(FILL, f"坚持“早发现”“{BLANK}”", ("早处置",), "a"),
+        _question(JUDGE, "《办法》第1条提出：坚持“早发现”“早处置”，做到问题不过夜。", ("早发现",), "b"),
+        _question(FILL, f"推行“{BLANK}”。", ("河湖体检",), "c"),
+    ]
+    assert leakage_pairs(questions) == [(0, 1, "早发现"), (1, 0, "早处置")]  # each shows what the other asks
+
+
+def test_a_composed_quiz_has_no_problems_for_many_seeds(corpus):
+    units = select_units(corpus)
+    for seed in range(40):
+        quiz = make_quiz(corpus, units, count=20, seed=seed)
+        assert quiz_problems(quiz, corpus) == []
+        assert len({q.source for q in quiz.questions}) == len(quiz.questions)
+        assert leakage_pairs(quiz.questions) == []
+
+
+def test_questions_spread_over_the_articles(corpus):
+    quiz = make_quiz(corpus, select_units(corpus), count=5, types=[FILL], seed=3)
+    assert sorted(q.unit_id for q in quiz.questions) == [f"rules/art{n}" for n in range(1, 6)]
+
+
+def test_a_difficulty_mix_is_honoured_or_its_shortfall_stated(corpus):
+    assert difficulty_quotas("易:3,中:5,难:2", 10) == {"易": 3, "中": 5, "难": 2}
+    assert difficulty_quotas("easy, hard", 5) == {"易": 3, "难": 2}
+    assert difficulty_quotas("易=50%,难=50%", 4) == {"易": 2, "难": 2}
+    for bad in ["容易:3", "易:x", "易:0"]:
+        with pytest.raises(QuestionError):
+            difficulty_quotas(bad, 10)
+    quiz = make_quiz(corpus, select_units(corpus), count=4, seed=1, difficulty="难:1")
+    assert {q.difficulty for q in quiz.questions} == {"难"} and len(quiz.questions) == 2  # two enumerations
+    assert "难度“难”只有2道（要求4道）" in quiz.shortfall
+
+
+def test_multiple_choice_comes_from_enumerations_with_every_item_keyed(corpus):
+    quiz = make_quiz(corpus, select_units(corpus, articles="3"), count=3, types=[MULTIPLE], seed=1)
+    [question] = quiz.questions
+    keyed = [o for letter, o in zip(LETTERS, question.options, strict=False) if letter in question.answer]
+    assert set(keyed) == {"清淤疏浚", "堤防加固", "水质监测", "岸线整治"} and len(question.options) == 6
+    assert BLANK in question.stem and "清淤疏浚" not in question.stem
+    assert check_question(question, corpus) == ""
+
+
+def test_no_multiple_choice_at_all_is_an_error_that_says_why(corpus):
+    with pytest.raises(QuestionError, match="多选题要有三项以上的并列内容"):
+        make_quiz(corpus, select_units(corpus, articles="1"), count=5, types=[MULTIPLE], seed=1)
+
+
+def test_a_paper_and_its_key(corpus, tmp_path: Path):
+    quiz = make_quiz(corpus, select_units(corpus), count=8, seed=2)
+    paper = quiz_material(corpus, quiz, "全文", key="none")
+    key = answer_key_material(corpus, quiz, "全文")
+    paper.docx(tmp_path / "paper.docx")
+    key.docx(tmp_path / "key.docx")
+    document = Document(str(tmp_path / "paper.docx"))
+    texts = [p.text for p in document.paragraphs]
+    total = sum(POINTS[q.kind] for q in quiz.questions)
+    assert any("姓名" in t and "单位" in t and "得分" in t for t in texts[:6])
+    assert f"总分：{total}分" in texts and not any("参考答案" in t for t in texts)
+    sections = [t for t in texts if t[:2] in ("一、", "二、", "三、", "四、")]
+    assert sections and all("每题" in t and "分，共" in t for t in sections)
+    properties = document.core_properties
+    assert (properties.author, properties.title, properties.subject) == (AUTHOR, "学习测验", paper.subtitle)
+    key_texts = [p.text for p in Document(str(tmp_path / "key.docx")).paragraphs]
+    assert "参考答案与解析" in key_texts
+    assert sum(t.startswith(f"{n}. ") for t in key_texts for n in range(1, len(quiz.questions) + 1)) == len(
+        quiz.questions
+    )
+    appended = quiz_material(corpus, quiz, "全文")
+    markdown = appended.markdown()
+    assert markdown.index("总分") < markdown.index("---") < markdown.index("参考答案与解析")
+    single = next((q for q in quiz.questions if q.kind == SINGLE), None)
+    if single is not None:
+        assert "  \n   A. " in markdown  # options on lines of their own
+
+
+def test_quiz_of_a_hand_made_quiz_reports_each_problem(corpus):
+    quiz = make_quiz(corpus, select_units(corpus), count=6, seed=1)
+    first = quiz.questions[0]
+    doubled = Quiz([first, first], 2)
+    assert any("again" in p for p in quiz_problems(doubled, corpus))
