@@ -10,6 +10,7 @@ import argparse
 import logging
 import math
 import os
+import shutil
 import socket
 import sys
 import tempfile
@@ -53,7 +54,8 @@ _MAX_QUIZ = 200
 # served. eval/load_app.py at N = 50 on two cores: unbounded, p95 1230-1466 ms (40 threads contending for the GIL);
 # 2 at once 528-540 ms, 3 or 4 at once 530-630 ms at the same throughput. The chat queue has the same bound.
 _CONCURRENT_ANSWERS = max(2, min(8, os.cpu_count() or 2))
-_MATERIALS = ("学习测验", "学习提纲", "术语表")
+_SLIDES = "讲课幻灯片"
+_MATERIALS = ("学习测验", "学习提纲", "术语表", _SLIDES)
 FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
 CSS = """
 .card {border: 1px solid #d0d7de; border-left: 4px solid #b91c1c; border-radius: 6px; padding: 8px 12px; margin: 8px 0;}
@@ -128,32 +130,54 @@ class Handlers:
             return '<p class="empty">请输入关键词。</p>'
 
     def material(
-        self, kind: str, scope: str, value: str, types: list[str], count: float, seed: float, document: str = ""
+        self,
+        kind: str,
+        scope: str,
+        value: str,
+        types: list[str],
+        count: float,
+        seed: float,
+        document: str = "",
+        difficulty: str = "",
     ):
-        """培训备课: build a quiz, outline or glossary (of one policy ``document``, or all when it is empty); returns
-        (Markdown preview, .docx path or None)."""
-        from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, study_material
+        """培训备课: build a quiz (student paper and answer key), outline, glossary or lecture slides (of one policy
+        ``document``, or all when it is empty); returns (Markdown preview, the files to download, or None)."""
+        from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, exam_papers, lecture_slides, study_material
 
         corpus = self.assistant.corpus
         kind = kind if kind in _MATERIALS else _MATERIALS[0]
         scope, value = (scope if isinstance(scope, str) else ""), (value if isinstance(value, str) else "")
         types = [t for t in types if isinstance(t, str)] if isinstance(types, list) else []
+        difficulty = difficulty.strip() if isinstance(difficulty, str) else ""
         several = len(corpus.documents_of_kind("policy")) > 1
         document = document if isinstance(document, str) and document and several else None
+        folder = Path(tempfile.mkdtemp(prefix="shiganjia-"))
         try:
             field = {"按条": "articles", "按部分": "parts", "按主题": "topic"}.get(scope)
             chosen = Scope(**({field: value or ""} if field else {}), document=document)
+            seed_value = _whole(seed, "随机种子", 0, 0, 2**31 - 1)
+            if kind == _SLIDES:
+                deck = folder / f"{kind}.pptx"
+                deck.write_bytes(lecture_slides(corpus, chosen, self.assistant.topic_units, seed_value))
+                return render.deck_preview(deck), [str(deck)]
             material_kind = {"学习提纲": OUTLINE, "术语表": GLOSSARY}.get(kind, QUIZ)
-            options = {}
             if material_kind == QUIZ:
-                count, seed = _whole(count, "题量", 20, 1, _MAX_QUIZ), _whole(seed, "随机种子", 0, 0, 2**31 - 1)
-                options = {"types": types, "count": count, "seed": seed}
-            material, _ = study_material(corpus, material_kind, chosen, self.assistant.topic_units, **options)
-            path = Path(tempfile.mkdtemp(prefix="shiganjia-")) / f"{kind}.docx"
-            material.docx(path)
+                count_value = _whole(count, "题量", 20, 1, _MAX_QUIZ)
+                options = {"types": types, "count": count_value, "seed": seed_value, "difficulty": difficulty or None}
+                paper, key, _ = exam_papers(corpus, chosen, self.assistant.topic_units, **options)
+                material, _ = study_material(corpus, QUIZ, chosen, self.assistant.topic_units, **options)
+                paper.docx(folder / "学习测验（学员卷）.docx")
+                key.docx(folder / "学习测验（参考答案）.docx")
+                return material.markdown(), [
+                    str(folder / "学习测验（学员卷）.docx"),
+                    str(folder / "学习测验（参考答案）.docx"),
+                ]
+            material, _ = study_material(corpus, material_kind, chosen, self.assistant.topic_units)
+            material.docx(folder / f"{kind}.docx")
         except AssistantError as problem:
+            shutil.rmtree(folder, ignore_errors=True)
             return f"⚠️ {render.plain_markdown(str(problem))}", None
-        return material.markdown(), str(path)
+        return material.markdown(), [str(folder / f"{kind}.docx")]
 
     def terms_table(self, query: str) -> str:
         """The 提法 index, filtered by ``query``."""
@@ -236,11 +260,15 @@ def build_app(assistant: Assistant, handlers: Handlers | None = None) -> gr.Bloc
                     list(QUESTION_TYPES), value=list(QUESTION_TYPES), label="题型", elem_id="types"
                 )
                 count = gr.Number(value=20, minimum=1, maximum=_MAX_QUIZ, precision=0, label="题量", elem_id="count")
+                difficulty = gr.Textbox(
+                    label="难度配比（可空）", placeholder="易:3,中:5,难:2", elem_id="difficulty", max_length=60
+                )
                 seed = gr.Number(value=1, precision=0, label="随机种子（相同种子，相同试卷）", elem_id="seed")
             make = gr.Button("生成", variant="primary", elem_id="make")
-            download = gr.File(label="下载 Word", elem_id="download")
+            download = gr.File(label="下载（试卷与答案分开；提纲、术语表为 Word，幻灯片为 PowerPoint）",
+                               file_count="multiple", elem_id="download")  # fmt: skip
             preview = gr.Markdown(elem_id="preview")
-            inputs = [kind, scope, value, types, count, seed, document]
+            inputs = [kind, scope, value, types, count, seed, document, difficulty]
             make.click(handlers.material, inputs, [preview, download], **private)
         gr.api(handlers.api_ask, api_name="ask", queue=False, concurrency_limit=None)
     return app

@@ -296,6 +296,35 @@ def _material(args: argparse.Namespace) -> int:
     return 0
 
 
+def _slides(args: argparse.Namespace) -> int:
+    """slides: a lecture deck of --articles/--part/--topic (and --doc) written to -o (.pptx)."""
+    from .material import Scope, lecture_slides
+
+    scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
+    if args.topic is not None:
+        assistant = _assistant(args)
+        corpus, topic_units = assistant.corpus, assistant.topic_units
+    else:
+        settings = Settings()
+        corpus, topic_units = load_corpus(settings.corpus_dir, settings.max_file_bytes), None
+    deck = lecture_slides(corpus, scope, topic_units, args.seed)
+    try:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(args.output, deck)
+    except OSError as exc:
+        reason = str(exc) if isinstance(exc, FileProblem) else f"cannot write {args.output}: {exc.strerror or exc}"
+        raise OutputError(f"{reason}; choose a writable file path ending in .pptx") from exc
+    print(f"wrote {args.output}")
+    return 0
+
+
+def _deck_path(text: str) -> Path:
+    path = Path(text)
+    if path.suffix.lower() != ".pptx":
+        raise argparse.ArgumentTypeError(f"{text!r}: slides are written as .pptx (PowerPoint)")
+    return path
+
+
 def _bench(args: argparse.Namespace) -> int:
     from .bench import run_benchmark
 
@@ -407,6 +436,14 @@ def _parser() -> argparse.ArgumentParser:
                 help="write the answer key to this file and leave it out of the paper (-o is then the student copy)",
             )  # fmt: skip
         tool.set_defaults(handler=_material)
+    slides = commands.add_parser("slides", help="lecture slides (.pptx): key sentences, 提法, discussion questions")
+    slides.add_argument("--articles", help="article numbers, e.g. 11-13 or 5,7")
+    slides.add_argument("--part", help="part numbers, e.g. 四 or 2-3")
+    slides.add_argument("--topic", help="a topic; the articles that retrieval finds for it")
+    slides.add_argument("--doc", help="the policy document (short name such as 《意见》, or file name); default: all")
+    slides.add_argument("-o", "--output", type=_deck_path, required=True, help="the .pptx file to write")
+    slides.add_argument("--seed", type=int, default=1, help="seed of the discussion questions (default 1)")
+    slides.set_defaults(handler=_slides)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")
     bench.add_argument(

@@ -73,7 +73,8 @@ class Material:
 
     def markdown(self) -> str:
         """The document as Markdown (a page break is a rule; item lines end in hard line breaks)."""
-        lines = [f"# {self.title}", "", f"**{markdown_literal(self.subtitle)}**", "", f"依据：{self.source_title}", ""]
+        lines = [f"# {self.title}", "", f"**{markdown_literal(self.subtitle)}**", ""]
+        lines += [f"依据：{markdown_literal(self.source_title)}", ""]
         lines += [*(f"{field}  " for field in self.fields), ""] if self.fields else []
         for block in self.blocks:
             if block[0] == "heading":

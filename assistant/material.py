@@ -14,7 +14,7 @@ from .errors import QuestionError
 from .export import Material, answer_key_material, glossary_material, outline_material, quiz_material
 from .training import QUESTION_TYPES, Quiz, glossary, make_quiz, outline, policies, select_units
 
-__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "exam_papers", "study_material"]
+__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "exam_papers", "lecture_slides", "study_material"]
 
 QUIZ, OUTLINE, GLOSSARY = "quiz", "outline", "glossary"
 KINDS = (QUIZ, OUTLINE, GLOSSARY)
@@ -115,3 +115,18 @@ def exam_papers(
     quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
     paper = quiz_material(corpus, quiz, described, documents, key="none")
     return paper, answer_key_material(corpus, quiz, described, documents), quiz
+
+
+def lecture_slides(
+    corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[Unit]] | None = None, seed: int = 1
+) -> bytes:
+    """A lecture deck (.pptx bytes) on ``scope``: see ``slides.slide_deck``.
+
+    Raises:
+        QuestionError: for a scope the text does not have.
+    """
+    from .slides import slide_deck
+
+    units = scope_units(corpus, scope, topic_units)
+    deck, _ = slide_deck(corpus, units, scope.described(corpus), policies(corpus, scope.document), seed)
+    return deck

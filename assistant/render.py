@@ -5,8 +5,10 @@ Every piece of text is escaped here; callers never build HTML from user input th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from html import escape
+from pathlib import Path
 
 from .answer import Answer
 from .assistant import SearchMatch
@@ -17,6 +19,7 @@ from .support import PARTIAL
 
 __all__ = [
     "answer_markdown",
+    "deck_preview",
     "highlight",
     "mark_spans",
     "plain_markdown",
@@ -64,6 +67,29 @@ def _quote_spans(text: str, quotes: list[str]) -> list[tuple[int, int]]:
 def plain_markdown(text: str) -> str:
     """Any text as Markdown that shows it literally: no HTML, entity, image, link, emphasis or formula comes of it."""
     return markdown_literal(text)
+
+
+def deck_preview(path: Path) -> str:
+    """A slide deck as Markdown for the preview: each slide's title as a heading, its paragraphs as list items,
+    its highlighted 提法 in bold, all text shown literally."""
+    from pptx import Presentation
+
+    lines = []
+    for number, slide in enumerate(Presentation(str(path)).slides, 1):
+        title = slide.shapes.title.text if slide.shapes.title is not None else ""
+        lines += [f"### {number}. {plain_markdown(title)}", ""]
+        for shape in slide.placeholders:
+            if shape.placeholder_format.idx == 0 or not shape.has_text_frame:
+                continue
+            for paragraph in shape.text_frame.paragraphs:
+                pieces = []
+                for bold, runs in itertools.groupby(paragraph.runs, key=lambda run: bool(run.font.bold)):
+                    text = plain_markdown("".join(run.text for run in runs))
+                    pieces.append(f"**{text}**" if bold and text else text)
+                if "".join(pieces).strip():
+                    lines.append("- " + "".join(pieces))
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def text_markdown(text: str) -> str:

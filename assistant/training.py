@@ -54,6 +54,8 @@ CHOICE = "（　　）"  # where the letters of a choice question are written
 LETTERS = "ABCDEF"
 NUMBERED_FORMULA = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")  # 三张清单, 三个区分开来
 _UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
+# 这四个特质 / 以上四种特质: a formula that names items the sentence before lists (after its dash or colon)
+_BACK_REFERENCE_RE = re.compile(rf"(?:这|上述|以上|前述)(([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2}}))")
 _NUMBER_RE = re.compile(r"\d+(?:至\d+)?[年次个]")
 _LIST_SPLIT = re.compile(r"[、，]")
 _KEY_SENTENCES = 3
@@ -245,9 +247,10 @@ def glossary(corpus: Corpus, units: Iterable[Unit] | None = None) -> list[Glossa
         if scope is not None and unit.id not in scope:
             continue
         for sentence in unit.sentences:
-            for match in _UNQUOTED_FORMULA_RE.finditer(sentence.text):
-                term = match.group(0)
-                count = parse_numeral(match.group(1))
+            found = [(m.group(0), m.group(1)) for m in _UNQUOTED_FORMULA_RE.finditer(sentence.text)]
+            found += [(m.group(1), m.group(2)) for m in _BACK_REFERENCE_RE.finditer(sentence.text)]
+            for term, numeral in found:
+                count = parse_numeral(numeral)
                 items = _items_near(sentence, _previous(unit, sentence), term, count) if count else ()
                 if term not in known and items:
                     entries.append(GlossaryEntry(term, sentence, unit, items, quoted=False))
@@ -669,12 +672,13 @@ def _candidates(units: Sequence[Unit], corpus: Corpus, types: Sequence[str], rng
 
 
 def leakage_pairs(questions: Sequence[Question]) -> list[tuple[int, int, str]]:
-    """(i, j, answer): question i's stem shows ``answer``, which question j asks for (0-based positions)."""
+    """(i, j, answer): question i's stem or options show ``answer``, which question j asks for (0-based positions)."""
     pairs = []
     for i, asking in enumerate(questions):
+        shown = "\n".join([asking.stem, *asking.options])
         for j, answered in enumerate(questions):
             if i != j:
-                pairs += [(i, j, a) for a in answered.tested if a and a in asking.stem]
+                pairs += [(i, j, a) for a in answered.tested if a and a in shown]
     return pairs
 
 

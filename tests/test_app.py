@@ -181,17 +181,30 @@ def test_malformed_auth_flag_exits_2(capsys):
 
 
 def test_training_tab_builds_previews_and_word_files(handlers: web.Handlers):
-    preview, path = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "判断"], 20, 1)
-    assert preview.startswith("# 学习测验") and "## 参考答案" in preview
-    assert path.endswith("学习测验.docx") and Path(path).stat().st_size > 0
-    again, _ = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "判断"], 20, 1)
+    preview, paths = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "多选", "判断"], 20, 1)
+    assert preview.startswith("# 学习测验") and "## 参考答案与解析" in preview
+    assert [Path(p).name for p in paths] == ["学习测验（学员卷）.docx", "学习测验（参考答案）.docx"]
+    assert all(Path(p).stat().st_size > 0 for p in paths)
+    assert (
+        "  \n   A. " in preview and "（\u3000\u3000\u3000\u3000）" in preview
+    )  # options on lines of their own, a real blank
+    again, _ = handlers.material("学习测验", "按条", "11-13", ["填空", "单选", "多选", "判断"], 20, 1)
     assert again == preview
+    mixed, _ = handlers.material("学习测验", "全文", "", ["填空", "单选", "多选", "判断"], 10, 1, "", "易:1,难:1")
+    assert "难度：易" in mixed and "难度：难" in mixed and "难度：中" not in mixed
     outline_preview, _ = handlers.material("学习提纲", "按部分", "四", [], 0, 0)
     assert "### 《意见》第13条（坚持严管厚爱）" in outline_preview
     topic_preview, _ = handlers.material("术语表", "按主题", "年轻干部", [], 0, 0)
     assert "苗圃计划" in topic_preview
+    slides_preview, [deck] = handlers.material("讲课幻灯片", "按部分", "四", [], 0, 1)
+    assert deck.endswith(".pptx") and slides_preview.startswith("### 1. 学习《意见》第四部分")
+    assert "**“火线提拔”**" in slides_preview and "### 5. 思考与讨论" in slides_preview
     message, nothing = handlers.material("学习测验", "按条", "99", ["填空"], 5, 1)
     assert message.startswith("⚠️") and nothing is None
+    message, nothing = handlers.material("学习测验", "按条", "14", ["多选"], 5, 1)
+    assert "出不了多选题" in message and nothing is None
+    message, nothing = handlers.material("学习测验", "全文", "", ["填空"], 5, 1, "", "很难:1")
+    assert "unknown difficulty" in message and nothing is None
 
 
 def test_chat_streams_guarded_llm_sentences(assistant: Assistant):

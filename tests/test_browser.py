@@ -153,5 +153,25 @@ def test_entities_in_a_question_are_shown_as_typed(page):
     assert page.locator("#chat b").count() == 0
 
 
+def test_training_tab_previews_a_paper_with_real_blanks_and_options_on_their_own_lines(page):
+    page.get_by_role("tab", name="培训备课").click()
+    page.locator("#scope-value textarea").fill("11-13")
+    page.locator("#make").click()
+    page.locator("#preview h2").first.wait_for(timeout=60_000)
+    choice = page.locator("#preview li").filter(has_text="A. ").first
+    lines = choice.inner_text().splitlines()
+    assert [line.strip()[:2] for line in lines[1:5]] == ["A.", "B.", "C.", "D."]  # each option on a line of its own
+    blank = page.locator("#preview li").filter(has_text="（\u3000\u3000\u3000\u3000）").first
+    assert blank.count() == 1
+    box = blank.bounding_box()
+    assert box is not None and box["width"] > 0
+    links = page.locator("#download a[download]")
+    links.first.wait_for(timeout=30_000)
+    names = {links.nth(i).get_attribute("download") for i in range(links.count())}
+    assert names == {"学习测验（学员卷）.docx", "学习测验（参考答案）.docx"}
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "quiz-page.png"), full_page=True)
+
+
 def test_no_request_leaves_the_machine(page):
     assert page.external_requests == []

@@ -146,7 +146,9 @@ def test_web_handlers_take_any_value(assistant: Assistant, value):
 
 
 _FORM_NUMBER = st.one_of(st.none(), st.integers(-(2**40), 2**40), st.floats(), st.text(max_size=4), st.booleans())
-_FORM_CHOICE = st.one_of(st.sampled_from(["学习测验", "学习提纲", "术语表", "全文", "按条", "按部分", "按主题"]), TEXT)
+_FORM_CHOICE = st.one_of(
+    st.sampled_from(["学习测验", "学习提纲", "术语表", "讲课幻灯片", "全文", "按条", "按部分", "按主题"]), TEXT
+)
 
 
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -157,12 +159,15 @@ _FORM_CHOICE = st.one_of(st.sampled_from(["学习测验", "学习提纲", "术�
     st.one_of(st.none(), st.lists(st.one_of(st.sampled_from(["填空", "单选", "多选", "判断"]), TEXT), max_size=3)),
     _FORM_NUMBER,
     _FORM_NUMBER,
+    st.one_of(st.none(), TEXT, st.sampled_from(["易:3,中:5,难:2", "hard", "难:0", "易:-1"])),
 )
-def test_the_training_form_returns_material_or_a_message(assistant: Assistant, kind, scope, value, types, count, seed):
+def test_the_training_form_returns_material_or_a_message(
+    assistant: Assistant, kind, scope, value, types, count, seed, difficulty
+):
     pytest.importorskip("gradio")
     sys.path.insert(0, str(PROJECT_ROOT))
     import app as web
 
-    preview, path = web.Handlers(assistant).material(kind, scope, value, types, count, seed)
+    preview, path = web.Handlers(assistant).material(kind, scope, value, types, count, seed, "", difficulty)
     assert isinstance(preview, str) and preview
     assert (path is None) == preview.startswith("⚠️")

@@ -1,10 +1,14 @@
 """Quiz composition rules on a tiny corpus: profiles and the substitution rule, leakage, one question per sentence,
 coverage, difficulty mixes, 多选 from enumerations, and exam papers with a separate answer key."""
 
+import io
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 from docx import Document
+from pptx.dml.color import RGBColor
 
 from assistant import QuestionError, load_corpus
 from assistant.export import AUTHOR, POINTS, answer_key_material, quiz_material
@@ -129,8 +133,9 @@ def test_a_difficulty_mix_is_honoured_or_its_shortfall_stated(corpus):
         with pytest.raises(QuestionError):
             difficulty_quotas(bad, 10)
     quiz = make_quiz(corpus, select_units(corpus), count=4, seed=1, difficulty="难:1")
-    assert {q.difficulty for q in quiz.questions} == {"难"} and len(quiz.questions) == 2  # two enumerations
-    assert "难度“难”只有2道（要求4道）" in quiz.shortfall
+    # two enumerations, but each one's items are the other's distractors: only one of them may be in a quiz
+    assert {q.difficulty for q in quiz.questions} == {"难"} and len(quiz.questions) == 1
+    assert "难度“难”只有1道（要求4道）" in quiz.shortfall
 
 
 def test_multiple_choice_comes_from_enumerations_with_every_item_keyed(corpus):
@@ -180,3 +185,60 @@ def test_quiz_of_a_hand_made_quiz_reports_each_problem(corpus):
     first = quiz.questions[0]
     doubled = Quiz([first, first], 2)
     assert any("again" in p for p in quiz_problems(doubled, corpus))
+
+
+def test_lecture_slides_highlight_the_terms_and_end_with_discussion(corpus):
+    from pptx import Presentation
+
+    from assistant.slides import DISCUSSION_QUESTIONS, slide_deck
+
+    units = select_units(corpus, parts="二")
+    deck_bytes, quiz = slide_deck(corpus, units, "第二部分", corpus.documents_of_kind("policy"), seed=1)
+    deck = Presentation(io.BytesIO(deck_bytes))
+    titles = [slide.shapes.title.text for slide in deck.slides]
+    assert titles == ["学习《办法》第二部分（保障措施）", *(u.label for u in units), "思考与讨论"]
+    article = deck.slides[2]  # 第4条: “一河一策”, “红黄绿”, “零容忍”
+    body = [shape for shape in article.placeholders if shape.placeholder_format.idx == 1]
+    runs = [run for shape in body for p in shape.text_frame.paragraphs for run in p.runs]
+    highlighted = {run.text for run in runs if run.font.bold}
+    assert highlighted == {"“一河一策”", "“红黄绿”", "“零容忍”"}
+    assert all(run.font.color.rgb == RGBColor(0xC0, 0, 0) for run in runs if run.font.bold)
+    assert quiz is not None and 0 < len(quiz.questions) <= DISCUSSION_QUESTIONS
+    notes = deck.slides[-1].notes_slide.notes_text_frame.text
+    assert all(q.answer in notes for q in quiz.questions)
+    assert (deck.core_properties.author, deck.core_properties.title) == (AUTHOR, "学习讲稿：第二部分")
+
+
+LIBREOFFICE = shutil.which("soffice")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    LIBREOFFICE is None, reason="needs LibreOffice: apt-get install libreoffice-writer libreoffice-impress"
+)
+def test_paper_key_and_slides_open_in_libreoffice(corpus, tmp_path: Path):
+    from assistant.slides import slide_deck
+
+    quiz = make_quiz(corpus, select_units(corpus), count=8, seed=2)
+    quiz_material(corpus, quiz, "全文").docx(tmp_path / "whole.docx")
+    quiz_material(corpus, quiz, "全文", key="none").docx(tmp_path / "paper.docx")
+    answer_key_material(corpus, quiz, "全文").docx(tmp_path / "key.docx")
+    units = select_units(corpus)
+    (tmp_path / "deck.pptx").write_bytes(slide_deck(corpus, units, "全文", corpus.documents_of_kind("policy"))[0])
+    names = ["whole.docx", "paper.docx", "key.docx", "deck.pptx"]
+    subprocess.run(
+        [LIBREOFFICE, "--headless", f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), *names], cwd=tmp_path, capture_output=True, timeout=300, check=True,
+    )  # fmt: skip
+    pages = {name: _pdf_pages(tmp_path / name.replace(".docx", ".pdf").replace(".pptx", ".pdf")) for name in names}
+    key_pages = [n for n, text in enumerate(pages["whole.docx"]) if "参考答案与解析" in text]
+    assert len(key_pages) == 1 and pages["whole.docx"][key_pages[0]].split()[0] == "参考答案与解析"
+    assert not any("参考答案" in text for text in pages["paper.docx"])
+    assert any("总分" in text for text in pages["paper.docx"]) and "参考答案与解析" in pages["key.docx"][1]
+    assert len(pages["deck.pptx"]) == len(units) + 2
+    assert "《办法》第1条" in pages["deck.pptx"][1].replace(" ", "")
+
+
+def _pdf_pages(path: Path) -> list[str]:
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")

@@ -128,6 +128,7 @@ def test_malformed_questions_are_rejected_not_crashing(corpus):
     quiz = make_quiz(corpus, select_units(corpus), count=40, seed=2)
     by_kind = {q.kind: q for q in quiz.questions}
     fill, single, multiple, judge = (by_kind[k] for k in (FILL, SINGLE, MULTIPLE, JUDGE))
+    elsewhere = "opinion/art12" if judge.unit_id == "opinion/art13" else "opinion/art13"
     broken = [
         replace(fill, stem=fill.source),
         replace(fill, stem=fill.stem.replace(fill.answer, ""), answer=""),
@@ -139,7 +140,7 @@ def test_malformed_questions_are_rejected_not_crashing(corpus):
         replace(multiple, answer="Z"),
         replace(judge, stem="《意见》第13条说：强化"),
         replace(judge, stem="《意见》第13条提出：强化", answer="正确"),
-        replace(judge, unit_id="opinion/art13", label=corpus.unit("opinion/art13").label),
+        replace(judge, unit_id=elsewhere, label=corpus.unit(elsewhere).label),
         replace(judge, unit_id="opinion/nowhere"),
     ]
     for question in broken:
@@ -173,6 +174,9 @@ def test_glossary_lists_formula_items(corpus):
     assert entries["三个区分开来"].unit.label == "《意见》第13条（坚持严管厚爱）"
     assert entries["三个发力点"].quoted is False and len(entries["三个发力点"].items) == 3
     assert entries["两个确立"].items == ()
+    traits = entries["四个特质"]  # 这四个特质: the items are in the sentence before, after its dash
+    assert traits.quoted is False and traits.unit.label == "《评论员文章》第3段"
+    assert traits.items[0] == "锻造激情状态更加昂扬的“实干家”队伍" and len(traits.items) == 4
 
 
 def test_outline_of_part_four(corpus):
@@ -212,11 +216,12 @@ def test_word_round_trip(corpus, tmp_path: Path):
     assert "“五个一线”：城市更新建设、项目招引建设、信访维稳、疫情防控、镇街村居" in markdown
 
 
-def test_cli_quiz_outline_glossary(tmp_path: Path, capsys):
+def test_cli_quiz_outline_glossary(corpus, tmp_path: Path, capsys):
     args = ["quiz", "--articles", "11-13", "--n", "20", "--types", "填空,单选,判断", "--seed", "1"]
+    made = len(make_quiz(corpus, select_units(corpus, articles="11-13"), 20, [FILL, SINGLE, JUDGE], 1).questions)
     assert cli_module.main([*args, "-o", str(tmp_path / "quiz.docx")]) == 0
     numbered = [p.text for p in Document(str(tmp_path / "quiz.docx")).paragraphs if p.text[:1].isdigit()]
-    assert len(numbered) == 2 * 8 and "只生成了8道有效题目" in capsys.readouterr().err
+    assert len(numbered) == 2 * made and f"只生成了{made}道有效题目" in capsys.readouterr().err
     paper, key = tmp_path / "paper.docx", tmp_path / "key.docx"
     assert cli_module.main([*args, "-o", str(paper), "--key", str(key), "--difficulty", "易:1,中:1"]) == 0
     assert capsys.readouterr().out.splitlines() == [f"wrote {paper}", f"wrote {key}"]
@@ -235,3 +240,17 @@ def test_cli_quiz_outline_glossary(tmp_path: Path, capsys):
     assert "出不了多选题" in capsys.readouterr().err
     assert cli_module.main([*args, "--key", str(key)]) != 0
     assert "-o" in capsys.readouterr().err
+
+
+def test_cli_slides(tmp_path: Path, capsys):
+    from pptx import Presentation
+
+    deck = tmp_path / "deck" / "lecture.pptx"
+    assert cli_module.main(["slides", "--part", "四", "-o", str(deck)]) == 0
+    assert capsys.readouterr().out == f"wrote {deck}\n"
+    titles = [slide.shapes.title.text for slide in Presentation(str(deck)).slides]
+    assert titles[0].startswith("学习《意见》第四部分") and titles[-1] == "思考与讨论" and len(titles) == 5
+    with pytest.raises(SystemExit):
+        cli_module.main(["slides", "--part", "四", "-o", str(tmp_path / "lecture.docx")])
+    assert "slides are written as .pptx" in capsys.readouterr().err
+    assert cli_module.main(["slides", "--articles", "99", "-o", str(deck)]) == 2
