@@ -11,10 +11,8 @@ import logging
 import math
 import os
 import shutil
-import socket
 import sys
 import tempfile
-from dataclasses import replace
 from html import escape
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from assistant import (
     render,
 )
 from assistant.browse import table_of_contents, term_index
-from assistant.http_api import FAILURE, FairGate, answer_json, json_api
+from assistant.http_api import CONCURRENT_ANSWERS, FAILURE, FairGate, answer_json, json_api, listen, server_settings
 from assistant.options import add_llm_flags, llm_config
 from assistant.training import QUESTION_TYPES
 
@@ -50,10 +48,6 @@ EXAMPLES = [
 ]
 _STREAM_STEP = 24
 _MAX_QUIZ = 200
-# The APIs answer one question per core at once (each on one model thread); the rest wait their turn, first come first
-# served. eval/load_app.py at N = 50 on two cores: unbounded, p95 1230-1466 ms (40 threads contending for the GIL);
-# 2 at once 528-540 ms, 3 or 4 at once 530-630 ms at the same throughput. The chat queue has the same bound.
-_CONCURRENT_ANSWERS = max(2, min(8, os.cpu_count() or 2))
 _SLIDES = "讲课幻灯片"
 _MATERIALS = ("学习测验", "学习提纲", "术语表", _SLIDES)
 FONTS = ["Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", "Source Han Sans SC", "sans-serif"]
@@ -75,7 +69,7 @@ class Handlers:
 
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.gate = FairGate(_CONCURRENT_ANSWERS)
+        self.gate = FairGate(CONCURRENT_ANSWERS)
         self.units = {u.id: u for u in assistant.corpus.citable_units}
         self.terms = term_index(assistant.corpus)
 
@@ -307,10 +301,7 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         auth = (user, password)
     try:
-        defaults = Settings()
-        # Several questions at once are the parallelism here: one model thread each costs 16 ms of CPU per answer
-        # against 18.5 ms on two threads (ASSISTANT_MODEL_THREADS overrides).
-        settings = replace(defaults, llm=llm_config(args), model_threads=defaults.model_threads or 1)
+        settings = server_settings(Settings(), llm_config(args))
         assistant = Assistant.from_settings(
             settings, notify=lambda message: print(message, file=sys.stderr), progress=True
         )
@@ -318,7 +309,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {problem}", file=sys.stderr)
         return 2 if isinstance(problem, ConfigError) else 1
     try:
-        listener = _listen(args.host, args.port)
+        listener = listen(args.host, args.port)
     except OSError:
         print(
             f"error: cannot serve on {args.host}:{args.port}: the port is in use or the host is not an address of"
@@ -337,25 +328,11 @@ def web_server(assistant: Assistant, auth: tuple[str, str] | None = None) -> Fas
     ``auth`` guards all of it: a login form for the page, HTTP Basic auth for ``/api/ask``.
     """
     handlers = Handlers(assistant)
-    blocks = build_app(assistant, handlers).queue(default_concurrency_limit=_CONCURRENT_ANSWERS)
+    blocks = build_app(assistant, handlers).queue(default_concurrency_limit=CONCURRENT_ANSWERS)
     server = json_api(assistant, handlers.gate, auth)
     return gr.mount_gradio_app(
         server, blocks, path="/", auth=auth, theme=theme(), css=CSS, footer_links=[], show_error=False, ssr_mode=False
     )
-
-
-def _listen(host: str, port: int) -> socket.socket:
-    """A socket bound to (host, port), so a taken port is reported before anything is served."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind((host, port))
-    except OSError:
-        listener.close()
-        raise
-    listener.set_inheritable(True)
-    return listener
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -29,7 +30,9 @@ from .query import clean_question, parse_question, parse_reference, strip_refere
 from .retrieve import Evidence, Fusion, Retriever
 from .segment import Segmenter, domain_terms
 
-__all__ = ["Assistant", "SearchMatch"]
+__all__ = ["REPLAYED_TURNS", "Assistant", "SearchMatch"]
+
+REPLAYED_TURNS = 8
 
 _TOPIC_SHARE = 0.6
 
@@ -166,6 +169,16 @@ class Assistant:
             QuestionError: if the question is empty or too long.
         """
         return self.answer_with_evidence(question, history)[0]
+
+    def conversation(self, questions: Sequence[str]) -> list[Answer]:
+        """The answers to a conversation's questions in turn, each asked with the ones before it as history (how a
+        client that keeps only the messages gets the follow-up context back). Empty or over-long questions are
+        skipped; only the last ``REPLAYED_TURNS`` are replayed, which is as far back as a follow-up reaches."""
+        answers: list[Answer] = []
+        for question in questions[-REPLAYED_TURNS:]:
+            with contextlib.suppress(QuestionError):
+                answers.append(self.ask(question, answers))
+        return answers
 
     def answer_with_evidence(self, question: str, history: Sequence[Answer] = ()) -> tuple[Answer, Evidence]:
         """``ask``, also returning the retrieval evidence (ranked units and refusal features)."""

@@ -318,6 +318,48 @@ def _slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    """serve: the OpenAI-compatible chat endpoint (``openai_api``) on --host/--port until interrupted."""
+    import uvicorn
+
+    from .http_api import CONCURRENT_ANSWERS, FairGate, listen, server_settings
+    from .openai_api import MODEL_ID, chat_api
+
+    api_key = args.api_key if args.api_key is not None else os.environ.get("ASSISTANT_API_KEY") or None
+    assistant = args.assistant or Assistant.from_settings(
+        server_settings(Settings(), llm_config(args)), notify=_notify, progress=sys.stderr.isatty()
+    )
+    try:
+        listener = listen(args.host, args.port)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve on {args.host}:{args.port}: the port is in use or the host is not an address of this "
+            "machine; choose another --port or --host"
+        ) from exc
+    guarded = "with an API key" if api_key else "without an API key (set --api-key or ASSISTANT_API_KEY to require one)"
+    print(f"实干家助手: OpenAI-compatible API at http://{args.host}:{args.port}/v1 (model {MODEL_ID}), {guarded}",
+          file=sys.stderr)  # fmt: skip
+    app = chat_api(assistant, FairGate(CONCURRENT_ANSWERS), api_key)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30)).run(sockets=[listener])
+    return 0
+
+
+def _mcp(args: argparse.Namespace) -> int:
+    """mcp: the MCP server on stdin/stdout (``mcp_server``); notices and progress go to stderr."""
+    from .mcp_server import mcp_server
+
+    assistant = _assistant(args)
+    print("实干家助手: MCP server on stdio (tools: ask, show_unit, search, quiz)", file=sys.stderr, flush=True)
+    mcp_server(assistant).run("stdio")
+    return 0
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 def _deck_path(text: str) -> Path:
     path = Path(text)
     if path.suffix.lower() != ".pptx":
@@ -444,6 +486,15 @@ def _parser() -> argparse.ArgumentParser:
     slides.add_argument("-o", "--output", type=_deck_path, required=True, help="the .pptx file to write")
     slides.add_argument("--seed", type=int, default=1, help="seed of the discussion questions (default 1)")
     slides.set_defaults(handler=_slides)
+    serve = commands.add_parser("serve", help="an OpenAI-compatible chat API (/v1/chat/completions) for chat tools")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine)")
+    serve.add_argument("--port", type=_port, default=8000, help="port (default 8000)")
+    serve.add_argument("--api-key", help="require this key as 'Authorization: Bearer …' (default $ASSISTANT_API_KEY)")
+    add_llm_flags(serve)
+    serve.set_defaults(handler=_serve)
+    mcp = commands.add_parser("mcp", help="a Model Context Protocol server on stdio (tools: ask, show_unit, …)")
+    add_llm_flags(mcp)
+    mcp.set_defaults(handler=_mcp)
     bench = commands.add_parser("bench", help="print build time, cold and warm latency, peak memory")
     bench.add_argument("--rounds", type=_positive, default=3, help="warm passes over the question set (default 3)")
     bench.add_argument(

@@ -800,7 +800,8 @@ def make_quiz(
     questions = [q for kind in QUESTION_TYPES for q in chosen if q.kind == kind]
     if not questions:
         raise QuestionError(f"所选范围内出不了{'、'.join(types)}题：{_why_none(types)}请扩大范围或增加题型。")
-    return Quiz(questions, count, _shortfall(questions, count, types, quotas), dropped)
+    missing = [t for t in types if not any(q.kind == t for q in candidates)]
+    return Quiz(questions, count, _shortfall(questions, count, missing, quotas), dropped)
 
 
 def _why_none(types: Sequence[str]) -> str:
@@ -809,13 +810,13 @@ def _why_none(types: Sequence[str]) -> str:
     return "没有可出题的提法、数字或列举。"
 
 
-def _shortfall(questions: Sequence[Question], count: int, types: Sequence[str], quotas: dict[str, int] | None) -> str:
+def _shortfall(questions: Sequence[Question], count: int, missing: Sequence[str], quotas: dict[str, int] | None) -> str:
+    """What the quiz lacks: questions, types the scope has nothing for (``missing``), questions of a level."""
     notes = []
     if len(questions) < count:
         notes.append(
             f"只生成了{len(questions)}道有效题目（要求{count}道）：所选范围内可出题的句子不足（每句至多出一题）。"
         )
-    missing = [t for t in types if not any(q.kind == t for q in questions)]
     if missing:
         notes.append(f"所选范围内出不了{'、'.join(missing)}题。")
     for level, wanted in (quotas or {}).items():

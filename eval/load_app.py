@@ -2,6 +2,7 @@
 
     python eval/load_app.py                 # starts `python app.py` on a free port, N = 1, 10, 50, JSON API
     python eval/load_app.py --via gradio    # the same through Gradio's /ask with gradio_client
+    python eval/load_app.py --via serve     # `python -m assistant serve`: streaming /v1/chat/completions
     python eval/load_app.py --url http://127.0.0.1:7860/ --clients 10 --requests 20
 
 Prints p50/p95 latency, the error count and throughput per N, and the CPU time per request spent by the server
@@ -41,15 +42,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _start_server() -> tuple[subprocess.Popen, str]:
+def _start_server(via: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = dict(os.environ, ASSISTANT_APP_PORT=str(port), ASSISTANT_APP_HOST="127.0.0.1")
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
+    command = ["app.py"] if via != "serve" else ["-m", "assistant", "serve", "--port", str(port)]
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/" + ("v1/models" if via == "serve" else "")
     for _ in range(600):
         try:
             with urllib.request.urlopen(url, timeout=2):
-                return process, url
+                return process, url.removesuffix("v1/models")
         except OSError:
             if process.poll() is not None:
                 raise SystemExit("the app exited during start-up") from None
@@ -91,6 +93,23 @@ def _json_ask(url: str, question: str) -> dict:
         return json.load(response)
 
 
+def _stream_ask(client: object, url: str, question: str) -> dict:
+    """One streamed chat completion through ``client`` (an httpx.Client): the text and the last chunk's extra."""
+    body = {"model": "shiganjia", "stream": True, "messages": [{"role": "user", "content": question}]}
+    text, extra = [], None
+    with client.stream("POST", url + "v1/chat/completions", json=body, timeout=120) as response:
+        response.raise_for_status()
+        for line in response.iter_lines():
+            if not line.startswith("data: ") or line == "data: [DONE]":
+                continue
+            chunk = json.loads(line[len("data: ") :])
+            if "error" in chunk:
+                return {}
+            text += [choice["delta"].get("content") or "" for choice in chunk["choices"]]
+            extra = chunk.get("shiganjia", extra)
+    return {"answer": "".join(text)} if extra is not None and "".join(text) == extra["answer"]["answer"] else {}
+
+
 def _drive(askers: list[Callable[[str], dict]], per_client: int, questions: list[str]) -> tuple[list[float], int]:
     latencies: list[float] = []
     errors = [0]
@@ -124,9 +143,10 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200, help="requests per round, split across clients")
     parser.add_argument(
         "--via",
-        choices=("api", "gradio"),
+        choices=("api", "gradio", "serve"),
         default="api",
-        help="api: POST /api/ask with plain HTTP (default); gradio: Gradio's /ask with gradio_client",
+        help="api: POST /api/ask with plain HTTP (default); gradio: Gradio's /ask with gradio_client; serve: the"
+        " OpenAI-compatible endpoint, each client streaming with its own keep-alive connection",
     )
     parser.add_argument(
         "--tls-per-request",
@@ -140,10 +160,11 @@ def main() -> int:
         parser.error(f"--clients takes comma-separated whole numbers, not {args.clients!r}")
     if min(rounds) < 1 or args.requests < 1:
         parser.error("--clients and --requests must be at least 1")
-    process, url = (None, args.url) if args.url else _start_server()
+    process, url = (None, args.url) if args.url else _start_server(args.via)
     questions = _questions()
     try:
-        route = "POST /api/ask" if args.via == "api" else "Gradio's /ask (gradio_client)"
+        route = {"api": "POST /api/ask", "gradio": "Gradio's /ask (gradio_client)",
+                 "serve": "streaming POST /v1/chat/completions"}[args.via]  # fmt: skip
         print(f"server {url}; {args.requests} requests per round through {route}")
         print(
             f"{'clients':>8} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'req/s':>7}"
@@ -155,6 +176,10 @@ def main() -> int:
             started = time.perf_counter()
             if args.via == "api":
                 askers = [partial(_json_ask, url)] * clients
+            elif args.via == "serve":
+                import httpx
+
+                askers = [partial(_stream_ask, httpx.Client(), url) for _ in range(clients)]
             else:
                 askers = _gradio_askers(url, clients, not args.tls_per_request)
             latencies, errors = _drive(askers, per_client, questions)

@@ -249,5 +249,5 @@ def test_the_api_answers_at_most_a_few_questions_at_once(assistant: Assistant, m
     questions = ["第十三条", "火线提拔", "容错纠错 applies when?", "苗圃计划"] * 4
     with ThreadPoolExecutor(len(questions)) as pool:
         replies = list(pool.map(handlers.api_ask, questions))
-    assert most[0] == web._CONCURRENT_ANSWERS
+    assert most[0] == web.CONCURRENT_ANSWERS
     assert [r["question"] for r in replies] == questions and not any("error" in r for r in replies)
