@@ -13,21 +13,25 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .answer import Answer
 from .assistant import Assistant, SearchMatch
 from .config import PROJECT_ROOT, Settings
-from .corpus import load_corpus
+from .corpus import Corpus, Unit, load_corpus
 from .errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
 from .files import FileProblem, atomic_write
 from .index import row_texts
 from .options import add_llm_flags, llm_config
 from .query import clean_question
+
+if TYPE_CHECKING:
+    from .material import Scope
 
 __all__ = ["main"]
 
@@ -262,18 +266,25 @@ def _eval_llm(args: argparse.Namespace) -> int:
     return 0
 
 
-def _material(args: argparse.Namespace) -> int:
-    """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
-    from .export import write_material
-    from .material import Scope, exam_papers, study_material
+def _material_scope(args: argparse.Namespace) -> tuple[Scope, Corpus, Callable[[str], list[Unit]] | None]:
+    """The scope of --articles/--part/--topic/--doc, the corpus, and (for a topic, which needs the index) how to find
+    a topic's articles; without a topic only the corpus is read."""
+    from .material import Scope
 
     scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
     if args.topic is not None:
         assistant = _assistant(args)
-        corpus, topic_units = assistant.corpus, assistant.topic_units
-    else:
-        settings = Settings()
-        corpus, topic_units = load_corpus(settings.corpus_dir, settings.max_file_bytes), None
+        return scope, assistant.corpus, assistant.topic_units
+    settings = Settings()
+    return scope, load_corpus(settings.corpus_dir, settings.max_file_bytes), None
+
+
+def _material(args: argparse.Namespace) -> int:
+    """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
+    from .export import write_material
+    from .material import exam_papers, study_material
+
+    scope, corpus, topic_units = _material_scope(args)
     options = {}
     if args.command == "quiz":
         types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
@@ -298,15 +309,9 @@ def _material(args: argparse.Namespace) -> int:
 
 def _slides(args: argparse.Namespace) -> int:
     """slides: a lecture deck of --articles/--part/--topic (and --doc) written to -o (.pptx)."""
-    from .material import Scope, lecture_slides
+    from .material import lecture_slides
 
-    scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
-    if args.topic is not None:
-        assistant = _assistant(args)
-        corpus, topic_units = assistant.corpus, assistant.topic_units
-    else:
-        settings = Settings()
-        corpus, topic_units = load_corpus(settings.corpus_dir, settings.max_file_bytes), None
+    scope, corpus, topic_units = _material_scope(args)
     deck = lecture_slides(corpus, scope, topic_units, args.seed)
     try:
         args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -31,6 +31,7 @@ __all__ = [
     "Sentence",
     "Unit",
     "corpus_hash",
+    "enumerations",
     "load_corpus",
     "parse_document",
     "quoted_terms",
@@ -246,6 +247,38 @@ def split_sentences(text: str, unit_id: str, offset: int = 0) -> tuple[Sentence,
         start = offset + match.start() + (len(raw) - len(raw.lstrip()))
         sentences.append(Sentence(f"{unit_id}/s{len(sentences) + 1}", unit_id, len(sentences) + 1, stripped, start))
     return tuple(sentences)
+
+
+_ENUMERATION_RUN = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
+MAX_ENUMERATION_ITEM = 4
+
+
+def enumerations(
+    text: str, shortest: int = 1, cut_at: Callable[[str, int], bool] | None = None
+) -> list[tuple[int, int, tuple[str, ...]]]:
+    """Enumerations of three or more items of ``shortest`` to four characters written with 、 (严、真、细、实、快;
+    大胆改、大胆试、大胆闯), as (start, end, items).
+
+    The inner items fix the length; the first and last items are cut to it from the text around them (鼓励干部大胆改
+    → 大胆改), where ``cut_at(part, position)`` allows it when given (a word boundary, say).
+    """
+    found = []
+    for match in _ENUMERATION_RUN.finditer(text):
+        parts = match.group(0).split("、")
+        inner = parts[1:-1]
+        if not inner:
+            continue
+        length = len(inner[0])
+        if not shortest <= length <= MAX_ENUMERATION_ITEM or any(len(p) != length for p in inner):
+            continue
+        if len(parts[0]) < length or len(parts[-1]) < length:
+            continue
+        if cut_at is not None and not (cut_at(parts[0], len(parts[0]) - length) and cut_at(parts[-1], length)):
+            continue
+        items = (parts[0][-length:], *inner, parts[-1][:length])
+        start = match.start() + len(parts[0]) - length
+        found.append((start, start + len("、".join(items)), items))
+    return found
 
 
 def quoted_terms(text: str) -> list[str]:

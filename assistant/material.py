@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from .corpus import Corpus, Unit
+from .corpus import Corpus, Document, Unit
 from .errors import QuestionError
 from .export import Material, answer_key_material, glossary_material, outline_material, quiz_material
 from .training import QUESTION_TYPES, Quiz, glossary, make_quiz, outline, policies, select_units
@@ -64,6 +64,13 @@ def scope_units(corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[
     return units
 
 
+def _resolved(
+    corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[Unit]] | None
+) -> tuple[list[Unit], str, list[Document]]:
+    """The articles of ``scope``, how the material's subtitle names it, and the policy documents it draws on."""
+    return scope_units(corpus, scope, topic_units), scope.described(corpus), policies(corpus, scope.document)
+
+
 def study_material(
     corpus: Corpus,
     kind: str,
@@ -80,9 +87,7 @@ def study_material(
     Raises:
         QuestionError: for an unknown kind, a scope the text does not have, or a quiz with no question at all.
     """
-    units = scope_units(corpus, scope, topic_units)
-    described = scope.described(corpus)
-    documents = policies(corpus, scope.document)
+    units, described, documents = _resolved(corpus, scope, topic_units)
     if kind == OUTLINE:
         return outline_material(corpus, outline(corpus, units), described, documents), ""
     if kind == GLOSSARY:
@@ -109,9 +114,7 @@ def exam_papers(
     Raises:
         QuestionError: as ``study_material``.
     """
-    units = scope_units(corpus, scope, topic_units)
-    described = scope.described(corpus)
-    documents = policies(corpus, scope.document)
+    units, described, documents = _resolved(corpus, scope, topic_units)
     quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
     paper = quiz_material(corpus, quiz, described, documents, key="none")
     return paper, answer_key_material(corpus, quiz, described, documents), quiz
@@ -127,6 +130,5 @@ def lecture_slides(
     """
     from .slides import slide_deck
 
-    units = scope_units(corpus, scope, topic_units)
-    deck, _ = slide_deck(corpus, units, scope.described(corpus), policies(corpus, scope.document), seed)
+    deck, _ = slide_deck(corpus, *_resolved(corpus, scope, topic_units), seed)
     return deck

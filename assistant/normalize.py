@@ -31,7 +31,7 @@ from functools import lru_cache
 
 import opencc
 
-from .corpus import ARTICLE, PART, POLICY, Corpus, Document
+from .corpus import ARTICLE, PART, POLICY, Corpus, Document, enumerations
 from .query import clean_question, parse_reference
 from .segment import Segmenter, corpus_vocabulary
 
@@ -47,10 +47,7 @@ __all__ = [
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
-_ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
 _SEPARATORS = r"[、，,/／\s·・.]*"
-_MIN_ITEMS = 3
-_MAX_ITEM_CHARS = 4
 # Initials and finals that IMEs and regional accents confuse: zh/z, ch/c, sh/s, n/l, -ng/-n.
 _FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
 _MAX_READING_COMBINATIONS = 64  # a window of many polyphonic characters is read by each one's first reading
@@ -132,24 +129,11 @@ def term_readings(vocabulary: Iterable[str]) -> Readings:
 
 
 def corpus_enumerations(texts: Iterable[str]) -> list[tuple[str, ...]]:
-    """Enumerations written with 、 whose items all have the same length (严、真、细、实、快; 韧劲、快劲、细劲).
+    """Each enumeration written with 、 whose items have the same length (严、真、细、实、快; 韧劲、快劲、细劲), once.
 
     The inner items fix the length; the first and last items are cut to it from the text around them.
     """
-    found: dict[tuple[str, ...], None] = {}
-    for text in texts:
-        for match in _ENUMERATION.finditer(text):
-            parts = match.group(0).split("、")
-            inner = parts[1:-1]
-            if len(parts) < _MIN_ITEMS or not inner:
-                continue
-            length = len(inner[0])
-            if length > _MAX_ITEM_CHARS or any(len(p) != length for p in inner):
-                continue
-            if len(parts[0]) < length or len(parts[-1]) < length:
-                continue
-            found[(parts[0][-length:], *inner, parts[-1][:length])] = None
-    return list(found)
+    return list(dict.fromkeys(items for text in texts for _, _, items in enumerations(text)))
 
 
 class Normalizer:

@@ -23,6 +23,7 @@ from functools import cache
 
 from .browse import term_index
 from .corpus import ARTICLE, COMMENTARY, PART, POLICY, Corpus, Document, Sentence, Unit, quoted_terms
+from .corpus import enumerations as corpus_enumerations
 from .errors import QuestionError
 from .numerals import CN_COUNTS, cn_to_int, parse_numeral
 from .segment import Segmenter
@@ -342,8 +343,6 @@ class Profile:
 
 _PAIR_BEFORE = ("”", "”与", "”和", "”、", "”及")
 _PAIR_AFTER = ("“", "与“", "和“", "、“", "及“")
-_ENUMERATION_SPAN = re.compile(r"(?:[\u4e00-\u9fff]+、)+[\u4e00-\u9fff]+")
-_MAX_ENUMERATION_ITEM = 4
 _MAX_OPTIONS = len(LETTERS)
 
 
@@ -430,26 +429,9 @@ def _blanks(units: Sequence[Unit], formulas: list[GlossaryEntry]) -> list[_Blank
 
 
 def enumerations(text: str) -> list[tuple[int, int, tuple[str, ...]]]:
-    """Enumerations of three or more items of 2 to 4 characters written with 、 (大胆改、大胆试、大胆闯), as (start,
-    end, items); the inner items fix the length, and the first and last are cut to it from the text around them
-    where jieba sees a word boundary there."""
-    found = []
-    for match in _ENUMERATION_SPAN.finditer(text):
-        parts = match.group(0).split("、")
-        inner = parts[1:-1]
-        if len(parts) < 3 or not inner:
-            continue
-        length = len(inner[0])
-        if not 2 <= length <= _MAX_ENUMERATION_ITEM or any(len(p) != length for p in inner):
-            continue
-        if len(parts[0]) < length or len(parts[-1]) < length:
-            continue
-        if not (_word_boundary(parts[0], len(parts[0]) - length) and _word_boundary(parts[-1], length)):
-            continue  # 干部疗休养 cut to four characters would end inside a word
-        items = (parts[0][-length:], *inner, parts[-1][:length])
-        start = match.start() + len(parts[0]) - length
-        found.append((start, start + len("、".join(items)), items))
-    return found
+    """Enumerations a 多选 question may ask about (``corpus.enumerations`` of items of two or more characters, cut
+    where jieba sees a word boundary: 干部疗休养 is not cut to 干部疗休)."""
+    return corpus_enumerations(text, shortest=2, cut_at=_word_boundary)
 
 
 def _word_boundary(text: str, position: int) -> bool:
