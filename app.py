@@ -136,7 +136,16 @@ class Handlers:
     ):
         """培训备课: build a quiz (student paper and answer key), outline, glossary or lecture slides (of one policy
         ``document``, or all when it is empty); returns (Markdown preview, the files to download, or None)."""
-        from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, exam_papers, lecture_slides, study_material
+        from assistant.material import (
+            GLOSSARY,
+            OUTLINE,
+            QUIZ,
+            QuizOptions,
+            Scope,
+            exam_papers,
+            lecture_slides,
+            study_material,
+        )
 
         corpus = self.assistant.corpus
         kind = kind if kind in _MATERIALS else _MATERIALS[0]
@@ -157,15 +166,12 @@ class Handlers:
             material_kind = {"学习提纲": OUTLINE, "术语表": GLOSSARY}.get(kind, QUIZ)
             if material_kind == QUIZ:
                 count_value = _whole(count, "题量", 20, 1, _MAX_QUIZ)
-                options = {"types": types, "count": count_value, "seed": seed_value, "difficulty": difficulty or None}
-                paper, key, _ = exam_papers(corpus, chosen, self.assistant.topic_units, **options)
-                material, _ = study_material(corpus, QUIZ, chosen, self.assistant.topic_units, **options)
-                paper.docx(folder / "学习测验（学员卷）.docx")
-                key.docx(folder / "学习测验（参考答案）.docx")
-                return material.markdown(), [
-                    str(folder / "学习测验（学员卷）.docx"),
-                    str(folder / "学习测验（参考答案）.docx"),
-                ]
+                options = QuizOptions(tuple(types), count_value, seed_value, difficulty or None)
+                paper, key, _ = exam_papers(corpus, chosen, self.assistant.topic_units, options)
+                files = [folder / "学习测验（学员卷）.docx", folder / "学习测验（参考答案）.docx"]
+                paper.docx(files[0])
+                key.docx(files[1])
+                return f"{paper.markdown()}\n---\n\n{key.markdown()}", [str(f) for f in files]
             material, _ = study_material(corpus, material_kind, chosen, self.assistant.topic_units)
             material.docx(folder / f"{kind}.docx")
         except AssistantError as problem:

@@ -282,21 +282,21 @@ def _material_scope(args: argparse.Namespace) -> tuple[Scope, Corpus, Callable[[
 def _material(args: argparse.Namespace) -> int:
     """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
     from .export import write_material
-    from .material import exam_papers, study_material
+    from .material import QuizOptions, exam_papers, study_material
 
     scope, corpus, topic_units = _material_scope(args)
-    options = {}
+    options = QuizOptions()
     if args.command == "quiz":
-        types = [t.strip() for t in re.split(r"[,，、]", args.types) if t.strip()]
-        options = {"types": types, "count": args.n, "seed": args.seed, "difficulty": args.difficulty}
+        types = tuple(t.strip() for t in re.split(r"[,，、]", args.types) if t.strip())
+        options = QuizOptions(types, args.n, args.seed, args.difficulty)
     if args.command == "quiz" and args.key is not None:
         if args.output is None:
             raise OutputError("--key writes the answer key next to a paper: give the paper's file with -o")
-        paper, key, quiz = exam_papers(corpus, scope, topic_units, **options)
+        paper, key, quiz = exam_papers(corpus, scope, topic_units, options)
         notice = quiz.shortfall
         written = [write_material(paper, args.output), write_material(key, args.key)]
     else:
-        material, notice = study_material(corpus, args.command, scope, topic_units, **options)
+        material, notice = study_material(corpus, args.command, scope, topic_units, options)
         written = [write_material(material, args.output)]
     if notice:
         print(notice, file=sys.stderr)

@@ -14,7 +14,17 @@ from .errors import QuestionError
 from .export import Material, answer_key_material, glossary_material, outline_material, quiz_material
 from .training import QUESTION_TYPES, Quiz, glossary, make_quiz, outline, policies, select_units
 
-__all__ = ["GLOSSARY", "KINDS", "OUTLINE", "QUIZ", "Scope", "exam_papers", "lecture_slides", "study_material"]
+__all__ = [
+    "GLOSSARY",
+    "KINDS",
+    "OUTLINE",
+    "QUIZ",
+    "QuizOptions",
+    "Scope",
+    "exam_papers",
+    "lecture_slides",
+    "study_material",
+]
 
 QUIZ, OUTLINE, GLOSSARY = "quiz", "outline", "glossary"
 KINDS = (QUIZ, OUTLINE, GLOSSARY)
@@ -64,6 +74,20 @@ def scope_units(corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[
     return units
 
 
+@dataclass(frozen=True)
+class QuizOptions:
+    """What a quiz asks for: question types, how many questions, the seed, and a difficulty mix (``易:3,中:5,难:2``)."""
+
+    types: tuple[str, ...] = tuple(QUESTION_TYPES)
+    count: int = 20
+    seed: int = 1
+    difficulty: str | None = None
+
+    def make(self, corpus: Corpus, units: Sequence[Unit]) -> Quiz:
+        """The quiz over ``units`` (see ``training.make_quiz`` for the errors)."""
+        return make_quiz(corpus, units, self.count, list(self.types), self.seed, self.difficulty)
+
+
 def _resolved(
     corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[Unit]] | None
 ) -> tuple[list[Unit], str, list[Document]]:
@@ -76,10 +100,7 @@ def study_material(
     kind: str,
     scope: Scope,
     topic_units: Callable[[str], list[Unit]] | None = None,
-    types: Sequence[str] = tuple(QUESTION_TYPES),
-    count: int = 20,
-    seed: int = 1,
-    difficulty: str | None = None,
+    quiz: QuizOptions = QuizOptions(),
 ) -> tuple[Material, str]:
     """A quiz (an exam paper with its answer key after a page break), outline or glossary of ``scope``, and a notice
     for the user (a quiz with fewer questions than asked for says why; otherwise empty).
@@ -96,18 +117,15 @@ def study_material(
         return glossary_material(corpus, entries, described, documents), ""
     if kind != QUIZ:
         raise QuestionError(f"unknown material {kind!r}; choose one of {', '.join(KINDS)}")
-    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
-    return quiz_material(corpus, quiz, described, documents), quiz.shortfall
+    made = quiz.make(corpus, units)
+    return quiz_material(corpus, made, described, documents), made.shortfall
 
 
 def exam_papers(
     corpus: Corpus,
     scope: Scope,
     topic_units: Callable[[str], list[Unit]] | None = None,
-    types: Sequence[str] = tuple(QUESTION_TYPES),
-    count: int = 20,
-    seed: int = 1,
-    difficulty: str | None = None,
+    quiz: QuizOptions = QuizOptions(),
 ) -> tuple[Material, Material, Quiz]:
     """The student paper of a quiz of ``scope`` (no answers) and its answer key as a separate document.
 
@@ -115,9 +133,9 @@ def exam_papers(
         QuestionError: as ``study_material``.
     """
     units, described, documents = _resolved(corpus, scope, topic_units)
-    quiz = make_quiz(corpus, units, count=count, types=list(types), seed=seed, difficulty=difficulty)
-    paper = quiz_material(corpus, quiz, described, documents, key="none")
-    return paper, answer_key_material(corpus, quiz, described, documents), quiz
+    made = quiz.make(corpus, units)
+    paper = quiz_material(corpus, made, described, documents, key="none")
+    return paper, answer_key_material(corpus, made, described, documents), made
 
 
 def lecture_slides(

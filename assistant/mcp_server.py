@@ -17,7 +17,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 
 from .assistant import Assistant
 from .errors import AssistantError
-from .material import QUIZ, Scope, study_material
+from .material import QUIZ, QuizOptions, Scope, study_material
 
 __all__ = ["SERVER_NAME", "mcp_server"]
 
@@ -83,9 +83,9 @@ def mcp_server(assistant: Assistant) -> MCPServer:
         """An exam paper with its answer key, in Markdown: on articles (11-13), a part (四), a topic, or the whole
         text; question types from 填空, 单选, 多选 and 判断; a difficulty mix such as 易:3,中:5,难:2."""
         scope = Scope(articles=articles, parts=part, topic=topic)
-        kinds = [t.strip() for t in types.replace("，", ",").split(",") if t.strip()]
-        options = {"types": kinds, "count": max(1, min(n, 200)), "seed": seed, "difficulty": difficulty}
-        material, notice = study_material(assistant.corpus, QUIZ, scope, assistant.topic_units, **options)
+        kinds = tuple(t.strip() for t in types.replace("，", ",").split(",") if t.strip())
+        options = QuizOptions(kinds, max(1, min(n, 200)), seed, difficulty)
+        material, notice = study_material(assistant.corpus, QUIZ, scope, assistant.topic_units, options)
         return (notice + "\n\n" if notice else "") + material.markdown()
 
     return server

@@ -199,12 +199,12 @@ def test_an_assistant_is_built_from_its_parts(two_policies):
 
 def test_both_edges_build_material_through_one_function(two_policies):
     from assistant.errors import QuestionError
-    from assistant.material import GLOSSARY, OUTLINE, QUIZ, Scope, study_material
+    from assistant.material import GLOSSARY, OUTLINE, QUIZ, QuizOptions, Scope, study_material
 
     corpus = two_policies.corpus
     outline, notice = study_material(corpus, OUTLINE, Scope(articles="4", document="规定"))
     assert (outline.subtitle, notice) == ("范围：《规定》第4条", "")
-    quiz, notice = study_material(corpus, QUIZ, Scope(document="《办法》"), count=50, seed=1)
+    quiz, notice = study_material(corpus, QUIZ, Scope(document="《办法》"), quiz=QuizOptions(count=50, seed=1))
     assert quiz.subtitle.startswith("范围：《办法》全文；共") and notice  # the tiny text has fewer than 50
     glossary, _ = study_material(corpus, GLOSSARY, Scope(topic="林长", document="《规定》"), two_policies.topic_units)
     assert glossary.source_title == f"《{corpus.document_named('规定').title}》"
