@@ -289,3 +289,26 @@ def test_the_cli_serve_command_reports_a_taken_port(assistant: Assistant, capsys
     finally:
         taken.close()
     assert code == 2 and "cannot serve on 127.0.0.1" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "落实“三个区分开来”要求，完善容错纠错、澄清正名办法[第13条]。干部退休年龄是65岁[第13条]。",  # one claim dropped
+        "![x](http://host.invalid/x.png) 奖金50万元。",  # nothing supported: the extractive answer instead
+    ],
+)
+def test_an_llm_answer_is_guarded_and_streamed_whole(assistant: Assistant, reply: str):
+    """With a chat model, the endpoint serves the guarded answer: the streamed text is the finished answer's text and
+    nothing the guard dropped reaches the client."""
+    from tests.test_llm import fake, with_llm
+
+    with serving(with_llm(assistant, fake(reply, reply)), api_key=None) as url:
+        client = openai.OpenAI(base_url=url, api_key="unused")
+        messages = [{"role": "user", "content": QUESTION}]
+        plain = client.chat.completions.create(model=MODEL_ID, messages=messages)
+        chunks = list(client.chat.completions.create(model=MODEL_ID, messages=messages, stream=True))
+    streamed = "".join(c.choices[0].delta.content or "" for c in chunks)
+    final = chunks[-1].model_extra["shiganjia"]["answer"]
+    assert streamed == final["answer"] == plain.choices[0].message.content
+    assert "65" not in streamed and "50万" not in streamed and "host.invalid" not in streamed
