@@ -353,7 +353,9 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
             continue
         if anchor != side:
             read_as.append(f"“{side}”按原文的“{anchor}”")
-        side_evidence = context.retriever.retrieve(replace(evidence.question, text=anchor, remainder=anchor))
+        side_evidence = context.retriever.retrieve(
+            replace(evidence.question, text=anchor, remainder=anchor), keywords=True
+        )
         hits = [h for h in side_evidence.hits if contains(h.unit.text, anchor)]
         hit = sorted(hits, key=lambda h: (h.unit.kind == PARAGRAPH, -h.score))[0]
         quote = _quotes(hit, limit=1, subject=anchor)[0]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -169,12 +169,16 @@ class Retriever:
             [self.fusion.commentary_factor if u.kind == PARAGRAPH else 1.0 for u in index.units]
         )
 
-    def retrieve(self, question: ParsedQuestion, limit: int = CANDIDATES, context: Sequence[str] = ()) -> Evidence:
+    def retrieve(
+        self, question: ParsedQuestion, limit: int = CANDIDATES, context: Sequence[str] = (), keywords: bool = False
+    ) -> Evidence:
         """Rank units for ``question`` (the best ``limit``); references (第13条) go straight to their units, in the
-        document the question names, else in one of ``context`` (ids of the documents the conversation is about)."""
+        document the question names, else in one of ``context`` (ids of the documents the conversation is about).
+        ``keywords``: rank by BM25 alone (for a phrase taken from the text, where the embedders add nothing but
+        their cost)."""
         if question.references:
             return self._direct(question, context)
-        unit_scores, sentence_scores, terms, dense_top = self._score(question.text)
+        unit_scores, sentence_scores, terms, dense_top = self._score(question.text, keywords)
         if question.about_commentary:
             unit_scores = unit_scores * self._commentary_mask
         order = np.argsort(-unit_scores, kind="stable")[:limit]
@@ -358,9 +362,13 @@ class Retriever:
             matched = int((in_top & specific).sum())
         return Evidence(question, hits, [word for word, _ in terms], coverage, known, dense_top, matched=matched)
 
-    def _score(self, text: str) -> tuple[np.ndarray, np.ndarray, list[tuple[str, list[str]]], float]:
-        """Fused scores for every unit and every sentence, the query terms and the top dense cosine."""
-        index, fusion = self.index, self.fusion
+    def _score(
+        self, text: str, keywords: bool = False
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[str, list[str]]], float]:
+        """Fused scores for every unit and every sentence, the query terms and the top dense cosine (0 with
+        ``keywords``, which leaves the embedders out)."""
+        index = self.index
+        fusion = replace(self.fusion, use_dense=False) if keywords else self.fusion
         terms = self.query_terms(text)
         n_units = len(index.units)
         if not text.strip():
@@ -380,7 +388,7 @@ class Retriever:
             name for name in index.dense if fusion.use_dense and (fusion.embedders is None or name in fusion.embedders)
         ]
         for number, (name, dense) in enumerate(index.dense.items()):
-            if number > 0 and name not in ranking:
+            if keywords or (number > 0 and name not in ranking):
                 continue
             similarities = dense.scores(text)
             if number == 0:

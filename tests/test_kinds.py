@@ -349,3 +349,15 @@ def test_containment_ignores_width_quotes_and_asides():
     assert contains("组织（人事）部门", "组织部门")
     assert not contains("建立“随访”制度", "“随访制度”")
     assert count_in("“实干家”不是一般的实干者，实干家", "实干家") == 2
+
+
+def test_a_compare_question_embeds_only_the_question(assistant: Assistant, monkeypatch: pytest.MonkeyPatch):
+    """Each side of a comparison is a phrase of the text, found by its keywords: the embedders run once per question
+    (a compare question took two more embeddings, 22-27 ms against 10-15 ms)."""
+    embedded: list[str] = []
+    for dense in assistant.index.dense.values():
+        original = dense.embedder.embed_question
+        monkeypatch.setattr(dense.embedder, "embed_question", lambda text, f=original: embedded.append(text) or f(text))
+    answer = assistant.ask("火线提拔跟破格提拔啥区别")
+    assert answer.kind == "compare" and len(answer.citations) == 2
+    assert len(embedded) == len(assistant.index.dense)
