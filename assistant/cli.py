@@ -292,6 +292,10 @@ def _material(args: argparse.Namespace) -> int:
     if args.command == "quiz" and args.key is not None:
         if args.output is None:
             raise OutputError("--key writes the answer key next to a paper: give the paper's file with -o")
+        if args.key.resolve() == args.output.resolve():
+            raise OutputError("-o and --key name the same file; the key would replace the paper")
+        if args.key.is_dir():
+            raise OutputError(f"{args.key} is a folder; give the key a file name ending in .docx or .md")
         paper, key, quiz = exam_papers(corpus, scope, topic_units, options)
         notice = quiz.shortfall
         written = [write_material(paper, args.output), write_material(key, args.key)]
@@ -328,9 +332,9 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from .http_api import CONCURRENT_ANSWERS, FairGate, listen, server_settings
-    from .openai_api import MODEL_ID, chat_api
+    from .openai_api import MAX_CONNECTIONS, MODEL_ID, chat_api, checked_api_key
 
-    api_key = args.api_key if args.api_key is not None else os.environ.get("ASSISTANT_API_KEY") or None
+    api_key = checked_api_key(args.api_key if args.api_key is not None else os.environ.get("ASSISTANT_API_KEY") or None)
     assistant = args.assistant or Assistant.from_settings(
         server_settings(Settings(), llm_config(args)), notify=_notify, progress=sys.stderr.isatty()
     )
@@ -345,7 +349,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"实干家助手: OpenAI-compatible API at http://{args.host}:{args.port}/v1 (model {MODEL_ID}), {guarded}",
           file=sys.stderr)  # fmt: skip
     app = chat_api(assistant, FairGate(CONCURRENT_ANSWERS), api_key)
-    uvicorn.Server(uvicorn.Config(app, log_level="warning", timeout_keep_alive=30)).run(sockets=[listener])
+    config = uvicorn.Config(app, log_level="warning", timeout_keep_alive=30, limit_concurrency=MAX_CONNECTIONS)
+    uvicorn.Server(config).run(sockets=[listener])
     return 0
 
 

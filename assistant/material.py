@@ -63,6 +63,8 @@ def scope_units(corpus: Corpus, scope: Scope, topic_units: Callable[[str], list[
     """
     if scope.topic is None:
         return select_units(corpus, articles=scope.articles, parts=scope.parts, document=scope.document)
+    if scope.articles or scope.parts:
+        raise QuestionError("choose a topic or articles and parts, not both")
     if topic_units is None:
         raise QuestionError("a topic needs the search index; build the material through the assistant")
     units = topic_units(scope.topic)

@@ -22,6 +22,7 @@ from .material import QUIZ, QuizOptions, Scope, study_material
 __all__ = ["SERVER_NAME", "mcp_server"]
 
 SERVER_NAME = "shiganjia"
+_MAX_QUESTIONS = 200
 _INSTRUCTIONS = (
     "实干家助手 answers questions about one Chinese policy text (the city Party committee's Opinion on forging a team "
     "of 实干家 cadres, 15 articles in five parts) and the newspaper commentary on it, with verbatim quotes and "
@@ -82,9 +83,11 @@ def mcp_server(assistant: Assistant) -> MCPServer:
     ) -> str:
         """An exam paper with its answer key, in Markdown: on articles (11-13), a part (四), a topic, or the whole
         text; question types from 填空, 单选, 多选 and 判断; a difficulty mix such as 易:3,中:5,难:2."""
+        if not 1 <= n <= _MAX_QUESTIONS:
+            raise ToolError(f"n is the number of questions, from 1 to {_MAX_QUESTIONS}")
         scope = Scope(articles=articles, parts=part, topic=topic)
         kinds = tuple(t.strip() for t in types.replace("，", ",").split(",") if t.strip())
-        options = QuizOptions(kinds, max(1, min(n, 200)), seed, difficulty)
+        options = QuizOptions(kinds, n, seed, difficulty)
         material, notice = study_material(assistant.corpus, QUIZ, scope, assistant.topic_units, options)
         return (notice + "\n\n" if notice else "") + material.markdown()
 

@@ -3,7 +3,8 @@
 Steps, in order:
 1. control characters and surplus whitespace removed (``clean_question``);
 2. Traditional → Simplified characters (OpenCC ``t2s``);
-3. full-width → half-width letters, digits and punctuation (NFKC);
+3. full-width → half-width letters, digits and punctuation (NFKC), then markup a chat window would render taken out
+   (``without_markup``: links, images, addresses, tags);
 4. colloquial question words read as their standard forms (啥 → 什么, 咋 → 怎么, 啥时候 → 什么时候), so every later
    stage recognises what is asked however casually it is typed;
 5. enumerations the corpus writes with 、 matched with or without their separators (严真细实快 → 严、真、细、实、快);
@@ -43,6 +44,7 @@ __all__ = [
     "corpus_enumerations",
     "fuzzy_syllable",
     "term_readings",
+    "without_markup",
 ]
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -52,6 +54,15 @@ _SEPARATORS = r"[、，,/／\s·・.]*"
 _FUZZY = ((r"^zh", "z"), (r"^ch", "c"), (r"^sh", "s"), (r"^l", "n"), (r"ng$", "n"))
 _MAX_READING_COMBINATIONS = 64  # a window of many polyphonic characters is read by each one's first reading
 _T2S = opencc.OpenCC("t2s")
+_LINK_MARKUP = re.compile(r"!?\[([^\]\n]{0,200})\]\([^)\n]{0,1000}\)")
+_ADDRESS_TAIL = r"[^\s“”‘’\"'<>（）()，。？！、]+"
+_ADDRESS = re.compile(
+    rf"(?:\b[a-z][a-z0-9+.-]*:)?//{_ADDRESS_TAIL}|\bwww\.{_ADDRESS_TAIL}|\b(?:mailto|javascript|data):{_ADDRESS_TAIL}",
+    re.I,
+)
+_TAG = re.compile(r"<\s*/?\s*[a-z!][^>]{0,500}>", re.I)
+_ENTITY = re.compile(r"&#?\w{1,32};")
+_MARK_CHARACTERS = str.maketrans(dict.fromkeys("|~$\\`<>[]", " "))  # later steps would undo full-width look-alikes
 # Spoken and regional question words → standard ones (Mandarin grammar, not this corpus), longest first.
 _COLLOQUIAL = (
     ("啥时候", "什么时候"), ("多会儿", "什么时候"), ("几时", "什么时候"), ("为啥", "为什么"), ("干啥", "做什么"),
@@ -128,6 +139,17 @@ def term_readings(vocabulary: Iterable[str]) -> Readings:
     return Readings(terms, chars)
 
 
+def without_markup(text: str) -> str:
+    """``text`` with what a chat window would render instead of showing: a Markdown link or image keeps only its
+    text; web addresses, HTML tags and entities go, and so do table, strike-through, formula and escape marks. An
+    answer repeats words of the question (原文没有提到“…”), so a question must not be able
+    to put a link or an image into it."""
+    text = _LINK_MARKUP.sub(r"\1", text)
+    text = _ADDRESS.sub(" ", _TAG.sub(" ", text))
+    text = _ENTITY.sub(" ", text).translate(_MARK_CHARACTERS)
+    return re.sub(r"\s{2,}", " ", text).strip()
+
+
 def corpus_enumerations(texts: Iterable[str]) -> list[tuple[str, ...]]:
     """Each enumeration written with 、 whose items have the same length (严、真、细、实、快; 韧劲、快劲、细劲), once.
 
@@ -177,7 +199,8 @@ class Normalizer:
             QuestionError: if the question is empty or too long.
         """
         original = clean_question(question)
-        text = unicodedata.normalize("NFKC", _T2S.convert(original))
+        # a question that was nothing but markup is read as a question about nothing: refused, never repeated
+        text = without_markup(unicodedata.normalize("NFKC", _T2S.convert(original))) or "？"
         text = _COLLOQUIAL_RE.sub(lambda match: _STANDARD[match.group(0)], text)
         for pattern, canonical in self._enumerations:
             text = pattern.sub(canonical, text)

@@ -23,17 +23,34 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.requests import ClientDisconnect
 
 from .answer import Answer
 from .assistant import Assistant
-from .errors import AssistantError, QuestionError
+from .errors import AssistantError, ConfigError, QuestionError
 from .http_api import FAILURE, LOG, MAX_BODY_BYTES, FairGate, read_body
+from .query import clean_question
 
-__all__ = ["MAX_MESSAGES", "MODEL_ID", "chat_api"]
+__all__ = ["BODY_SECONDS", "MAX_CONNECTIONS", "MAX_MESSAGES", "MODEL_ID", "chat_api", "checked_api_key"]
 
 MODEL_ID = "shiganjia"
+BODY_SECONDS = 30
 MAX_MESSAGES = 200
+MAX_CONNECTIONS = 256  # more at once are refused with 503 (half-sent requests cannot tie up the server without end)
 _CHUNK_CHARS = 24  # characters per streamed piece of an extractive answer
+
+
+def checked_api_key(key: str | None) -> str | None:
+    """``key`` as the server will require it, or None for no key.
+
+    Raises:
+        ConfigError: for an empty key, or one a client could never send (non-ASCII, spaces around it).
+    """
+    if key is None:
+        return None
+    if not key or key != key.strip() or not key.isascii() or not key.isprintable():
+        raise ConfigError("the API key must be printable ASCII without spaces around it, and not empty")
+    return key
 
 
 def _error(status: int, message: str, kind: str, code: str) -> JSONResponse:
@@ -142,18 +159,31 @@ def chat_api(assistant: Assistant, gate: FairGate, api_key: str | None = None) -
     async def completions(request: Request) -> Any:
         if not allowed(request):
             return refused()
-        body = await read_body(request)
+        try:
+            body = await asyncio.wait_for(read_body(request), BODY_SECONDS)
+        except asyncio.TimeoutError:  # TimeoutError itself from Python 3.11
+            return _error(408, f"the request body did not arrive within {BODY_SECONDS} s", "invalid_request_error",
+                          "request_timeout")  # fmt: skip
+        except ClientDisconnect:
+            return JSONResponse({}, status_code=400)  # nobody is left to read it
         if body is None:
             return _error(413, f"the request body is larger than {MAX_BODY_BYTES} bytes", "invalid_request_error",
                           "request_too_large")  # fmt: skip
         try:
             payload = json.loads(body)
+            json.dumps(payload, ensure_ascii=False).encode("utf-8")
         except (ValueError, RecursionError):
             return _bad_request("the body is not valid JSON", "invalid_json")
+        except UnicodeEncodeError:
+            return _bad_request("the body holds text that is not valid Unicode (a lone surrogate)", "invalid_json")
         conversation = _conversation(payload)
         if isinstance(conversation, JSONResponse):
             return conversation
         question, earlier = conversation
+        try:
+            clean_question(question)  # an empty or over-long question is the client's mistake, streamed or not
+        except QuestionError as problem:
+            return _bad_request(str(problem), "invalid_question")
         completion = _Completion(payload.get("model") if isinstance(payload.get("model"), str) else MODEL_ID)
         if payload.get("stream"):
             return StreamingResponse(_stream(assistant, gate, completion, question, earlier),

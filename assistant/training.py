@@ -331,7 +331,8 @@ class Profile:
         category: for terms, "formula" (三张清单), "enumeration" (崇尚实干、注重实绩…), "sentence" (8+ characters),
             "paired" (quoted right next to another term: “长计划”与“短安排”, “叫醒”“叫停”) or "single"; for numbers,
             the unit and shape (年, 至年 for a range).
-        head: the coarse part of speech of its last content word (n, v, a or m; o when it has none).
+        head: the coarse parts of speech of its first and last content words (n, v, a, m, or k for a suffix such as
+            式), as ``v-n`` (拧螺丝), ``n`` for a single word (领头雁); ``o`` when it has none.
         length: characters.
     """
 
@@ -344,6 +345,7 @@ class Profile:
 _PAIR_BEFORE = ("”", "”与", "”和", "”、", "”及")
 _PAIR_AFTER = ("“", "与“", "和“", "、“", "及“")
 _MAX_OPTIONS = len(LETTERS)
+_MAX_WEIGHT = 1e6
 
 
 def _category(blank: _Blank) -> str:
@@ -367,7 +369,7 @@ def _category(blank: _Blank) -> str:
 def _coarse_tag(flag: str) -> str:
     if flag.startswith("vn"):
         return "n"  # a verbal noun fills a noun's slot (考核, 评估)
-    return flag[:1] if flag[:1] in "nvam" else "o"
+    return flag[:1] if flag[:1] in "nvamk" else "o"  # k: a suffix that makes a word a label (贯通式)
 
 
 @cache
@@ -379,9 +381,10 @@ def _plain_segmenter() -> Segmenter:
 
 
 def _head(text: str) -> str:
-    """The coarse part of speech of the last word of ``text`` that has one."""
+    """The coarse parts of speech of the first and last words of ``text`` that have one (``v-n``, or ``n`` for one)."""
     tags = [_coarse_tag(flag) for _, flag in _plain_segmenter().tagged(re.sub(r"[、+＋]", "", text))]
-    return next((tag for tag in reversed(tags) if tag != "o"), "o")
+    content = [tag for tag in tags if tag != "o"] or ["o"]
+    return content[0] if len(content) == 1 else f"{content[0]}-{content[-1]}"
 
 
 def profiles(blanks: Iterable[_Blank]) -> dict[str, Profile]:
@@ -397,8 +400,8 @@ def substitution_problem(original: Profile, substitute: Profile) -> str:
     """Why a span of profile ``substitute`` may not stand in for one of profile ``original`` as a distractor or in
     a false statement, or "" when it may.
 
-    The rule: the same kind, the same category, the same part of speech of the last content word, and a length
-    within a quarter (at least one character) of the original's.
+    The rule: the same kind, the same category, the same parts of speech of the first and last content words, and a
+    length within a quarter (at least one character) of the original's.
     """
     if substitute.kind != original.kind:
         return f"{'an' if substitute.kind == 'item' else 'a'} {substitute.kind} for a {original.kind}"
@@ -552,7 +555,7 @@ class _Maker:
             self.rng.shuffle(options)
             answer = "".join(LETTERS[i] for i, option in enumerate(options) if option in items)
             blanked = sentence.text[:start] + BLANK + sentence.text[end:]
-            stem = f"根据{unit.label}，“{blanked}”中括号处依次列举的有{CHOICE}。"
+            stem = f"根据{unit.label}，“{blanked}”一句括号处依次列举的有{CHOICE}。"
             return Question(MULTIPLE, stem, tuple(options), answer, _explanation(unit, sentence), unit.label,
                             unit.id, sentence.text, "难", tuple(items), tuple(wrong))  # fmt: skip
         return None
@@ -654,13 +657,16 @@ def _candidates(units: Sequence[Unit], corpus: Corpus, types: Sequence[str], rng
 
 
 def leakage_pairs(questions: Sequence[Question]) -> list[tuple[int, int, str]]:
-    """(i, j, answer): question i's stem or options show ``answer``, which question j asks for (0-based positions)."""
+    """(i, j, span): question i gives question j away (0-based positions). Either i's stem or options show ``span``,
+    which j asks for; or i's stem shows ``span``, one of j's distractors or its swapped-in term, in its real place in
+    the text (“长计划”与“短安排” in one stem tells that “短安排” does not belong where another question put it)."""
     pairs = []
     for i, asking in enumerate(questions):
         shown = "\n".join([asking.stem, *asking.options])
         for j, answered in enumerate(questions):
             if i != j:
                 pairs += [(i, j, a) for a in answered.tested if a and a in shown]
+                pairs += [(i, j, s) for s in answered.substitutes if s and s in asking.stem]
     return pairs
 
 
@@ -739,6 +745,8 @@ def difficulty_quotas(spec: str, count: int) -> dict[str, int]:
             value = float(weight.rstrip("%")) if weight else 1.0
         except ValueError as exc:
             raise QuestionError(f"{piece!r}: the weight must be a number, e.g. 易:3") from exc
+        if not 0 <= value <= _MAX_WEIGHT:  # also NaN and infinity
+            raise QuestionError(f"{piece!r}: a weight is a number from 0 to {_MAX_WEIGHT:g}, e.g. 易:3")
         weights[names[level.strip().lower()]] = weights.get(names[level.strip().lower()], 0.0) + value
     total = sum(w for w in weights.values() if w > 0)
     if total <= 0:

@@ -312,3 +312,60 @@ def test_an_llm_answer_is_guarded_and_streamed_whole(assistant: Assistant, reply
     final = chunks[-1].model_extra["shiganjia"]["answer"]
     assert streamed == final["answer"] == plain.choices[0].message.content
     assert "65" not in streamed and "50万" not in streamed and "host.invalid" not in streamed
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"model": "\\ud800", "messages": [{"role": "user", "content": "\\u7b2c13\\u6761"}]}',
+        b'{"stream": true, "model": "\\udfff", "messages": [{"role": "user", "content": "x"}]}',
+        b'{"stream": true, "messages": [{"role": "user", "content": ""}]}',
+        ('{"stream": true, "messages": [{"role": "user", "content": "' + "问" * 10_000 + '"}]}').encode(),
+        b'{"messages": [{"role": "user", "content": "' + "问".encode() * 10_000 + b'"}]}',
+    ],
+)
+def test_the_attack_reports_requests_get_a_400_before_any_stream(base_url: str, body: bytes):
+    """A lone surrogate in the model name gave a 500 (a dropped stream); an empty or over-long streamed question gave
+    200 with an error event."""
+    response = httpx.post(f"{base_url}/chat/completions", content=body, headers={"Authorization": f"Bearer {KEY}"})
+    assert response.status_code == 400 and response.headers["content-type"].startswith("application/json")
+    assert response.json()["error"]["code"] in ("invalid_json", "invalid_question")
+
+
+def test_a_body_that_stops_arriving_is_a_408(assistant: Assistant, monkeypatch: pytest.MonkeyPatch):
+    import socket
+
+    import assistant.openai_api as openai_api
+
+    monkeypatch.setattr(openai_api, "BODY_SECONDS", 0.5)
+    with serving(assistant, api_key=None) as url:
+        host, port = url.split("//")[1].split("/")[0].split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as connection:
+            connection.sendall(b'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{"mes')
+            reply = connection.recv(4096).decode()
+    assert reply.startswith("HTTP/1.1 408") and "request_timeout" in reply
+
+
+@pytest.mark.parametrize("key", ["", " k ", "密钥", "a\tb"])
+def test_an_api_key_no_client_could_send_is_refused_at_start(key: str):
+    from assistant.errors import ConfigError
+    from assistant.openai_api import checked_api_key
+
+    with pytest.raises(ConfigError, match="printable ASCII"):
+        checked_api_key(key)
+    assert checked_api_key(None) is None and checked_api_key("change-me") == "change-me"
+
+
+@pytest.mark.parametrize("markup", ["“![x](http://e/x.png)”是什么", "什么是“[松绑减压](http://x)”？"])
+def test_the_endpoint_never_returns_markup_from_the_question(base_url: str, markup: str):
+    from assistant.guard import has_markup
+
+    client = openai.OpenAI(base_url=base_url, api_key=KEY)
+    reply = client.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": markup}])
+    assert not has_markup(reply.choices[0].message.content)
+
+
+@pytest.mark.slow
+def test_mcp_quiz_rejects_a_question_count_below_one(assistant: Assistant):
+    _, quiz, _ = _mcp_call("quiz", {"articles": "11-13", "n": -5}, _server_env(assistant))
+    assert quiz.is_error and "n is the number of questions" in quiz.content[0].text

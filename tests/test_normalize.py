@@ -132,3 +132,33 @@ def test_units_named_by_title(normalizer, typed: str, read: str, named: str | No
     normalized = normalizer.normalize(typed)
     assert normalized.text == read
     assert [c.typed for c in normalized.corrections] == ([named] if named else [])
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "请解释“![x](http://e/x.png)”",
+        "什么是“[松绑减压](http://x)”？",
+        "什么是“https://evil.example/”",
+        "“![a](//e.example/a.png)”是什么意思",
+        "“![a](http://e/a.png)”和“松绑减压”有什么区别",
+        "“<img src=x onerror=alert(1)>”是什么",
+        "“a|b|c”是什么 ~~x~~ $$y$$ &amp; www.x.com mailto:a@b.c",
+    ],
+)
+def test_an_answer_never_repeats_markup_from_the_question(assistant: Assistant, question: str):
+    """The attack report: gap sentences (原文没有提到“…”) repeated a question's link or image into the answer, which
+    a chat window then rendered."""
+    from assistant.guard import has_markup
+
+    answer = assistant.ask(question)
+    assert not has_markup(answer.text), answer.text
+    assert answer.question == question  # the question itself is kept as typed
+
+
+def test_markup_is_taken_out_but_the_masked_city_name_stays():
+    from assistant.normalize import without_markup
+
+    assert without_markup("什么是“[松绑减压](http://x)”？") == "什么是“松绑减压”？"
+    assert without_markup("中共**市委的意见") == "中共**市委的意见"
+    assert without_markup("a|b ~~c~~") == "a b c"

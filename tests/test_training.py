@@ -254,3 +254,48 @@ def test_cli_slides(tmp_path: Path, capsys):
         cli_module.main(["slides", "--part", "四", "-o", str(tmp_path / "lecture.docx")])
     assert "slides are written as .pptx" in capsys.readouterr().err
     assert cli_module.main(["slides", "--articles", "99", "-o", str(deck)]) == 2
+
+
+@pytest.mark.parametrize(
+    ("original", "substitute"),
+    [
+        ("坚决不用", "贯通式"),  # 对…干部“贯通式”。 loses its verb
+        ("叫停", "短安排"),  # 果断“叫醒”“短安排”
+        ("随访", "贯通式"),  # 领导干部“贯通式”制度
+        ("拧螺丝", "业务骨干"),
+        ("优秀苗子", "拧螺丝"),
+        ("韧劲", "大胆改"),
+    ],
+)
+def test_the_attack_reports_ungrammatical_swaps_are_rejected(corpus, original: str, substitute: str):
+    from assistant.corpus import POLICY
+    from assistant.training import _blanks, profiles, substitution_problem
+
+    known = profiles(_blanks([u for d in corpus.documents_of_kind(POLICY) for u in d.units], glossary(corpus)))
+    assert substitution_problem(known[original], known[substitute]).startswith(("part of speech", "a paired"))
+
+
+def test_no_stem_shows_another_questions_distractor_in_its_real_place(corpus):
+    """The attack report: seed 3 swapped 短安排 into a 判断 while another stem read “长计划”与“短安排”相结合."""
+    for seed in range(40):
+        quiz = make_quiz(corpus, select_units(corpus), count=20, seed=seed)
+        for i, asking in enumerate(quiz.questions):
+            for j, other in enumerate(quiz.questions):
+                assert i == j or not any(s in asking.stem for s in other.substitutes), (seed, i, j)
+
+
+@pytest.mark.parametrize("mix", ["易:1e308", "易:inf", "中=inf", "易:nan", "易:-1,中:2", "易:" + "9" * 999, "易:１e９"])
+def test_a_difficulty_weight_that_is_not_a_plain_number_is_a_clear_error(corpus, mix: str):
+    with pytest.raises(QuestionError, match="weight"):
+        make_quiz(corpus, select_units(corpus), count=5, seed=1, difficulty=mix)
+
+
+def test_paper_and_key_paths_and_scope_mistakes_are_refused_before_writing(tmp_path: Path, capsys):
+    same = tmp_path / "x.docx"
+    assert cli_module.main(["quiz", "-o", str(same), "--key", str(tmp_path / "." / "x.docx")]) == 2
+    assert "the same file" in capsys.readouterr().err and not same.exists()
+    (tmp_path / "dir.docx").mkdir()
+    assert cli_module.main(["quiz", "-o", str(same), "--key", str(tmp_path / "dir.docx")]) == 2
+    assert "is a folder" in capsys.readouterr().err and not same.exists()
+    assert cli_module.main(["quiz", "--part", "四", "--topic", "年轻干部"]) == 2
+    assert "not both" in capsys.readouterr().err
