@@ -38,6 +38,7 @@ BODY_SECONDS = 30
 MAX_MESSAGES = 200
 MAX_CONNECTIONS = 256  # more at once are refused with 503 (half-sent requests cannot tie up the server without end)
 _CHUNK_CHARS = 24  # characters per streamed piece of an extractive answer
+_NO_USAGE = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}  # the answers are not made of tokens
 
 
 def checked_api_key(key: str | None) -> str | None:
@@ -94,6 +95,12 @@ def _conversation(payload: object) -> tuple[str, list[str]] | JSONResponse:
         return _bad_request("there is no user message to answer", "no_user_message")
     if not isinstance(payload.get("stream", False), bool):
         return _bad_request("stream must be true or false")
+    if payload.get("n", 1) != 1 or isinstance(payload.get("n"), bool):
+        return _bad_request("n must be 1: there is one cited answer per question", "invalid_n")
+    options = payload.get("stream_options")
+    readable = isinstance(options, dict) and isinstance(options.get("include_usage", False), bool)
+    if options is not None and not readable:
+        return _bad_request('stream_options must be an object like {"include_usage": true}')
     return questions[-1], questions[:-1]
 
 
@@ -114,9 +121,15 @@ class _Completion:
             "id": self.id, "object": "chat.completion", "created": self.created, "model": self.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": answer.text},
                          "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            "usage": _NO_USAGE,
             "shiganjia": _extra(answer),
         }  # fmt: skip
+
+    def usage_chunk(self) -> str:
+        """The chunk ``stream_options.include_usage`` asks for: no choices, the token counts (not counted: 0)."""
+        body = {"id": self.id, "object": "chat.completion.chunk", "created": self.created, "model": self.model,
+                "choices": [], "usage": _NO_USAGE}  # fmt: skip
+        return f"data: {json.dumps(body)}\n\n"
 
     def chunk(self, delta: dict, finish: str | None = None, answer: Answer | None = None) -> str:
         body = {
@@ -186,7 +199,8 @@ def chat_api(assistant: Assistant, gate: FairGate, api_key: str | None = None) -
             return _bad_request(str(problem), "invalid_question")
         completion = _Completion(payload.get("model") if isinstance(payload.get("model"), str) else MODEL_ID)
         if payload.get("stream"):
-            return StreamingResponse(_stream(assistant, gate, completion, question, earlier),
+            usage = bool((payload.get("stream_options") or {}).get("include_usage"))
+            return StreamingResponse(_stream(assistant, gate, completion, question, earlier, usage),
                                      media_type="text/event-stream")  # fmt: skip
         try:
             answer = await asyncio.to_thread(_answer, assistant, gate, question, earlier)
@@ -218,9 +232,15 @@ def _answer(assistant: Assistant, gate: FairGate, question: str, earlier: list[s
 
 
 async def _stream(
-    assistant: Assistant, gate: FairGate, completion: _Completion, question: str, earlier: list[str]
+    assistant: Assistant,
+    gate: FairGate,
+    completion: _Completion,
+    question: str,
+    earlier: list[str],
+    usage: bool = False,
 ) -> AsyncIterator[str]:
-    """The answer as server-sent events: a role chunk, text chunks, a last chunk with the citations, [DONE]."""
+    """The answer as server-sent events: a role chunk, text chunks, a last chunk with the citations, with ``usage``
+    a chunk of (zero) token counts, then [DONE]."""
     yield completion.chunk({"role": "assistant", "content": ""})
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
@@ -263,4 +283,6 @@ async def _stream(
             error = {"error": {"message": value, "type": "server_error", "code": "answer_failed", "param": None}}
             yield f"data: {json.dumps(error, ensure_ascii=False)}\n\n"
             break
+    if usage:
+        yield completion.usage_chunk()
     yield "data: [DONE]\n\n"

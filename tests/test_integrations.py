@@ -369,3 +369,18 @@ def test_the_endpoint_never_returns_markup_from_the_question(base_url: str, mark
 def test_mcp_quiz_rejects_a_question_count_below_one(assistant: Assistant):
     _, quiz, _ = _mcp_call("quiz", {"articles": "11-13", "n": -5}, _server_env(assistant))
     assert quiz.is_error and "n is the number of questions" in quiz.content[0].text
+
+
+def test_usage_is_streamed_when_asked_and_n_must_be_one(base_url: str, expected: dict):
+    from langchain_openai import ChatOpenAI
+
+    client = openai.OpenAI(base_url=base_url, api_key=KEY)
+    messages = [{"role": "user", "content": QUESTION}]
+    chunks = list(client.chat.completions.create(model=MODEL_ID, messages=messages, stream=True,
+                                                 stream_options={"include_usage": True}))  # fmt: skip
+    assert chunks[-1].choices == [] and chunks[-1].usage.total_tokens == 0
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == expected["answer"]
+    chat = ChatOpenAI(base_url=base_url, api_key=KEY, model=MODEL_ID, stream_usage=True)
+    assert "".join(piece.content for piece in chat.stream(QUESTION)) == expected["answer"]
+    with pytest.raises(openai.BadRequestError, match="n must be 1"):
+        client.chat.completions.create(model=MODEL_ID, messages=messages, n=3)
