@@ -146,16 +146,15 @@ def quiz_material(
     corpus: Corpus, quiz: Quiz, scope: str, scope_documents: Sequence[Document] = (), key: str = "appended"
 ) -> Material:
     """A quiz as an exam paper: a title page with 单位/姓名/得分 lines, instructions, one section per question type
-    with its points, and a 总分 line; the answer key with explanations and citations follows after a page break
-    (``key="appended"``), or is left out (``"none"``: the student copy, see ``answer_key_material``)."""
+    with its points, and a 总分 line; the answer key with explanations and citations (and, for the trainer, why the
+    quiz has fewer questions than asked for) follows after a page break (``key="appended"``), or is left out
+    (``"none"``: the student copy, see ``answer_key_material``)."""
     source = _source_title(corpus, (q.unit_id for q in quiz.questions), scope_documents)
     total = sum(POINTS[q.kind] for q in quiz.questions)
     paper = Material(
         "学习测验", f"范围：{scope}；共{len(quiz.questions)}题，满分{total}分", source,
         fields=("单位：＿＿＿＿＿＿＿＿　　姓名：＿＿＿＿＿＿＿＿　　得分：＿＿＿＿＿＿",),
     )  # fmt: skip
-    if quiz.shortfall:
-        paper.para(quiz.shortfall)
     kinds = [k for k in QUESTION_TYPES if any(q.kind == k for q in quiz.questions)]
     paper.para("答题说明：" + "；".join(f"{k}题{_INSTRUCTIONS[k]}" for k in kinds) + "。")
     for section, kind in enumerate(kinds):
@@ -183,6 +182,8 @@ def answer_key_material(corpus: Corpus, quiz: Quiz, scope: str, scope_documents:
 
 def _add_key(material: Material, quiz: Quiz) -> None:
     material.heading("参考答案与解析")
+    if quiz.shortfall:  # for the trainer, not on the students' paper
+        material.para(f"出题说明：{quiz.shortfall}")
     for number, question in enumerate(quiz.questions, 1):
         material.item(
             number, f"{question.answer}（{question.kind}，{POINTS[question.kind]}分，难度：{question.difficulty}）",

@@ -802,15 +802,15 @@ def _why_none(types: Sequence[str]) -> str:
 
 def _shortfall(questions: Sequence[Question], count: int, missing: Sequence[str], quotas: dict[str, int] | None) -> str:
     """What the quiz lacks: questions, types the scope has nothing for (``missing``), questions of a level."""
+    short_levels = [
+        f"难度“{level}”只有{made}道（要求{wanted}道）。"
+        for level, wanted in (quotas or {}).items()
+        if (made := sum(q.difficulty == level for q in questions)) < wanted
+    ]
     notes = []
     if len(questions) < count:
-        notes.append(
-            f"只生成了{len(questions)}道有效题目（要求{count}道）：所选范围内可出题的句子不足（每句至多出一题）。"
-        )
+        reason = "按所选的难度配比可出的题目不足" if short_levels else "所选范围内可出题的句子不足（每句至多出一题）"
+        notes.append(f"只生成了{len(questions)}道有效题目（要求{count}道）：{reason}。")
     if missing:
         notes.append(f"所选范围内出不了{'、'.join(missing)}题。")
-    for level, wanted in (quotas or {}).items():
-        made = sum(q.difficulty == level for q in questions)
-        if made < wanted:
-            notes.append(f"难度“{level}”只有{made}道（要求{wanted}道）。")
-    return "".join(notes)
+    return "".join(notes + short_levels)

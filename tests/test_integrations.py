@@ -202,7 +202,8 @@ def _mcp_call(tool: str, arguments: dict, env: dict[str, str]) -> list:
     from mcp.client.stdio import stdio_client
 
     config = json.loads(readme_example("mcp-config"))["mcpServers"]["shiganjia"]
-    command = sys.executable if config["command"] == "python" else config["command"]
+    assert config["command"].endswith("/.venv/bin/python")  # the project's own interpreter, which has the packages
+    command = sys.executable
     params = StdioServerParameters(command=command, args=config["args"], cwd=str(PROJECT_ROOT), env=env)
 
     async def run() -> list:

@@ -242,3 +242,12 @@ def test_paper_key_and_slides_open_in_libreoffice(corpus, tmp_path: Path):
 def _pdf_pages(path: Path) -> list[str]:
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")[:-1] if text.endswith("\f") else text.split("\f")
+
+
+def test_the_shortfall_note_is_for_the_trainer_not_on_the_students_paper(corpus):
+    quiz = make_quiz(corpus, select_units(corpus), count=50, seed=1)
+    assert quiz.shortfall.startswith("只生成了")
+    assert "只生成了" not in quiz_material(corpus, quiz, "全文", key="none").markdown()
+    assert f"出题说明：{quiz.shortfall}" in answer_key_material(corpus, quiz, "全文").markdown()
+    mixed = make_quiz(corpus, select_units(corpus), count=6, seed=1, difficulty="难:1")
+    assert "按所选的难度配比可出的题目不足" in mixed.shortfall  # the mix is the reason, not the sentences
