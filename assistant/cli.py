@@ -479,7 +479,9 @@ def _parser() -> argparse.ArgumentParser:
         if name == "quiz":
             tool.add_argument("--n", type=_positive, default=20, help="number of questions (default 20)")
             tool.add_argument(
-                "--types", default="填空,单选,多选,判断", help="comma-separated, from 填空,单选,多选,判断 (default: all)"
+                "--types",
+                default="填空,单选,多选,判断",
+                help="comma-separated, from 填空,单选,多选,判断 (default: all)",
             )
             tool.add_argument("--seed", type=int, default=1, help="the same seed gives the same quiz (default 1)")
             tool.add_argument(
