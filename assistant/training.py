@@ -660,14 +660,21 @@ def leakage_pairs(questions: Sequence[Question]) -> list[tuple[int, int, str]]:
     """(i, j, span): question i gives question j away (0-based positions). Either i's stem or options show ``span``,
     which j asks for; or i's stem shows ``span``, one of j's distractors or its swapped-in term, in its real place in
     the text (“长计划”与“短安排” in one stem tells that “短安排” does not belong where another question put it)."""
-    pairs = []
-    for i, asking in enumerate(questions):
-        shown = "\n".join([asking.stem, *asking.options])
-        for j, answered in enumerate(questions):
-            if i != j:
-                pairs += [(i, j, a) for a in answered.tested if a and a in shown]
-                pairs += [(i, j, s) for s in answered.substitutes if s and s in asking.stem]
-    return pairs
+    return [
+        (i, j, span)
+        for i, asking in enumerate(questions)
+        for j, answered in enumerate(questions)
+        if i != j
+        for span in _given_away(asking, answered)
+    ]
+
+
+def _given_away(asking: Question, answered: Question) -> list[str]:
+    """What ``asking`` shows that gives ``answered`` away (see ``leakage_pairs``)."""
+    shown = "\n".join([asking.stem, *asking.options])
+    return [a for a in answered.tested if a and a in shown] + [
+        s for s in answered.substitutes if s and s in asking.stem
+    ]
 
 
 def quiz_problems(quiz: Quiz, corpus: Corpus) -> list[str]:
@@ -712,7 +719,7 @@ def _compose(candidates: Sequence[Question], count: int, quotas: dict[str, int] 
             order = (per_unit[question.unit_id], per_kind[question.kind], position)
             if best is not None and order >= best[0]:
                 continue
-            if leakage_pairs([*chosen, question]):
+            if any(_given_away(question, other) or _given_away(other, question) for other in chosen):
                 continue
             best = (order, position)
         if best is None:
