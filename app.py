@@ -29,12 +29,20 @@ from assistant import (
     ConfigError,
     QuestionError,
     Settings,
-    render,
 )
-from assistant.browse import table_of_contents, term_index
-from assistant.http_api import CONCURRENT_ANSWERS, FAILURE, FairGate, answer_json, json_api, listen, server_settings
 from assistant.options import add_llm_flags, llm_config
-from assistant.training import QUESTION_TYPES
+from assistant.serve.http_api import (
+    CONCURRENT_ANSWERS,
+    FAILURE,
+    FairGate,
+    answer_json,
+    json_api,
+    listen,
+    server_settings,
+)
+from assistant.training.training import QUESTION_TYPES
+from assistant.web import render
+from assistant.web.browse import table_of_contents, term_index
 
 __all__ = ["Handlers", "build_app", "main", "web_server"]
 
@@ -136,7 +144,7 @@ class Handlers:
     ):
         """培训备课: build a quiz (student paper and answer key), outline, glossary or lecture slides (of one policy
         ``document``, or all when it is empty); returns (Markdown preview, the files to download, or None)."""
-        from assistant.material import (
+        from assistant.training.material import (
             GLOSSARY,
             OUTLINE,
             QUIZ,

@@ -1,10 +1,10 @@
 """实干家助手: a cited, offline question-answering assistant for the 「实干家」 Opinion and its commentary."""
 
-from .answer import Answer, Citation, Draft, StreamEvent
+from .answering.answer import Answer, Citation, Draft, StreamEvent
+from .answering.support import Grade, SupportFeatures, SupportRule
 from .assistant import Assistant, SearchMatch
-from .config import LLMConfig, Settings
-from .corpus import Corpus, Document, Sentence, Unit, load_corpus
-from .errors import (
+from .base.config import LLMConfig, Settings
+from .base.errors import (
     AssistantError,
     ConfigError,
     CorpusError,
@@ -14,10 +14,10 @@ from .errors import (
     QuestionError,
     UnitNotFoundError,
 )
-from .normalize import Correction, NormalizedQuestion, Normalizer
-from .query import QuestionKind
-from .retrieve import Fusion
-from .support import Grade, SupportFeatures, SupportRule
+from .question.normalize import Correction, NormalizedQuestion, Normalizer
+from .question.query import QuestionKind
+from .search.retrieve import Fusion
+from .text.corpus import Corpus, Document, Sentence, Unit, load_corpus
 
 __all__ = [
     "Answer",

@@ -9,26 +9,26 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from .answer import Answer, StreamEvent
-from .config import FIRST_TOKEN_SECONDS, IDLE_SECONDS, MAX_QUESTION_CHARS, Settings
-from .corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
-from .embeddings import load_embedder
-from .errors import QuestionError
-from .extractive import ExtractiveAnswerer, numbered_formulas
-from .followup import rewrite_followup
-from .index import SearchIndex, build_index, open_index
-from .kinds import AnswerContext
-from .normalize import NormalizedQuestion, Normalizer
-from .support import FULL, SupportRule, calibration_key, load_rule
+from .answering.answer import Answer, StreamEvent
+from .answering.extractive import ExtractiveAnswerer, numbered_formulas
+from .answering.kinds import AnswerContext
+from .answering.support import FULL, SupportRule, calibration_key, load_rule
+from .base.config import FIRST_TOKEN_SECONDS, IDLE_SECONDS, MAX_QUESTION_CHARS, Settings
+from .base.errors import QuestionError
+from .question.followup import rewrite_followup
+from .question.normalize import NormalizedQuestion, Normalizer
+from .search.embeddings import load_embedder
+from .search.index import SearchIndex, build_index, open_index
+from .text.corpus import ARTICLE, Corpus, Sentence, Unit, load_corpus
 
 if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model is given
     import numpy as np
     from langchain_core.language_models.chat_models import BaseChatModel
 
-    from .llm import GenerativeAnswerer
-from .query import clean_question, parse_question, parse_reference, strip_references
-from .retrieve import Evidence, Fusion, Retriever
-from .segment import Segmenter, domain_terms
+    from .answering.llm import GenerativeAnswerer
+from .question.query import clean_question, parse_question, parse_reference, strip_references
+from .search.retrieve import Evidence, Fusion, Retriever
+from .text.segment import Segmenter, domain_terms
 
 __all__ = ["REPLAYED_TURNS", "Assistant", "SearchMatch"]
 
@@ -98,7 +98,7 @@ class Assistant:
         self.answerer = ExtractiveAnswerer(context)
         self.generator: GenerativeAnswerer | None = None
         if chat_model is not None:
-            from .llm import GenerativeAnswerer
+            from .answering.llm import GenerativeAnswerer
 
             self.generator = GenerativeAnswerer(chat_model, self.answerer, self.timeout, self.idle_timeout)
 
@@ -152,7 +152,7 @@ class Assistant:
                 notify(f"Support thresholds were not calibrated for embedders {key!r}; using {entry or 'built-in'} "
                        "values. Run `python -m assistant eval --calibrate` to fit them.")  # fmt: skip
         if chat_model is None and settings.llm is not None:
-            from .llm import make_chat_model
+            from .answering.llm import make_chat_model
 
             chat_model = make_chat_model(settings.llm)
         return cls(settings, index, support_rule, fusion, chat_model)
@@ -228,7 +228,7 @@ class Assistant:
         previous = history[-1] if history[-1].citations else (_last_cited(history) or history[-1])
         previous_question = previous.rewritten or previous.question
         if self.generator is not None:
-            from .llm import rewrite_with_llm
+            from .answering.llm import rewrite_with_llm
 
             rewritten = rewrite_with_llm(
                 self.generator.model, question, previous_question, self.timeout, self.idle_timeout
@@ -244,7 +244,7 @@ class Assistant:
     def _keeps_question(self, rewritten: str, question: str, previous: str) -> bool:
         """A model's rewrite of a follow-up may be used: it has no markup, keeps the follow-up's unit references and
         content words, and names no unit and uses no content word that neither question has."""
-        from .guard import has_markup  # the LLM path's module: not imported by extractive start-up
+        from .answering.guard import has_markup  # the LLM path's module: not imported by extractive start-up
 
         if has_markup(rewritten):
             return False

@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .answer import Answer
+from .answering.answer import Answer
 from .assistant import Assistant, SearchMatch
-from .config import PROJECT_ROOT, Settings
-from .corpus import Corpus, Unit, load_corpus
-from .errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
-from .files import FileProblem, atomic_write
-from .index import row_texts
+from .base.config import PROJECT_ROOT, Settings
+from .base.errors import AssistantError, ConfigError, EvalSetError, OutputError, QuestionError, UnitNotFoundError
+from .base.files import FileProblem, atomic_write
 from .options import add_llm_flags, llm_config
-from .query import clean_question
+from .question.query import clean_question
+from .search.index import row_texts
+from .text.corpus import Corpus, Unit, load_corpus
 
 if TYPE_CHECKING:
-    from .material import Scope
+    from .training.material import Scope
 
 __all__ = ["main"]
 
@@ -175,7 +175,7 @@ def _show(args: argparse.Namespace) -> int:
 
 
 def _highlight(match: SearchMatch, color: bool) -> str:
-    from .render import mark_spans
+    from .web.render import mark_spans
 
     return mark_spans(match.sentence.text, match.spans, *_HIGHLIGHT[color])
 
@@ -193,8 +193,8 @@ def _search(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from .evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
-    from .support import save_rule
+    from .answering.support import save_rule
+    from .evaluation.evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
 
     if args.llm:
         return _eval_llm(args)
@@ -245,8 +245,8 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _eval_llm(args: argparse.Namespace) -> int:
-    from .evaluate import load_items
-    from .llm_eval import evaluate_llm, write_llm_outputs
+    from .evaluation.evaluate import load_items
+    from .evaluation.llm_eval import evaluate_llm, write_llm_outputs
 
     assistant = _assistant(args)
     if assistant.generator is None:
@@ -269,7 +269,7 @@ def _eval_llm(args: argparse.Namespace) -> int:
 def _material_scope(args: argparse.Namespace) -> tuple[Scope, Corpus, Callable[[str], list[Unit]] | None]:
     """The scope of --articles/--part/--topic/--doc, the corpus, and (for a topic, which needs the index) how to find
     a topic's articles; without a topic only the corpus is read."""
-    from .material import Scope
+    from .training.material import Scope
 
     scope = Scope(articles=args.articles, parts=args.part, topic=args.topic, document=args.doc)
     if args.topic is not None:
@@ -281,8 +281,8 @@ def _material_scope(args: argparse.Namespace) -> tuple[Scope, Corpus, Callable[[
 
 def _material(args: argparse.Namespace) -> int:
     """quiz / outline / glossary: the material of --articles/--part/--topic (and --doc), to stdout or -o."""
-    from .export import write_material
-    from .material import QuizOptions, exam_papers, study_material
+    from .training.export import write_material
+    from .training.material import QuizOptions, exam_papers, study_material
 
     scope, corpus, topic_units = _material_scope(args)
     options = QuizOptions()
@@ -313,7 +313,7 @@ def _material(args: argparse.Namespace) -> int:
 
 def _slides(args: argparse.Namespace) -> int:
     """slides: a lecture deck of --articles/--part/--topic (and --doc) written to -o (.pptx)."""
-    from .material import lecture_slides
+    from .training.material import lecture_slides
 
     scope, corpus, topic_units = _material_scope(args)
     deck = lecture_slides(corpus, scope, topic_units, args.seed)
@@ -331,8 +331,8 @@ def _serve(args: argparse.Namespace) -> int:
     """serve: the OpenAI-compatible chat endpoint (``openai_api``) on --host/--port until interrupted."""
     import uvicorn
 
-    from .http_api import CONCURRENT_ANSWERS, FairGate, listen, server_settings
-    from .openai_api import MAX_CONNECTIONS, MODEL_ID, chat_api, checked_api_key
+    from .serve.http_api import CONCURRENT_ANSWERS, FairGate, listen, server_settings
+    from .serve.openai_api import MAX_CONNECTIONS, MODEL_ID, chat_api, checked_api_key
 
     api_key = checked_api_key(args.api_key if args.api_key is not None else os.environ.get("ASSISTANT_API_KEY") or None)
     assistant = args.assistant or Assistant.from_settings(
@@ -356,7 +356,7 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _mcp(args: argparse.Namespace) -> int:
     """mcp: the MCP server on stdin/stdout (``mcp_server``); notices and progress go to stderr."""
-    from .mcp_server import mcp_server
+    from .serve.mcp_server import mcp_server
 
     assistant = _assistant(args)
     print("实干家助手: MCP server on stdio (tools: ask, show_unit, search, quiz)", file=sys.stderr, flush=True)
@@ -378,10 +378,10 @@ def _deck_path(text: str) -> Path:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    from .bench import run_benchmark
+    from .evaluation.bench import run_benchmark
 
     if args.scale:
-        from .bench import run_scale
+        from .evaluation.bench import run_scale
 
         run_scale(args.scale)
         return 0

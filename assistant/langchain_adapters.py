@@ -19,8 +19,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict
 
-from .answer import Answer
-from .embeddings import ArrayEmbeddings
+from .answering.answer import Answer
+from .search.embeddings import ArrayEmbeddings
 
 __all__ = ["AssistantRetriever", "LangChainEmbeddings", "answer_chain", "user_questions"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from .config import LLMConfig, parse_seconds
+from .base.config import LLMConfig, parse_seconds
 
 __all__ = ["add_llm_flags", "llm_config"]
 

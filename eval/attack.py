@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant import Assistant, AssistantError, QuestionError, Settings  # noqa: E402
 from assistant import cli as cli_module  # noqa: E402
-from assistant.guard import has_markup  # noqa: E402
-from assistant.query import clean_question  # noqa: E402
+from assistant.answering.guard import has_markup  # noqa: E402
+from assistant.question.query import clean_question  # noqa: E402
 
 HANG_SECONDS = 30.0
 NO_ARGUMENT = object()

@@ -13,10 +13,10 @@ import re
 import sys
 from collections import Counter
 
-from assistant.config import Settings
-from assistant.corpus import load_corpus
-from assistant.errors import QuestionError
-from assistant.training import make_quiz, quiz_problems, select_units
+from assistant.base.config import Settings
+from assistant.base.errors import QuestionError
+from assistant.text.corpus import load_corpus
+from assistant.training.training import make_quiz, quiz_problems, select_units
 
 SCOPES = {"全文": {}, "第11-13条": {"articles": "11-13"}, "第二部分": {"parts": "二"}, "第5、7条": {"articles": "5,7"}}
 _KINDS = {

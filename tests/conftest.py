@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings, load_corpus
-from assistant.config import PROJECT_ROOT
+from assistant.base.config import PROJECT_ROOT
 
 CORPUS_DIR = PROJECT_ROOT / "corpus"
 
@@ -93,7 +93,7 @@ def run_cli(assistant, monkeypatch, capsys):
 @pytest.fixture
 def tiny_parts(tiny_corpus: Path, tmp_path: Path):
     """The tiny corpus parsed, its segmenter, and a folder for its index."""
-    from assistant.segment import Segmenter, domain_terms
+    from assistant.text.segment import Segmenter, domain_terms
 
     corpus = load_corpus(tiny_corpus)
     return corpus, Segmenter(domain_terms(corpus), tmp_path / "jieba"), tmp_path / "index"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from assistant import Assistant
-from assistant.config import PROJECT_ROOT
+from assistant.base.config import PROJECT_ROOT
 
 EVAL_QUESTIONS = [json.loads(line)["question"] for line in (PROJECT_ROOT / "eval" / "dev.jsonl").open(encoding="utf-8")]
 EXTRA = ["第四部分", "part 1", "第一部分讲了什么", "序言", "锻造实干家队伍的三个发力点是什么？", "三张清单包括哪些？"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.config import PROJECT_ROOT
+from assistant.base.config import PROJECT_ROOT
 
 gradio = pytest.importorskip("gradio")
 sys.path.insert(0, str(PROJECT_ROOT))

@@ -17,13 +17,13 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant import cli as cli_module
-from assistant.config import PROJECT_ROOT, LLMConfig
-from assistant.corpus import load_corpus
-from assistant.errors import ConfigError, CorpusError, IndexStoreError
-from assistant.files import atomic_write, read_limited
-from assistant.index import MANIFEST, load_index, open_index
+from assistant.base.config import PROJECT_ROOT, LLMConfig
+from assistant.base.errors import ConfigError, CorpusError, IndexStoreError
+from assistant.base.files import atomic_write, read_limited
 from assistant.options import llm_config
-from assistant.segment import Segmenter, domain_terms
+from assistant.search.index import MANIFEST, load_index, open_index
+from assistant.text.corpus import load_corpus
+from assistant.text.segment import Segmenter, domain_terms
 from tests.conftest import CORPUS_DIR, TINY_POLICY, write_document
 from tests.test_llm import SlowModel, fake, with_llm
 
@@ -317,7 +317,7 @@ def test_rows_that_do_not_match_the_corpus_mean_rebuild(tiny_parts, change):
 def test_a_faiss_file_of_another_type_means_rebuild(tmp_path):
     corpus = load_corpus(CORPUS_DIR)
     segmenter = Segmenter(domain_terms(corpus), tmp_path / "jieba")
-    from assistant.embeddings import load_embedder
+    from assistant.search.embeddings import load_embedder
 
     embedder = load_embedder("use")
     index_dir = tmp_path / "index"

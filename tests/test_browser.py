@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.config import PROJECT_ROOT
+from assistant.base.config import PROJECT_ROOT
 from tests.test_app import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from assistant import cli as cli_module
-from assistant.config import PROJECT_ROOT
+from assistant.base.config import PROJECT_ROOT
 
 
 @pytest.fixture

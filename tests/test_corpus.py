@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 
 from assistant import CorpusError, load_corpus
-from assistant.corpus import parse_document, quoted_terms
-from assistant.numerals import cn_to_int, int_to_cn
+from assistant.text.corpus import parse_document, quoted_terms
+from assistant.text.numerals import cn_to_int, int_to_cn
 from tests.conftest import CORPUS_DIR, write_document
 
 
@@ -165,7 +165,7 @@ def test_title_line_and_byline_are_citable_front_matter_outside_the_body(tiny_co
 
 
 def test_synthetic_copies_are_labelled_and_never_written_into_the_corpus(tmp_path):
-    from assistant.bench import synthetic_corpus
+    from assistant.evaluation.bench import synthetic_corpus
 
     folder = synthetic_corpus(CORPUS_DIR, 2, tmp_path / "synthetic")
     corpus = load_corpus(folder)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.errors import UnitNotFoundError
+from assistant.base.errors import UnitNotFoundError
 from tests.conftest import TINY_COMMENTARY, TINY_POLICY, write_document
 
 SECOND_POLICY = """关于加强森林防火的规定（测试用虚构文件）
@@ -93,7 +93,7 @@ def _units(assistant: Assistant) -> dict[str, object]:
 
 
 def test_same_numbered_articles_of_two_documents_get_tags_that_name_their_document(two_policies):
-    from assistant.guard import citation_tag, source_tags
+    from assistant.answering.guard import citation_tag, source_tags
 
     units = _units(two_policies)
     sources = [units["rules/art1"], units["forest/art1"], units["forest/art4"], units["remarks/para2"]]
@@ -113,7 +113,7 @@ def test_same_numbered_articles_of_two_documents_get_tags_that_name_their_docume
     ],
 )
 def test_the_guard_accepts_a_citation_only_into_the_document_it_names(two_policies, sentence, kept, cited):
-    from assistant.guard import guard_answer
+    from assistant.answering.guard import guard_answer
 
     units = _units(two_policies)
     result = guard_answer(sentence, [units["rules/art1"], units["forest/art1"]])
@@ -124,7 +124,7 @@ def test_the_guard_accepts_a_citation_only_into_the_document_it_names(two_polici
 
 
 def test_the_llm_prompt_names_the_documents_of_its_sources(two_policies):
-    from assistant.llm import build_messages
+    from assistant.answering.llm import build_messages
 
     units = _units(two_policies)
     system, *_, user = build_messages("林长负责什么？", [units["forest/art1"], units["rules/art1"]])
@@ -145,9 +145,9 @@ def test_a_refusal_names_a_few_documents_and_counts_many(two_policies, tmp_path:
 
 
 def test_study_material_is_per_document_and_across_documents(two_policies):
-    from assistant.errors import QuestionError
-    from assistant.export import outline_material
-    from assistant.training import outline, select_units
+    from assistant.base.errors import QuestionError
+    from assistant.training.export import outline_material
+    from assistant.training.training import outline, select_units
 
     corpus = two_policies.corpus
     everything = select_units(corpus)
@@ -187,7 +187,7 @@ def test_a_count_question_outlines_the_document_named_or_each_one(two_policies):
 
 def test_an_assistant_is_built_from_its_parts(two_policies):
     """The constructor takes ready parts; variants share the index and change one part."""
-    from assistant.retrieve import Fusion
+    from assistant.search.retrieve import Fusion
 
     rebuilt = Assistant(two_policies.settings, two_policies.index, two_policies.support_rule)
     assert rebuilt.index is two_policies.index and rebuilt.corpus is two_policies.corpus
@@ -198,8 +198,8 @@ def test_an_assistant_is_built_from_its_parts(two_policies):
 
 
 def test_both_edges_build_material_through_one_function(two_policies):
-    from assistant.errors import QuestionError
-    from assistant.material import GLOSSARY, OUTLINE, QUIZ, QuizOptions, Scope, study_material
+    from assistant.base.errors import QuestionError
+    from assistant.training.material import GLOSSARY, OUTLINE, QUIZ, QuizOptions, Scope, study_material
 
     corpus = two_policies.corpus
     outline, notice = study_material(corpus, OUTLINE, Scope(articles="4", document="规定"))
@@ -293,15 +293,15 @@ def test_show_reads_a_document_name_with_a_bare_number(two_policies):
 
 
 def test_material_of_one_document_names_only_its_title_even_when_empty(two_policies):
-    from assistant.material import GLOSSARY, Scope, study_material
+    from assistant.training.material import GLOSSARY, Scope, study_material
 
     material, _ = study_material(two_policies.corpus, GLOSSARY, Scope(articles="4", document="《规定》"))
     assert material.source_title == f"《{two_policies.corpus.document_named('规定').title}》"
 
 
 def test_a_backwards_range_says_so(two_policies):
-    from assistant.errors import QuestionError
-    from assistant.training import select_units
+    from assistant.base.errors import QuestionError
+    from assistant.training.training import select_units
 
     with pytest.raises(QuestionError, match="'3-1' runs backwards; write the smaller number first"):
         select_units(two_policies.corpus, articles="3-1", document="规定")

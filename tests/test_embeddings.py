@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from langchain_core.embeddings import Embeddings
 
-from assistant import Assistant, EmbedderUnavailableError, Settings, embeddings
-from assistant.bench import busy_processes
-from assistant.embeddings import busy_elsewhere, load_embedder
+from assistant import Assistant, EmbedderUnavailableError, Settings
+from assistant.evaluation.bench import busy_processes
+from assistant.search import embeddings
+from assistant.search.embeddings import busy_elsewhere, load_embedder
 from tests.conftest import NEEDS_ST, st_model_dir
 
 
@@ -63,7 +64,7 @@ def test_named_model_missing_offline_says_how_to_provide_it(monkeypatch, tmp_pat
 
 def test_thread_limits_take_effect():
     """threadpoolctl is a dependency: without it USE's ``threads=1`` silently does nothing."""
-    import assistant.embeddings  # noqa: F401 (sets the OpenMP spin count before e5 loads)
+    import assistant.search.embeddings  # noqa: F401 (sets the OpenMP spin count before e5 loads)
 
     assert importlib.util.find_spec("threadpoolctl") is not None
     assert int(os.environ["GOMP_SPINCOUNT"]) > 0

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.evaluate import (
+from assistant.evaluation.evaluate import (
     DEFAULT_DEV,
     DEFAULT_FLOORS,
     DEFAULT_TEST,

@@ -3,8 +3,8 @@
 import pytest
 
 from assistant import Assistant
-from assistant.corpus import load_corpus
-from assistant.followup import rewrite_followup
+from assistant.question.followup import rewrite_followup
+from assistant.text.corpus import load_corpus
 from tests.conftest import CORPUS_DIR
 
 
@@ -100,13 +100,13 @@ def test_a_named_article_that_does_not_cover_the_previous_topic_names_only_what_
     ],
 )
 def test_rewrite_around_the_previous_focus(corpus, previous: str, question: str, standalone: str):
-    from assistant.segment import domain_terms
+    from assistant.text.segment import domain_terms
 
     assert rewrite_followup(question, previous, None, domain_terms(corpus)) == standalone
 
 
 def test_another_thing_of_the_text_takes_the_place_of_the_subject(corpus):
-    from assistant.segment import domain_terms
+    from assistant.text.segment import domain_terms
 
     text = "\n".join(u.text for u in corpus.units)
     rewritten = rewrite_followup("那容错纠错呢", "火线提拔适用于哪些干部", None, domain_terms(corpus), text)

@@ -1,13 +1,13 @@
-"""Attribution by alignment (assistant.guard): every claim a model writes is shown only where a source sentence
-supports it, and the citation comes from that sentence. Each attack from issue 14 is a case here."""
+"""Attribution by alignment (assistant.answering.guard): every claim a model writes is shown only where a source
+sentence supports it, and the citation comes from that sentence. Each attack from issue 14 is a case here."""
 
 from __future__ import annotations
 
 import pytest
 
 from assistant import Assistant
-from assistant.guard import guard_answer, has_markup, split_claims
-from assistant.numerals import numbers_in
+from assistant.answering.guard import guard_answer, has_markup, split_claims
+from assistant.text.numerals import numbers_in
 
 GOOD = "完善容错纠错、澄清正名办法[第13条]。"
 NOT_SAID = "no source sentence says this"

@@ -14,10 +14,10 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant import cli as cli_module
-from assistant.corpus import load_corpus
-from assistant.errors import ConfigError, CorpusError, IndexStoreError
-from assistant.files import atomic_write, read_limited, remove_stale_temps
-from assistant.index import MANIFEST, load_index, open_index
+from assistant.base.errors import ConfigError, CorpusError, IndexStoreError
+from assistant.base.files import atomic_write, read_limited, remove_stale_temps
+from assistant.search.index import MANIFEST, load_index, open_index
+from assistant.text.corpus import load_corpus
 from tests.conftest import TINY_POLICY, write_document
 
 ROOT = os.geteuid() == 0 if hasattr(os, "geteuid") else False

@@ -1,4 +1,5 @@
-"""POST /api/ask (assistant.http_api) through a real ASGI client, the fair gate, and the web server around both."""
+"""POST /api/ask (assistant.serve.http_api) through a real ASGI client, the fair gate, and the web server
+around both."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import time
 import pytest
 
 from assistant import Assistant
-from assistant.config import PROJECT_ROOT
-from assistant.http_api import FAILURE, MAX_BODY_BYTES, FairGate, json_api
+from assistant.base.config import PROJECT_ROOT
+from assistant.serve.http_api import FAILURE, MAX_BODY_BYTES, FairGate, json_api
 
 testclient = pytest.importorskip("fastapi.testclient")
 sys.path.insert(0, str(PROJECT_ROOT))

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.index import BM25, MANIFEST, builder_fingerprint
+from assistant.search.index import BM25, MANIFEST, builder_fingerprint
 
 
 def _settings(corpus: Path, index: Path, cache: Path, embedders=("e5",)) -> Settings:
@@ -127,9 +127,9 @@ def test_copied_index_loads_elsewhere(tiny_corpus: Path, tmp_path: Path, cache_d
 
 
 def test_the_index_stores_the_start_up_vocabularies(tiny_parts):
-    from assistant.index import load_index, open_index
-    from assistant.normalize import term_readings
-    from assistant.segment import corpus_abbreviations, corpus_vocabulary
+    from assistant.question.normalize import term_readings
+    from assistant.search.index import load_index, open_index
+    from assistant.text.segment import corpus_abbreviations, corpus_vocabulary
 
     corpus, segmenter, index_dir = tiny_parts
     open_index(corpus, segmenter, [], index_dir, progress=False)
@@ -145,8 +145,8 @@ def test_the_index_stores_the_start_up_vocabularies(tiny_parts):
 def test_readings_that_do_not_fit_the_vocabulary_are_refused():
     import json
 
-    from assistant.errors import IndexStoreError
-    from assistant.index import _stored_readings
+    from assistant.base.errors import IndexStoreError
+    from assistant.search.index import _stored_readings
 
     vocabulary = ["零容忍", "火线提拔"]
     good = {"terms": ["nin ron ren", "huo xian ti ba"], "chars": {"措": "cuo"}}

@@ -21,9 +21,9 @@ import httpx
 import pytest
 
 from assistant import Assistant
-from assistant.config import PROJECT_ROOT
-from assistant.http_api import MAX_BODY_BYTES, FairGate, listen
-from assistant.openai_api import MAX_MESSAGES, MODEL_ID, chat_api
+from assistant.base.config import PROJECT_ROOT
+from assistant.serve.http_api import MAX_BODY_BYTES, FairGate, listen
+from assistant.serve.openai_api import MAX_MESSAGES, MODEL_ID, chat_api
 from tests.test_app import free_port
 
 openai = pytest.importorskip("openai")
@@ -336,7 +336,7 @@ def test_the_attack_reports_requests_get_a_400_before_any_stream(base_url: str, 
 def test_a_body_that_stops_arriving_is_a_408(assistant: Assistant, monkeypatch: pytest.MonkeyPatch):
     import socket
 
-    import assistant.openai_api as openai_api
+    import assistant.serve.openai_api as openai_api
 
     monkeypatch.setattr(openai_api, "BODY_SECONDS", 0.5)
     with serving(assistant, api_key=None) as url:
@@ -349,8 +349,8 @@ def test_a_body_that_stops_arriving_is_a_408(assistant: Assistant, monkeypatch: 
 
 @pytest.mark.parametrize("key", ["", " k ", "密钥", "a\tb"])
 def test_an_api_key_no_client_could_send_is_refused_at_start(key: str):
-    from assistant.errors import ConfigError
-    from assistant.openai_api import checked_api_key
+    from assistant.base.errors import ConfigError
+    from assistant.serve.openai_api import checked_api_key
 
     with pytest.raises(ConfigError, match="printable ASCII"):
         checked_api_key(key)
@@ -359,7 +359,7 @@ def test_an_api_key_no_client_could_send_is_refused_at_start(key: str):
 
 @pytest.mark.parametrize("markup", ["“![x](http://e/x.png)”是什么", "什么是“[松绑减压](http://x)”？"])
 def test_the_endpoint_never_returns_markup_from_the_question(base_url: str, markup: str):
-    from assistant.guard import has_markup
+    from assistant.answering.guard import has_markup
 
     client = openai.OpenAI(base_url=base_url, api_key=KEY)
     reply = client.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": markup}])

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant, QuestionKind, Settings
-from assistant.query import LAST, parse_question
+from assistant.question.query import LAST, parse_question
 
 
 @pytest.mark.parametrize(
@@ -217,7 +217,7 @@ def test_compare_reads_a_side_as_the_word_the_text_uses(tiny: Assistant):
 
 
 def test_terms_are_found_whatever_the_quotes_and_width():
-    from assistant.kinds import contains, count_in
+    from assistant.answering.kinds import contains, count_in
 
     assert contains("对非法采砂实行“零容忍”。", "零容忍制度") is False
     assert contains("实行“零容忍”制度", "零容忍制度") and contains("党委（党组）", "党委(党组)")
@@ -277,13 +277,13 @@ def test_a_part_heading_ranks_below_the_article_that_says_it(headings: Assistant
     ],
 )
 def test_topic_text_drops_the_wording_of_the_question(remainder: str, framing: str):
-    from assistant.query import topic_text
+    from assistant.question.query import topic_text
 
     assert framing not in topic_text(remainder)
 
 
 def test_items_quoted_one_after_another_count_as_a_list():
-    from assistant.kinds import _enumerates
+    from assistant.answering.kinds import _enumerates
 
     assert _enumerates("常态化开展“书记擂台”“局长述讲”活动", 2)
     assert _enumerates("严、真、细、实、快", 5) and not _enumerates("严、真", 3)
@@ -342,7 +342,7 @@ def test_counts_of_things_are_not_article_numbers(question: str):
 
 
 def test_containment_ignores_width_quotes_and_asides():
-    from assistant.kinds import contains, count_in
+    from assistant.answering.kinds import contains, count_in
 
     assert contains("建立“随访”制度", "随访制度")
     assert contains("党委（党组）要负责", "党委(党组)")

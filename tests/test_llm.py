@@ -13,8 +13,8 @@ from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 
 from assistant import Assistant
-from assistant.config import LLMConfig
-from assistant.llm import FALLBACK_NOTICE, make_chat_model
+from assistant.answering.llm import FALLBACK_NOTICE, make_chat_model
+from assistant.base.config import LLMConfig
 
 REAL_ENDPOINT = os.environ.get("ASSISTANT_LLM_BASE_URL")  # read before the fixtures clear it
 
@@ -285,7 +285,7 @@ class BuggyModel(GenericFakeChatModel):
 def test_a_bug_is_raised_not_turned_into_a_fallback(assistant: Assistant, monkeypatch):
     with pytest.raises(RuntimeError, match="a bug"):
         with_llm(assistant, BuggyModel(messages=iter([]))).ask("容错纠错、澄清正名办法有什么要求？")
-    from assistant import guard
+    from assistant.answering import guard
 
     def broken(self, claim):
         raise KeyError("guard bug")
@@ -296,8 +296,8 @@ def test_a_bug_is_raised_not_turned_into_a_fallback(assistant: Assistant, monkey
 
 
 def test_the_prompt_shows_the_form_once_and_asks_for_the_kind_s_shape(assistant: Assistant):
-    from assistant.kinds import QuestionKind
-    from assistant.llm import build_messages
+    from assistant.answering.kinds import QuestionKind
+    from assistant.answering.llm import build_messages
 
     unit = assistant.corpus.unit("opinion/art13")
     system, demo_question, demo_answer, user = build_messages("有哪些要求？", [unit], QuestionKind.LIST)
@@ -373,8 +373,8 @@ def test_eval_llm_needs_an_endpoint(assistant: Assistant, capsys):
 def test_the_recheck_does_not_trust_the_guard(assistant: Assistant):
     from dataclasses import replace
 
-    from assistant.answer import Generation
-    from assistant.llm_eval import recheck
+    from assistant.answering.answer import Generation
+    from assistant.evaluation.llm_eval import recheck
 
     units = {u.id: u for u in assistant.corpus.units}
     answer = with_llm(assistant, fake("完善容错纠错、澄清正名办法[第13条]。")).ask("容错纠错、澄清正名办法有什么要求？")
@@ -399,8 +399,8 @@ def test_the_recheck_does_not_trust_the_guard(assistant: Assistant):
     ],
 )
 def test_a_yes_or_no_question_asks_for_the_sentence_not_a_bare_yes(assistant: Assistant, question, yes_or_no):
-    from assistant.kinds import asks_yes_or_no
-    from assistant.llm import build_messages
+    from assistant.answering.kinds import asks_yes_or_no
+    from assistant.answering.llm import build_messages
 
     assert asks_yes_or_no(question) is yes_or_no
     system = build_messages(question, [assistant.corpus.unit("opinion/art13")])[0].content
@@ -408,7 +408,7 @@ def test_a_yes_or_no_question_asks_for_the_sentence_not_a_bare_yes(assistant: As
 
 
 def test_a_rambling_reply_is_read_up_to_a_bound(assistant: Assistant, caplog):
-    from assistant.llm import MAX_REPLY_CHARS
+    from assistant.answering.llm import MAX_REPLY_CHARS
 
     sentence = "完善容错纠错、澄清正名办法[第13条]。"
     pieces = [sentence[i : i + 2] for i in range(0, len(sentence), 2)] * (3 * MAX_REPLY_CHARS // len(sentence))

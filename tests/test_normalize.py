@@ -3,7 +3,7 @@
 import pytest
 
 from assistant import Assistant
-from assistant.normalize import Correction, corpus_enumerations, fuzzy_syllable
+from assistant.question.normalize import Correction, corpus_enumerations, fuzzy_syllable
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_units_named_by_title(normalizer, typed: str, read: str, named: str | No
 def test_an_answer_never_repeats_markup_from_the_question(assistant: Assistant, question: str):
     """The attack report: gap sentences (原文没有提到“…”) repeated a question's link or image into the answer, which
     a chat window then rendered."""
-    from assistant.guard import has_markup
+    from assistant.answering.guard import has_markup
 
     answer = assistant.ask(question)
     assert not has_markup(answer.text), answer.text
@@ -157,7 +157,7 @@ def test_an_answer_never_repeats_markup_from_the_question(assistant: Assistant, 
 
 
 def test_markup_is_taken_out_but_the_masked_city_name_stays():
-    from assistant.normalize import without_markup
+    from assistant.question.normalize import without_markup
 
     assert without_markup("什么是“[松绑减压](http://x)”？") == "什么是“松绑减压”？"
     assert without_markup("中共**市委的意见") == "中共**市委的意见"

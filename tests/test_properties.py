@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from assistant import Assistant
 from assistant import cli as cli_module
-from assistant.config import PROJECT_ROOT
-from assistant.errors import AssistantError, QuestionError
-from assistant.numerals import int_to_cn, parse_numeral
-from assistant.query import clean_question, parse_question, parse_reference
+from assistant.base.config import PROJECT_ROOT
+from assistant.base.errors import AssistantError, QuestionError
+from assistant.question.query import clean_question, parse_question, parse_reference
+from assistant.text.numerals import int_to_cn, parse_numeral
 
 # Characters that steer the parsers (numerals, reference words, quotes, separators) mixed with anything at all,
 # surrogates and control characters included.

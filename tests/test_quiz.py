@@ -11,8 +11,8 @@ from docx import Document
 from pptx.dml.color import RGBColor
 
 from assistant import QuestionError, load_corpus
-from assistant.export import AUTHOR, POINTS, answer_key_material, quiz_material
-from assistant.training import (
+from assistant.training.export import AUTHOR, POINTS, answer_key_material, quiz_material
+from assistant.training.training import (
     BLANK,
     FILL,
     JUDGE,
@@ -55,7 +55,7 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def known(corpus) -> dict[str, Profile]:
-    from assistant.training import _blanks, glossary
+    from assistant.training.training import _blanks, glossary
 
     return profiles(_blanks(list(corpus.units), glossary(corpus)))
 
@@ -190,7 +190,7 @@ def test_quiz_of_a_hand_made_quiz_reports_each_problem(corpus):
 def test_lecture_slides_highlight_the_terms_and_end_with_discussion(corpus):
     from pptx import Presentation
 
-    from assistant.slides import DISCUSSION_QUESTIONS, slide_deck
+    from assistant.training.slides import DISCUSSION_QUESTIONS, slide_deck
 
     units = select_units(corpus, parts="二")
     deck_bytes, quiz = slide_deck(corpus, units, "第二部分", corpus.documents_of_kind("policy"), seed=1)
@@ -217,7 +217,7 @@ LIBREOFFICE = shutil.which("soffice")
     LIBREOFFICE is None, reason="needs LibreOffice: apt-get install libreoffice-writer libreoffice-impress"
 )
 def test_paper_key_and_slides_open_in_libreoffice(corpus, tmp_path: Path):
-    from assistant.slides import slide_deck
+    from assistant.training.slides import slide_deck
 
     quiz = make_quiz(corpus, select_units(corpus), count=8, seed=2)
     quiz_material(corpus, quiz, "全文").docx(tmp_path / "whole.docx")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from assistant import Assistant
-from assistant.query import parse_question
+from assistant.question.query import parse_question
 
 # (question, id of the unit that must be cited first)
 ANSWERABLE = [
@@ -354,7 +354,7 @@ def test_reported_wrong_answers(assistant: Assistant):
     ("noun", "variant"), [("年轻人", True), ("负责人", True), ("工作人员", False), ("年终奖", False), ("公务员", False)]
 )
 def test_a_person_noun_is_a_variant_only_of_people_the_text_names(assistant: Assistant, noun: str, variant: bool):
-    from assistant.extractive import _variant
+    from assistant.answering.extractive import _variant
 
     assert _variant(assistant.answerer.context, noun) is variant
 
@@ -378,7 +378,7 @@ def test_each_unit_owns_a_slice_of_the_sentence_rows(assistant: Assistant):
 
 def test_hits_are_built_for_the_head_of_the_ranking_only(assistant: Assistant):
     """``limit`` (by default ``CANDIDATES``) cuts the ranking; the head is the same ranking with the same scores."""
-    from assistant.retrieve import CANDIDATES
+    from assistant.search.retrieve import CANDIDATES
 
     question = parse_question("容错纠错 applies when?")
     full = assistant.retriever.retrieve(question, limit=len(assistant.corpus.units))

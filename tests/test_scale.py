@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings
-from assistant.batch_embed import discard_checkpoints, embed_rows
-from assistant.config import PROJECT_ROOT
-from assistant.embeddings import ArrayEmbeddings, load_embedder
-from assistant.index import MANIFEST, ROWS_SEARCHED, DenseIndex, build_index, dense_index, load_index, row_texts
+from assistant.base.config import PROJECT_ROOT
+from assistant.search.batch_embed import discard_checkpoints, embed_rows
+from assistant.search.embeddings import ArrayEmbeddings, load_embedder
+from assistant.search.index import MANIFEST, ROWS_SEARCHED, DenseIndex, build_index, dense_index, load_index, row_texts
 from tests.conftest import NEEDS_ST, st_model_dir
 
 TEXTS = [f"第{n}条 河长每月巡河{n}次，发现问题及时处理。" for n in range(1, 12)]
@@ -114,7 +114,7 @@ def test_the_assistant_answers_from_an_hnsw_index(tiny_corpus: Path, tmp_path: P
     ("name", "good", "bad"), [("ASSISTANT_BUILD_WORKERS", "2", "0"), ("ASSISTANT_FLAT_MAX_ROWS", "500", "-1")]
 )
 def test_build_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch, name: str, good: str, bad: str):
-    from assistant.errors import ConfigError
+    from assistant.base.errors import ConfigError
 
     monkeypatch.setenv(name, good)
     settings = Settings()
@@ -126,7 +126,7 @@ def test_build_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatc
 
 @pytest.mark.parametrize(("kind", "message"), [("ivf", "kind is not one of"), ("hnsw", "does not match the rows")])
 def test_a_wrong_index_kind_in_the_manifest_means_rebuild(tiny_parts, use: ArrayEmbeddings, kind: str, message: str):
-    from assistant.errors import IndexStoreError
+    from assistant.base.errors import IndexStoreError
 
     corpus, segmenter, index_dir = tiny_parts
     build_index(corpus, segmenter, [use], index_dir, progress=False)

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from assistant import load_corpus
-from assistant.bridge import build_bridge, english_forms, english_lemma, lookup
-from assistant.segment import Segmenter, domain_terms
+from assistant.text.bridge import build_bridge, english_forms, english_lemma, lookup
+from assistant.text.segment import Segmenter, domain_terms
 from tests.conftest import CORPUS_DIR
 
 
@@ -131,7 +131,7 @@ def test_jiebas_default_tagger_still_tags_after_the_segmenter_imported_it(tmp_pa
     """The segmenter imports ``jieba.posseg`` without its import-time table read; jieba's own ``posseg.lcut`` must
     tag as before in the same process."""
     script = (
-        "import sys\nfrom pathlib import Path\nfrom assistant.segment import Segmenter\n"
+        "import sys\nfrom pathlib import Path\nfrom assistant.text.segment import Segmenter\n"
         f"mine = Segmenter([], Path({str(tmp_path / 'cache')!r})).tagged({TAGGED_TEXT!r})\n"
         "from jieba import posseg\n"
         f"print(mine == [(p.word, p.flag) for p in posseg.lcut({TAGGED_TEXT!r})], ('深圳市', 'ns') in mine)\n"

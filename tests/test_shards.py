@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.shards import ShardedDict, sharded_bytes
+from assistant.base.shards import ShardedDict, sharded_bytes
 
 TABLE = {"火": 3, "火线": 0, "火线提拔": 12, "提拔": 7, "▁c": 1, "▁ca": 2, "▁p": 4, "a": 5}
 

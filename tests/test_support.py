@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.support import (
+from assistant.answering.support import (
     FULL,
     NONE,
     PARTIAL,

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.use_cache import load_use
+from assistant.search.use_cache import load_use
 
 TEXTS = ["坚持严管厚爱", "容错纠错 applies when?", "第十三条 ２０２４年", "  ", "Ⅻ 五百 ①"]
 

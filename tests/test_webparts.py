@@ -3,8 +3,8 @@
 import pytest
 
 from assistant import Assistant
-from assistant.browse import table_of_contents, term_index
-from assistant.render import answer_markdown, highlight, search_results, source_cards, term_table
+from assistant.web.browse import table_of_contents, term_index
+from assistant.web.render import answer_markdown, highlight, search_results, source_cards, term_table
 
 
 def test_table_of_contents_nests_articles_under_parts(assistant: Assistant):
@@ -35,7 +35,7 @@ def test_highlight_escapes_and_marks():
 
 
 def test_the_command_line_marks_the_same_spans_without_html():
-    from assistant.render import mark_spans
+    from assistant.web.render import mark_spans
 
     text = "实行“火线提拔”，形成<导向>"
     spans = [(3, 7), (3, 5), (12, 14)]

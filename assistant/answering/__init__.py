@@ -1,0 +1,1 @@
+"""The answer: one strategy per question kind, support grades, extractive and LLM drafts, the guard."""

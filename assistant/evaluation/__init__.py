@@ -1,0 +1,1 @@
+"""Measuring the assistant: the eval set, reports, the LLM eval and benchmarks."""

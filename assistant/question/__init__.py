@@ -1,0 +1,1 @@
+"""What the user asked: normalization, references and question kinds, follow-ups."""

@@ -1,0 +1,1 @@
+"""The trainer toolkit: outlines, glossaries, quizzes, exam papers and slides."""

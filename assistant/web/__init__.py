@@ -1,0 +1,1 @@
+"""Pieces of the web app: the table of contents and the rendered answers."""
