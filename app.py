@@ -40,9 +40,10 @@ from assistant.serve.http_api import (
     listen,
     server_settings,
 )
+from assistant.text.terms import term_index
 from assistant.training.training import QUESTION_TYPES
 from assistant.web import render
-from assistant.web.browse import table_of_contents, term_index
+from assistant.web.browse import table_of_contents
 
 __all__ = ["Handlers", "build_app", "main", "web_server"]
 

@@ -194,7 +194,8 @@ def _search(args: argparse.Namespace) -> int:
 
 def _eval(args: argparse.Namespace) -> int:
     from .answering.support import save_rule
-    from .evaluation.evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation, write_outputs
+    from .evaluation.evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation
+    from .evaluation.report import write_outputs
 
     if args.llm:
         return _eval_llm(args)

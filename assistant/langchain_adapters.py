@@ -1,6 +1,6 @@
-"""The assistant's parts as LangChain objects; the only module on the answering path that imports LangChain.
+"""The assistant's parts as LangChain objects (an embedder's own ``Embeddings`` is ``search.langchain_embeddings``,
+reached by ``as_langchain()``).
 
-- ``LangChainEmbeddings``: one of the assistant's embedders as an ``Embeddings``.
 - ``AssistantRetriever``: a ``BaseRetriever`` whose ``Document``s are the units the assistant ranks for a question
   (their best sentences, with document, article or paragraph, label, score and the answer's support).
 - ``answer_chain``: a runnable from ``{"question": …, "history": […]}`` to the cited ``Answer``.
@@ -13,31 +13,14 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
-from langchain_core.embeddings import Embeddings
 from langchain_core.messages import BaseMessage
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import Runnable, RunnableLambda
 from pydantic import ConfigDict
 
 from .answering.answer import Answer
-from .search.embeddings import ArrayEmbeddings
 
-__all__ = ["AssistantRetriever", "LangChainEmbeddings", "answer_chain", "user_questions"]
-
-
-class LangChainEmbeddings(Embeddings):
-    """A LangChain ``Embeddings`` over one of the assistant's embedders (unit vectors, float lists)."""
-
-    def __init__(self, embedder: ArrayEmbeddings) -> None:
-        self.embedder = embedder
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        """Embed passages (e5 gets its passage prefix)."""
-        return self.embedder.embed_documents(list(texts))
-
-    def embed_query(self, text: str) -> list[float]:
-        """Embed a query (e5 gets its query prefix)."""
-        return self.embedder.embed_query(text)
+__all__ = ["AssistantRetriever", "answer_chain", "user_questions"]
 
 
 class AssistantRetriever(BaseRetriever):

@@ -20,8 +20,8 @@ from assistant.evaluation.evaluate import (
     check_floors,
     load_items,
     run_ablation,
-    write_outputs,
 )
+from assistant.evaluation.report import write_outputs
 
 
 def test_retrieval_metrics_exact():

@@ -55,7 +55,8 @@ def corpus(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def known(corpus) -> dict[str, Profile]:
-    from assistant.training.training import _blanks, glossary
+    from assistant.text.terms import glossary
+    from assistant.training.training import _blanks
 
     return profiles(_blanks(list(corpus.units), glossary(corpus)))
 

@@ -9,10 +9,8 @@ from assistant.answering.support import (
     FULL,
     NONE,
     PARTIAL,
-    SCOPE_QUESTIONS,
     SupportFeatures,
     SupportRule,
-    asked_member,
     calibration_key,
     fit_rule,
     load_rule,
@@ -23,6 +21,7 @@ from assistant.answering.support import (
     save_rule,
     scope_gap,
 )
+from assistant.question.asks import SCOPE_QUESTIONS, asked_member
 
 RULE = SupportRule(min_coverage=0.3, weak_coverage=0.1, strong_dense=0.88, english_min_matched=2, max_unknown=0.4,
                    partial_dense=0.9)  # fmt: skip

@@ -8,6 +8,7 @@ from docx import Document
 
 from assistant import QuestionError, load_corpus
 from assistant import cli as cli_module
+from assistant.text.terms import glossary
 from assistant.training.export import glossary_material, outline_material, quiz_material
 from assistant.training.training import (
     BLANK,
@@ -18,7 +19,6 @@ from assistant.training.training import (
     QUESTION_TYPES,
     SINGLE,
     check_question,
-    glossary,
     make_quiz,
     outline,
     quiz_problems,

@@ -3,7 +3,8 @@
 import pytest
 
 from assistant import Assistant
-from assistant.web.browse import table_of_contents, term_index
+from assistant.text.terms import term_index
+from assistant.web.browse import table_of_contents
 from assistant.web.render import answer_markdown, highlight, search_results, source_cards, term_table
 
 

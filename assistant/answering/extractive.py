@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..question.asks import SCOPE_QUESTIONS, asked_member
 from ..question.normalize import Correction, NormalizedQuestion
 from ..question.query import QuestionKind, names_document, quoted_terms, topic_text
 from ..search.retrieve import Evidence
@@ -20,18 +21,16 @@ from ..text.bridge import lookup
 from ..text.corpus import Corpus
 from ..text.numerals import CN_DIGITS
 from ..text.segment import STOPWORDS
-from ..training.training import NUMBERED_FORMULA, formula_count, glossary
+from ..text.terms import NUMBERED_FORMULA, formula_count, glossary
 from .answer import Answer, Draft
 from .kinds import ENUMERATION, GRADED_KINDS, STRATEGIES, AnswerContext, contains, named_content, size_premise
 from .support import (
     FULL,
     NONE,
     PARTIAL,
-    SCOPE_QUESTIONS,
     Grade,
     SupportFeatures,
     SupportRule,
-    asked_member,
     asked_spans,
     clauses,
     formula_gap,

@@ -24,7 +24,7 @@ from ..text.bridge import lookup as bridged
 from ..text.corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
 from ..text.numerals import CN_DIGITS, cn_to_int, int_to_cn
 from ..text.segment import Segmenter, corpus_abbreviations
-from ..training.training import formula_count
+from ..text.terms import formula_count
 from .answer import Citation, Draft
 from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
 

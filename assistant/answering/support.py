@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from ..question.asks import INTERROGATIVE
 from ..text.numerals import CN_DIGITS, cn_to_int
 
 __all__ = [
@@ -31,11 +32,9 @@ __all__ = [
     "FULL",
     "NONE",
     "PARTIAL",
-    "SCOPE_QUESTIONS",
     "Grade",
     "SupportFeatures",
     "SupportRule",
-    "asked_member",
     "asked_spans",
     "calibration_key",
     "clauses",
@@ -149,34 +148,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
     )
 )
-# whether something is among what the text lists or covers: X包括Y吗 / Y算不算X / X适用于Y吗 / does X cover Y
-_YES_NO = r"(?:吗|没有?|不)?[?？。!！\s]*$"
-_MEMBER_QUESTIONS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^(?P<whole>.*?)(?:包不包括|包不包含)(?P<member>.+?)[?？。!！\s]*$"),
-    re.compile(rf"^(?P<whole>.*?)(?:包括|包含|涵盖|覆盖)(?P<member>.+?){_YES_NO}"),
-    re.compile(r"^(?P<member>.+?)(?:算不算|属不属于)(?P<whole>.+?)[?？。!！\s]*$"),
-    re.compile(r"^(?P<whole>.+?)(?:里|中|里面|当中)?有没有(?P<member>(?!提|说|讲|写|规定).+?)[?？。!！\s]*$"),
-    re.compile(r"^(?P<whole>.+?)(?:里|中|里面|当中)有(?P<member>(?!提|说|讲|写|规定).+?)吗[?？。!！\s]*$"),
-    re.compile(r"^(?P<member>.+?)(?:算是|属于)(?P<whole>.+?)吗[?？。!！\s]*$"),
-    re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:include|cover)\s+(?P<member>.+?)[?.!\s]*$", re.I),
-    re.compile(
-        r"\b(?:is|are)\s+(?P<member>.+?)\s+(?:one of|among|part of|included in|covered by|counted as)\s+(?P<whole>.+?)"
-        r"[?.!\s]*$",
-        re.I,
-    ),
-)
-# whether the whole text applies to someone (意见适用于村干部吗): a word in a quote is no statement of scope
-SCOPE_QUESTIONS: tuple[re.Pattern[str], ...] = (
-    re.compile(r"^(?P<whole>.+?)(?:适不适用于?|管不管)(?P<member>.+?)[?？。!！\s]*$"),
-    re.compile(r"^(?P<whole>.+?)(?:适用于|针对)(?P<member>[^性].*?)吗[?？。!！\s]*$"),
-    re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$", re.I),
-)
-_MEMBER_EDGES = re.compile(
-    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|之一$|之列$|在内$|其中$|里面$|的$|[吗呢么吧啊]+$|^[“”\"'\s]+|[“”\"'\s]+$",
-    re.I,
-)
 # what a question states as fact (每周, 2次, 3至5年, 3个主题), to check against the quotes
-_WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{3,}")
 _CLASSIFIERS = frozenset("个名项批轮")
 _PERIOD = re.compile(
     r"(?:每|按)(半年|季度?|年度?|月度?|周|天|日)(?![头龄纪份限代轻初底末终])|(季度|年度|月度|半年)(?=[\u4e00-\u9fff])"
@@ -193,9 +165,6 @@ _TIME_WORD = re.compile(
     rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前|今后|以后|将来)$"
 )
 _CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
-_INTERROGATIVE = re.compile(
-    r"几|多少|什么|哪|怎么|如何|谁|多久|多长|多大|([\u4e00-\u9fff])不\1|\b(?:how|what|which|who|when)\b", re.I
-)
 _LIGHT_VERBS = frozenset(
     [
         "经过",
@@ -316,7 +285,7 @@ def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[s
         if any(answered.search(quote) for quote in relevant):
             continue
         named = match.group(0)
-        if named != noun and not _INTERROGATIVE.search(named) and _CJK_TEXT.search(named):
+        if named != noun and not INTERROGATIVE.search(named) and _CJK_TEXT.search(named):
             subject = [named]  # the question names what it measures (任期, 奖金, 经费)
         if subject:
             return f"原文没有规定“{subject[-1]}”的具体{noun}，以下是最接近的规定。"
@@ -344,7 +313,7 @@ def asked_spans(text: str) -> list[tuple[int, int]]:
         match.span()
         for asked, _, _ in _MEASURES
         for match in asked.finditer(text)
-        if _INTERROGATIVE.search(match.group(0))
+        if INTERROGATIVE.search(match.group(0))
     ]
 
 
@@ -353,27 +322,6 @@ def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str
     before = question[: match.start()].split()[-around:]
     after = question[match.end() :].split()[:around]
     return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
-
-
-def asked_member(question: str, patterns: Sequence[re.Pattern[str]] = _MEMBER_QUESTIONS) -> tuple[str, str]:
-    """What a question asks to be included, and in what: (安全生产一线, 火线提拔) for 火线提拔包括安全生产一线吗,
-    (finance, key fields) for "Is finance one of the key fields?"; empty strings when it asks no such thing.
-
-    With ``SCOPE_QUESTIONS`` as ``patterns``: whom a question asks the text to apply to (意见适用于村干部吗).
-    """
-    for pattern in patterns:
-        match = pattern.search(question)
-        if match and match.group("whole").strip():
-            member, whole = (_trimmed(match.group(name)) for name in ("member", "whole"))
-            if _WORDLIKE.search(member) and not _INTERROGATIVE.search(member):  # 包括哪些内容 asks for the list
-                return member, whole
-    return "", ""
-
-
-def _trimmed(phrase: str) -> str:
-    while (trimmed := _MEMBER_EDGES.sub("", phrase)) != phrase:
-        phrase = trimmed
-    return phrase
 
 
 def membership_gap(member: str, in_quotes: bool, in_text: bool) -> str:

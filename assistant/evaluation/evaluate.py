@@ -22,8 +22,7 @@ from ..answering.answer import Answer
 from ..answering.support import FULL, NONE, PARTIAL, SupportRule, fit_rule
 from ..assistant import Assistant
 from ..base.config import PROJECT_ROOT
-from ..base.errors import EvalSetError, OutputError
-from ..base.files import FileProblem, atomic_write
+from ..base.errors import EvalSetError
 from ..search.retrieve import Fusion
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "check_floors",
     "load_items",
     "run_ablation",
-    "write_outputs",
 ]
 
 DEFAULT_DEV = PROJECT_ROOT / "eval" / "dev.jsonl"
@@ -456,23 +454,3 @@ def _read_floors(path: Path, metrics: dict[str, float]) -> dict[str, dict[str, f
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise EvalSetError(f"{path}: the bound of {name!r} must be a number, not {value!r}")
     return floors
-
-
-def write_outputs(run: EvalRun, ablation: list[EvalRun], folder: Path) -> dict[str, Path]:
-    """Write ``report.md``, ``results.json`` and ``categories.png`` into ``folder``; returns their paths.
-
-    Raises:
-        OutputError: if ``folder`` cannot be created or written.
-    """
-    from .report import render_chart, render_markdown, run_to_json
-
-    paths = {"report": folder / "report.md", "json": folder / "results.json", "chart": folder / "categories.png"}
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        atomic_write(paths["report"], render_markdown(run, ablation).encode("utf-8"))
-        atomic_write(paths["json"], json.dumps(run_to_json(run, ablation), ensure_ascii=False, indent=2).encode())
-        render_chart(run, paths["chart"])
-    except OSError as exc:
-        reason = exc if isinstance(exc, FileProblem) else f"cannot write to {folder}: {exc.strerror or exc}"
-        raise OutputError(f"{reason}; choose another --out folder") from exc
-    return paths

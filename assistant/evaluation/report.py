@@ -1,15 +1,19 @@
-"""Eval reports: Markdown, JSON and a per-category PNG chart."""
+"""Eval reports: Markdown, JSON and a per-category PNG chart, written together by ``write_outputs``."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..base.errors import OutputError
+from ..base.files import FileProblem, atomic_write
+
 if TYPE_CHECKING:
     from .evaluate import EvalRun
 
-__all__ = ["render_chart", "render_markdown", "run_to_json"]
+__all__ = ["render_chart", "render_markdown", "run_to_json", "write_outputs"]
 
 _HEADLINE = (
     ("primary", "primary"),
@@ -135,3 +139,21 @@ def render_chart(run: EvalRun, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+def write_outputs(run: EvalRun, ablation: list[EvalRun], folder: Path) -> dict[str, Path]:
+    """Write ``report.md``, ``results.json`` and ``categories.png`` into ``folder``; returns their paths.
+
+    Raises:
+        OutputError: if ``folder`` cannot be created or written.
+    """
+    paths = {"report": folder / "report.md", "json": folder / "results.json", "chart": folder / "categories.png"}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write(paths["report"], render_markdown(run, ablation).encode("utf-8"))
+        atomic_write(paths["json"], json.dumps(run_to_json(run, ablation), ensure_ascii=False, indent=2).encode())
+        render_chart(run, paths["chart"])
+    except OSError as exc:
+        reason = exc if isinstance(exc, FileProblem) else f"cannot write to {folder}: {exc.strerror or exc}"
+        raise OutputError(f"{reason}; choose another --out folder") from exc
+    return paths

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from ..answering.support import SCOPE_QUESTIONS, asked_member
 from ..text.corpus import ARTICLE, PARAGRAPH, PART, PREAMBLE, Unit, unit_reference
+from .asks import SCOPE_QUESTIONS, asked_member
 from .query import DOCUMENT_NAME, LAST, parse_reference, sentence_ordinal, strip_references, topic_text
 
 __all__ = ["rewrite_followup"]

@@ -119,7 +119,7 @@ class ArrayEmbeddings:
 
     def as_langchain(self) -> Embeddings:
         """This embedder as a ``langchain_core`` ``Embeddings`` object, for vector stores and chains."""
-        from ..langchain_adapters import LangChainEmbeddings
+        from .langchain_embeddings import LangChainEmbeddings
 
         return LangChainEmbeddings(self)
 

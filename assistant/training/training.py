@@ -2,8 +2,8 @@
 
 - ``outline``: parts → articles, each with verbatim key sentences, the terms it introduces and the commentary
   paragraphs that discuss it.
-- ``glossary``: every quoted term and numbered formula (两个确立, 五个一线 …) with the sentence that introduces
-  it and, where the text enumerates them, its items.
+- ``glossary`` (``text.terms``, shared with the answerers): every quoted term and numbered formula (两个确立,
+  五个一线 …) with the sentence that introduces it and, where the text enumerates them, its items.
 - ``quiz``: 填空, 单选, 多选 and 判断 questions with answers, a one-line explanation quoting the source and its
   citation label. Every question is checked against the text before it is returned; invalid ones are dropped.
 
@@ -24,13 +24,12 @@ from functools import cache
 from ..base.errors import QuestionError
 from ..text.corpus import ARTICLE, COMMENTARY, PART, POLICY, Corpus, Document, Sentence, Unit, quoted_terms
 from ..text.corpus import enumerations as corpus_enumerations
-from ..text.numerals import CN_COUNTS, cn_to_int, parse_numeral
+from ..text.numerals import cn_to_int
 from ..text.segment import Segmenter
-from ..web.browse import term_index
+from ..text.terms import NUMBERED_FORMULA, GlossaryEntry, glossary, term_index
 
 __all__ = [
     "QUESTION_TYPES",
-    "GlossaryEntry",
     "OutlineArticle",
     "OutlinePart",
     "Profile",
@@ -38,7 +37,6 @@ __all__ = [
     "Quiz",
     "difficulty_quotas",
     "enumerations",
-    "glossary",
     "leakage_pairs",
     "make_quiz",
     "outline",
@@ -53,28 +51,11 @@ QUESTION_TYPES = (FILL, SINGLE, MULTIPLE, JUDGE)
 BLANK = "（　　　　）"  # ideographic spaces: a web page keeps their width
 CHOICE = "（　　）"  # where the letters of a choice question are written
 LETTERS = "ABCDEF"
-NUMBERED_FORMULA = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")  # 三张清单, 三个区分开来
-_UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
-# 这四个特质 / 以上四种特质: a formula that names items the sentence before lists (after its dash or colon)
-_BACK_REFERENCE_RE = re.compile(rf"(?:这|上述|以上|前述)(([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2}}))")
 _NUMBER_RE = re.compile(r"\d+(?:至\d+)?[年次个]")
-_LIST_SPLIT = re.compile(r"[、，]")
 _KEY_SENTENCES = 3
 _SHARED_PASSAGE = 8
 _MAX_STATEMENT = 90
 _MIN_STATEMENT = 10
-
-
-@dataclass(frozen=True)
-class GlossaryEntry:
-    """A term or formula, the sentence that introduces it, where that stands, and its items if enumerated."""
-
-    term: str
-    sentence: Sentence
-    unit: Unit
-    items: tuple[str, ...] = ()
-    also_in: tuple[str, ...] = ()
-    quoted: bool = True
 
 
 @dataclass(frozen=True)
@@ -187,80 +168,6 @@ def select_units(
     if not chosen:
         raise QuestionError("no article matches that scope")
     return chosen
-
-
-# ---------------------------------------------------------------- glossary
-
-
-def _enumeration(text: str, count: int) -> tuple[str, ...] | None:
-    """Exactly ``count`` items listed in ``text`` (separated by 、 or ，), or a run of ``count`` single characters."""
-    text = text.strip("，。：；“”‘’")
-    if len(text) == count and re.fullmatch(r"[\u4e00-\u9fff]+", text):
-        return tuple(text)
-    items = [i.strip("“”‘’ ") for i in _LIST_SPLIT.split(text)]
-    if len(items) != count or not all(items):
-        return None
-    longest_rest = max(len(i) for i in items[1:])
-    items[0] = items[0][-longest_rest:] if len(items[0]) > longest_rest + 1 else items[0]
-    return tuple(items)
-
-
-def _items_near(sentence: Sentence, previous: Sentence | None, term: str, count: int) -> tuple[str, ...]:
-    """The enumerated items of a formula: just before it, after a dash or colon following it, or in the sentence
-    before (after its dash or colon)."""
-    text = sentence.text
-    at = text.find(term)
-    before = re.split(r"[，；：——]", text[:at].rstrip("“"))[-1]
-    candidates = [re.sub(r"^.*?(?:实施|明确|推行|开展|落实|健全)", "", before) or before]
-    after = re.split(r"——|：", text[at + len(term) :], maxsplit=1)
-    if len(after) == 2:
-        candidates.append(after[1].split("。")[0])
-    if previous is not None:
-        tail = re.split(r"——|：", previous.text, maxsplit=1)
-        if len(tail) == 2:
-            candidates.append(tail[1].split("。")[0])
-    for candidate in candidates:
-        found = _enumeration(candidate, count)
-        if found:
-            return found
-    return ()
-
-
-def formula_count(term: str) -> int | None:
-    """How many items a numbered formula names (三张清单 → 3), or None for any other term."""
-    match = NUMBERED_FORMULA.match(term)
-    return parse_numeral(match.group(1)) if match else None
-
-
-def glossary(corpus: Corpus, units: Iterable[Unit] | None = None) -> list[GlossaryEntry]:
-    """Quoted terms and numbered formulas, in order of first appearance (restricted to ``units`` if given)."""
-    scope = {u.id for u in units} if units is not None else None
-    entries: list[GlossaryEntry] = []
-    for term in term_index(corpus):
-        if scope is not None and not scope & {u.id for u in term.units}:
-            continue
-        count = formula_count(term.term)
-        items = _items_near(term.sentence, _previous(term.unit, term.sentence), term.term, count) if count else ()
-        also = tuple(u.label for u in term.units if u.id != term.unit.id)
-        entries.append(GlossaryEntry(term.term, term.sentence, term.unit, items, also))
-    known = {e.term for e in entries}
-    for unit in corpus.units:
-        if scope is not None and unit.id not in scope:
-            continue
-        for sentence in unit.sentences:
-            found = [(m.group(0), m.group(1)) for m in _UNQUOTED_FORMULA_RE.finditer(sentence.text)]
-            found += [(m.group(1), m.group(2)) for m in _BACK_REFERENCE_RE.finditer(sentence.text)]
-            for term, numeral in found:
-                count = parse_numeral(numeral)
-                items = _items_near(sentence, _previous(unit, sentence), term, count) if count else ()
-                if term not in known and items:
-                    entries.append(GlossaryEntry(term, sentence, unit, items, quoted=False))
-                    known.add(term)
-    return entries
-
-
-def _previous(unit: Unit, sentence: Sentence) -> Sentence | None:
-    return unit.sentences[sentence.index - 2] if sentence.index > 1 else None
 
 
 # ---------------------------------------------------------------- outline

@@ -14,8 +14,8 @@ from ..answering.answer import Answer
 from ..answering.support import PARTIAL
 from ..assistant import SearchMatch
 from ..text.corpus import Unit
+from ..text.terms import TermEntry
 from ..training.export import markdown_literal
-from .browse import TermEntry
 
 __all__ = [
     "answer_markdown",
