@@ -2,7 +2,7 @@
 question's kind (what is asked: content, locate, structure, sentence, occurrence, compare, list, definition, lookup).
 
 Kinds are recognised by general patterns of how a question asks, never by its topic; the answer strategy for each
-kind lives in ``kinds.py``.
+kind lives in ``answering/kinds.py``.
 """
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ _LATIN = re.compile(r"[A-Za-z]")
 
 
 class QuestionKind(str, Enum):
-    """What a question asks for; each kind has one answer strategy (``kinds.py``)."""
+    """What a question asks for; each kind has one answer strategy (``answering/kinds.py``)."""
 
     CONTENT = "content"
     LOCATE = "locate"
