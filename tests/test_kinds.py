@@ -361,3 +361,20 @@ def test_a_compare_question_embeds_only_the_question(assistant: Assistant, monke
     answer = assistant.ask("火线提拔跟破格提拔啥区别")
     assert answer.kind == "compare" and len(answer.citations) == 2
     assert len(embedded) == len(assistant.index.dense)
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tmp_path: Path, cache_dir: Path):
+    """这三个方面… names nothing by itself: the sentence before, which lists the three, is quoted with it."""
+    from tests.conftest import TINY_POLICY
+
+    commentary = (
+        "守护碧水清流\n本报评论员\n"
+        "办法给出了清晰指向——管住排污口、清理河道垃圾、修复岸线植被。这三个方面紧扣河湖长效治理要求。\n"
+        "推行河长制，关键在落实。\n"
+    )
+    pointing = keyword_assistant(tmp_path / "corpus", TINY_POLICY, commentary, cache_dir)
+    answer = pointing.ask("评论说三个方面紧扣什么")
+    assert [c.quote for c in answer.citations] == [
+        "办法给出了清晰指向——管住排污口、清理河道垃圾、修复岸线植被。",
+        "这三个方面紧扣河湖长效治理要求。",
+    ]

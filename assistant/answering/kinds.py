@@ -24,7 +24,7 @@ from ..text.bridge import lookup as bridged
 from ..text.corpus import ARTICLE, COMMENTARY, PARAGRAPH, PART, POLICY, Corpus, Document, Sentence, Unit
 from ..text.numerals import CN_DIGITS, cn_to_int, int_to_cn
 from ..text.segment import Segmenter, corpus_abbreviations
-from ..text.terms import formula_count
+from ..text.terms import formula_count, refers_back
 from .answer import Citation, Draft
 from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
 
@@ -219,7 +219,10 @@ def _sentences_for(hit: Hit, limit: int = 2, subject: str = "") -> list[int]:
         chosen.append(following)  # a short lead sentence usually announces what the next one says
     elif limit > 1 and len(ranked) > 1 and ranked[1] != top and scores[ranked[1]] >= 0.6 * scores[top] > 0:
         chosen.append(ranked[1])
-    return sorted(dict.fromkeys(chosen[:limit]))
+    chosen = chosen[:limit]
+    if top > 0 and refers_back(unit.sentences[top].text) and not _is_title(unit, unit.sentences[top - 1]):
+        chosen.append(top - 1)  # 这四个特质… is quoted with the sentence that lists the four, whatever the limit
+    return sorted(dict.fromkeys(chosen))
 
 
 def _quotes(hit: Hit, limit: int = 2, subject: str = "") -> list[str]:
@@ -246,9 +249,9 @@ def content(context: AnswerContext, evidence: Evidence) -> Draft:
     if related:
         lines.append("相关内容：")
     for hit in related:
-        quote = _quotes(hit, limit=1)[0]
-        citations.append(_citation(hit.unit, quote, hit.score))
-        lines.append(_quoted_line(hit.unit, [quote]))
+        quotes = _quotes(hit, limit=1)
+        citations += [_citation(hit.unit, q, hit.score) for q in quotes]
+        lines.append(_quoted_line(hit.unit, quotes))
     return Draft("\n".join(lines), tuple(citations))
 
 
@@ -263,7 +266,7 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
         cited = (_citation(hit.unit, sentence, hit.score),)
         return Draft(_quoted_line(hit.unit, [sentence]), cited, anchored=count is not None)
     # one sentence that enumerates the items answers, unless it is the commentary restating parallel articles
-    if _enumerates(_quotes(main, limit=1)[0], count) and (group is None or main.unit.kind != PARAGRAPH):
+    if _enumerates("".join(_quotes(main, limit=1)), count) and (group is None or main.unit.kind != PARAGRAPH):
         return content(context, evidence)
     words = _noun_words(context, evidence.question.list_noun)
     anchored = group is not None and count is not None and any(w in h.unit.title for h in group for w in words)
@@ -271,9 +274,9 @@ def listing(context: AnswerContext, evidence: Evidence) -> Draft:
         group = [h for h in evidence.hits if h.score >= 0.7 * main.score][: count or _LIST_MAX]
     citations, lines = [], []
     for number, hit in enumerate(sorted(group, key=lambda h: h.position), start=1):
-        quote = _quotes(hit, limit=1)[0]
-        citations.append(_citation(hit.unit, quote, hit.score))
-        lines.append(f"{number}. {_quoted_line(hit.unit, [quote])}")
+        quotes = _quotes(hit, limit=1)
+        citations += [_citation(hit.unit, q, hit.score) for q in quotes]
+        lines.append(f"{number}. {_quoted_line(hit.unit, quotes)}")
     citations.sort(key=lambda c: -c.score)
     return Draft("\n".join(lines), tuple(citations), anchored=anchored)
 
@@ -308,9 +311,9 @@ def locate(context: AnswerContext, evidence: Evidence) -> Draft:
     if others:
         lines.append("也见于：")
     for hit in others[:_RELATED_MAX]:
-        quote = _quotes(hit, limit=1, subject=subject)[0]
-        citations.append(_citation(hit.unit, quote, hit.score))
-        lines.append(_quoted_line(hit.unit, [quote]))
+        quotes = _quotes(hit, limit=1, subject=subject)
+        citations += [_citation(hit.unit, q, hit.score) for q in quotes]
+        lines.append(_quoted_line(hit.unit, quotes))
     return Draft("\n".join(lines), tuple(citations))
 
 
@@ -325,11 +328,11 @@ def definition(context: AnswerContext, evidence: Evidence) -> Draft:
     citations = [_citation(main.unit, q, main.score) for q in quotes]
     lines = [_quoted_line(main.unit, quotes)]
     for hit in [h for h in hits[1:] if contains(h.unit.text, subject)][:_RELATED_MAX]:
-        quote = _quotes(hit, limit=1, subject=subject)[0]
+        quotes = _quotes(hit, limit=1, subject=subject)
         if not lines[-1].startswith("相关") and len(lines) == 1:
             lines.append("相关内容：")
-        citations.append(_citation(hit.unit, quote, hit.score))
-        lines.append(_quoted_line(hit.unit, [quote]))
+        citations += [_citation(hit.unit, q, hit.score) for q in quotes]
+        lines.append(_quoted_line(hit.unit, quotes))
     return Draft("\n".join(lines), tuple(citations))
 
 
@@ -358,9 +361,9 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
         )
         hits = [h for h in side_evidence.hits if contains(h.unit.text, anchor)]
         hit = sorted(hits, key=lambda h: (h.unit.kind == PARAGRAPH, -h.score))[0]
-        quote = _quotes(hit, limit=1, subject=anchor)[0]
-        citations.append(_citation(hit.unit, quote, hit.score))
-        lines.append(f"“{side}”：{_quoted_line(hit.unit, [quote])}")
+        quotes = _quotes(hit, limit=1, subject=anchor)
+        citations += [_citation(hit.unit, q, hit.score) for q in quotes]
+        lines.append(f"“{side}”：{_quoted_line(hit.unit, quotes)}")
     if read_as:
         lines.insert(0, f"（{'、'.join(read_as)}引用。）")
     if not citations:

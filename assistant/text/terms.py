@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from .corpus import POLICY, Corpus, Sentence, Unit, quoted_terms
 from .numerals import CN_COUNTS, parse_numeral
 
-__all__ = ["NUMBERED_FORMULA", "GlossaryEntry", "TermEntry", "formula_count", "glossary", "term_index"]
+__all__ = [
+    "NUMBERED_FORMULA",
+    "GlossaryEntry",
+    "TermEntry",
+    "formula_count",
+    "glossary",
+    "refers_back",
+    "term_index",
+]
 
 NUMBERED_FORMULA = re.compile(rf"^([{CN_COUNTS}]+)[个张项种条大]")  # 三张清单, 三个区分开来
 _UNQUOTED_FORMULA_RE = re.compile(rf"([{CN_COUNTS}]+)[个张项种]([\u4e00-\u9fff]{{2,3}}?)(?=——|：)")
@@ -91,6 +99,11 @@ def _items_near(sentence: Sentence, previous: Sentence | None, term: str, count:
         if found:
             return found
     return ()
+
+
+def refers_back(sentence: str) -> bool:
+    """The sentence opens by pointing back at items the sentence before lists (这四个特质…, 以上三项…)."""
+    return bool(_BACK_REFERENCE_RE.match(sentence.lstrip("“")))
 
 
 def formula_count(term: str) -> int | None:
