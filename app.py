@@ -41,7 +41,7 @@ from assistant.serve.http_api import (
     server_settings,
 )
 from assistant.text.terms import term_index
-from assistant.training.training import QUESTION_TYPES
+from assistant.training.study import QUESTION_TYPES
 from assistant.web import render
 from assistant.web.browse import table_of_contents
 

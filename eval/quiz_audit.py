@@ -16,7 +16,7 @@ from collections import Counter
 from assistant.base.config import Settings
 from assistant.base.errors import QuestionError
 from assistant.text.corpus import load_corpus
-from assistant.training.training import make_quiz, quiz_problems, select_units
+from assistant.training.study import make_quiz, quiz_problems, select_units
 
 SCOPES = {"全文": {}, "第11-13条": {"articles": "11-13"}, "第二部分": {"parts": "二"}, "第5、7条": {"articles": "5,7"}}
 _KINDS = {

@@ -147,7 +147,7 @@ def test_a_refusal_names_a_few_documents_and_counts_many(two_policies, tmp_path:
 def test_study_material_is_per_document_and_across_documents(two_policies):
     from assistant.base.errors import QuestionError
     from assistant.training.export import outline_material
-    from assistant.training.training import outline, select_units
+    from assistant.training.study import outline, select_units
 
     corpus = two_policies.corpus
     everything = select_units(corpus)
@@ -301,7 +301,7 @@ def test_material_of_one_document_names_only_its_title_even_when_empty(two_polic
 
 def test_a_backwards_range_says_so(two_policies):
     from assistant.base.errors import QuestionError
-    from assistant.training.training import select_units
+    from assistant.training.study import select_units
 
     with pytest.raises(QuestionError, match="'3-1' runs backwards; write the smaller number first"):
         select_units(two_policies.corpus, articles="3-1", document="规定")

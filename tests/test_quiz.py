@@ -12,7 +12,7 @@ from pptx.dml.color import RGBColor
 
 from assistant import QuestionError, load_corpus
 from assistant.training.export import AUTHOR, POINTS, answer_key_material, quiz_material
-from assistant.training.training import (
+from assistant.training.study import (
     BLANK,
     FILL,
     JUDGE,
@@ -56,7 +56,7 @@ def corpus(tmp_path_factory):
 @pytest.fixture(scope="module")
 def known(corpus) -> dict[str, Profile]:
     from assistant.text.terms import glossary
-    from assistant.training.training import _blanks
+    from assistant.training.study import _blanks
 
     return profiles(_blanks(list(corpus.units), glossary(corpus)))
 

@@ -10,7 +10,7 @@ from assistant import QuestionError, load_corpus
 from assistant import cli as cli_module
 from assistant.text.terms import glossary
 from assistant.training.export import glossary_material, outline_material, quiz_material
-from assistant.training.training import (
+from assistant.training.study import (
     BLANK,
     FILL,
     JUDGE,
@@ -85,7 +85,7 @@ def test_the_issues_quizzes_no_longer_give_answers_away(corpus):
 def test_the_reported_unnatural_swaps_are_rejected(corpus, original: str, substitute: str):
     """“叫醒”结合 and 实行“短安排” were free points in 判断 questions."""
     from assistant.text.corpus import POLICY
-    from assistant.training.training import _blanks, profiles, substitution_problem
+    from assistant.training.study import _blanks, profiles, substitution_problem
 
     known = profiles(_blanks([u for d in corpus.documents_of_kind(POLICY) for u in d.units], glossary(corpus)))
     assert substitution_problem(known[original], known[substitute]) != ""
@@ -269,7 +269,7 @@ def test_cli_slides(tmp_path: Path, capsys):
 )
 def test_the_attack_reports_ungrammatical_swaps_are_rejected(corpus, original: str, substitute: str):
     from assistant.text.corpus import POLICY
-    from assistant.training.training import _blanks, profiles, substitution_problem
+    from assistant.training.study import _blanks, profiles, substitution_problem
 
     known = profiles(_blanks([u for d in corpus.documents_of_kind(POLICY) for u in d.units], glossary(corpus)))
     assert substitution_problem(known[original], known[substitute]).startswith(("part of speech", "a paired"))

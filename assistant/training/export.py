@@ -11,7 +11,7 @@ from ..base.errors import OutputError
 from ..base.files import FileProblem, atomic_write
 from ..text.corpus import Corpus, Document
 from ..text.terms import GlossaryEntry
-from .training import FILL, JUDGE, LETTERS, MULTIPLE, QUESTION_TYPES, SINGLE, OutlinePart, Quiz
+from .study import FILL, JUDGE, LETTERS, MULTIPLE, QUESTION_TYPES, SINGLE, OutlinePart, Quiz
 
 __all__ = [
     "AUTHOR",

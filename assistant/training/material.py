@@ -13,7 +13,7 @@ from ..base.errors import QuestionError
 from ..text.corpus import Corpus, Document, Unit
 from ..text.terms import glossary
 from .export import Material, answer_key_material, glossary_material, outline_material, quiz_material
-from .training import QUESTION_TYPES, Quiz, make_quiz, outline, policies, select_units
+from .study import QUESTION_TYPES, Quiz, make_quiz, outline, policies, select_units
 
 __all__ = [
     "GLOSSARY",

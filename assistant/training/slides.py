@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from ..base.errors import QuestionError
 from ..text.corpus import Corpus, Document
 from .export import AUTHOR
-from .training import FILL, JUDGE, OutlinePart, Quiz, make_quiz, outline
+from .study import FILL, JUDGE, OutlinePart, Quiz, make_quiz, outline
 
 __all__ = ["DISCUSSION_QUESTIONS", "slide_deck"]
 
