@@ -197,6 +197,8 @@ def _eval(args: argparse.Namespace) -> int:
     from .evaluation.evaluate import Evaluator, calibrate, check_floors, load_items, run_ablation
     from .evaluation.report import write_outputs
 
+    if args.gate and args.split == "dev":
+        raise ConfigError("--gate checks the test split against eval/floors.json: use --split test or both")
     if args.llm:
         return _eval_llm(args)
     args.no_llm = True  # the extractive answers; --llm scores the model's
@@ -215,7 +217,7 @@ def _eval(args: argparse.Namespace) -> int:
             run = Evaluator(items, f"{split} split")(assistant, progress=progress)
             ablation = [] if args.no_ablation or split != "test" else run_ablation(assistant, items, progress=progress)
             runs[split] = (run, ablation, write_outputs(run, ablation, args.out / split))
-    gated = runs.get("test", runs.get("dev"))
+    gated = runs.get("test")
     problems = check_floors(gated[0], args.floors) if args.gate and gated else []
     if args.json:
         summary = {

@@ -376,3 +376,11 @@ def test_sentence_and_neighbour_follow_ups(assistant: Assistant, turns, rewritte
     for turn in turns:
         history.append(assistant.ask(turn, history))
     assert history[-1].rewritten == rewritten and expected in history[-1].text
+
+
+@pytest.mark.parametrize("greeting", ["你好", "的", "啊", "在吗", "谢谢", "你好！请问"])
+def test_a_greeting_or_a_lone_particle_is_not_answered_with_a_quote(assistant: Assistant, greeting: str):
+    """New-user trial: 你好 got support full with 序言 quoted, 的 with 第1条: the question asks nothing the text
+    could answer, whatever the embedder's similarity to a short string."""
+    answer = assistant.ask(greeting)
+    assert (answer.support, answer.refused, answer.citations) == ("none", True, ())

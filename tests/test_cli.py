@@ -173,3 +173,11 @@ def test_bad_arguments_exit_2_with_a_message(capsys, argv, message):
 def test_missing_eval_set_is_a_clear_error(cli, capsys, tmp_path):
     code, _, err = cli(capsys, "eval", "--dev", str(tmp_path / "missing.jsonl"), "--split", "dev", "--no-ablation")
     assert code == 2 and err.startswith("error: cannot read the eval set")
+
+
+def test_the_gate_refuses_the_dev_split(capsys: pytest.CaptureFixture[str]):
+    """The floors are the test split's: gating the dev split against them would fail for the wrong reason."""
+    from assistant.cli import main
+
+    assert main(["eval", "--split", "dev", "--gate", "--no-ablation"]) == 2
+    assert "use --split test or both" in capsys.readouterr().err

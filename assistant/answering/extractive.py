@@ -303,7 +303,7 @@ class ExtractiveAnswerer:
             return named_content(self.context, evidence), None
         if kind not in GRADED_KINDS:
             return STRATEGIES[kind](self.context, evidence), None
-        if not evidence.hits:
+        if not evidence.hits or not evidence.query_tokens:  # 你好, 在吗: nothing asked that the text could answer
             return self._not_covered(evidence), None
         draft = STRATEGIES[kind](self.context, evidence)
         return draft, _features(self.context, evidence, [c.quote for c in draft.citations])

@@ -38,7 +38,8 @@ _STOPWORD_TEXT = """
     进行 一个 一些 这个 那个 这些 那些 我 我们 你 你们 他们 它 谁 啥 意见 文件 文章 本文 提到 提出 讲
     讲了 说 说了 写 规定 指 指的是 内容 主要 具体 方面 部分 条 第 段 哪方面 分别 包括 包含 涉及 相关
     对于 怎么办 多 少 一条 哪一条 哪条 一段 哪一段 哪段 出自 出处 原文 文中 评论 评论员 怎么说 提及 讲什么
-    情况 什么样 适用 适用于 时候 什么时候 场合 hello hi ok okay test thanks thank yes
+    情况 什么样 适用 适用于 时候 什么时候 场合 你好 您好 谢谢 多谢 感谢 在吗 在不在 嗨 哈喽 嗯 哦 好的 再见
+    hello hi ok okay test thanks thank yes
     a an the of to in on at for by with from as and or but not no is are was were be been being do does
     did doing done what which who whom whose when where why how whats it its this that these those there
     here can could should would will shall may might must about into than then so such i me my we our
