@@ -83,6 +83,14 @@ def _warm_latencies(assistant: Assistant, questions: list[str], rounds: int) -> 
     return latencies
 
 
+def _normalization_ms(assistant: Assistant, questions: list[str]) -> float:
+    """Mean milliseconds of question normalization (script, width, separators, term repair) per question."""
+    began = time.perf_counter()
+    for question in questions:
+        assistant.normalizer.normalize(question)
+    return (time.perf_counter() - began) * 1000 / max(1, len(questions))
+
+
 def busy_processes(count: int) -> list[subprocess.Popen]:
     """``count`` processes that keep one core each busy (pure-Python loops), as other users of a shared machine do."""
     loop = "import time\nend = time.monotonic() + 3600\nwhile time.monotonic() < end:\n    pass\n"
@@ -125,6 +133,7 @@ def run_benchmark(rounds: int = 3, busy: int = 0) -> dict[str, float]:
         for question in questions:  # warm-up pass
             assistant.ask(question)
         latencies = _warm_latencies(assistant, questions, rounds)
+        normalize_ms = _normalization_ms(assistant, questions)
         loaded = contention(assistant, questions, busy) if busy else {}
     numbers = {
         "build_s": build_s,
@@ -133,6 +142,7 @@ def run_benchmark(rounds: int = 3, busy: int = 0) -> dict[str, float]:
         "warm_p50_ms": float(np.percentile(latencies, 50)),
         "warm_p95_ms": float(np.percentile(latencies, 95)),
         "warm_questions": float(len(latencies)),
+        "normalize_mean_ms": normalize_ms,
         "peak_rss_mb": _peak_rss_mb(resource.RUSAGE_SELF),
         "peak_rss_cold_ask_mb": cold_rss_mb,
         **loaded,
@@ -147,6 +157,7 @@ def run_benchmark(rounds: int = 3, busy: int = 0) -> dict[str, float]:
         f"warm latency         p50 {numbers['warm_p50_ms']:.1f} ms, p95 {numbers['warm_p95_ms']:.1f} ms "
         f"over {len(latencies)} questions (target p95 <= 15 ms)"
     )
+    print(f"normalization        mean {normalize_ms:.3f} ms per question (target <= 2 ms)")
     print(
         f"peak RSS             {numbers['peak_rss_mb']:.0f} MB (this process), "
         f"{numbers['peak_rss_cold_ask_mb']:.0f} MB (cold ask)"
