@@ -179,9 +179,10 @@ def test_eval_with_a_bad_file_exits_2(run_cli, tmp_path, args, content, message)
     path = tmp_path / "given.json"
     if content is not None:
         path.write_text(content, encoding="utf-8")
-    argv = ["eval", "--split", "dev", "--no-ablation", "--out", str(tmp_path / "out"), *args, str(path)]
-    if args != ["--dev"]:
-        argv += ["--dev", str(_one_item(tmp_path))]
+    split = "dev" if args == ["--dev"] else "test"  # the gate's floors are the test split's
+    argv = ["eval", "--split", split, "--no-ablation", "--out", str(tmp_path / "out"), *args, str(path)]
+    if split == "test":
+        argv += ["--test", str(_one_item(tmp_path))]
     code, _, err = run_cli(*argv)
     assert code == 2 and message in err and "Traceback" not in err
 
