@@ -48,7 +48,7 @@ _OWN_THREADS = Path("/proc/self/task")
 
 def _running(stat: bytes) -> bool:
     """Whether a ``/proc/…/stat`` line is of a task that is running or waiting for a core (state R)."""
-    return stat[stat.rindex(b")") + 2 : stat.rindex(b")") + 3] == b"R"
+    return stat[stat.rindex(b")") + 2 :].startswith(b"R")  # the state follows the command name's closing ")"
 
 
 def busy_elsewhere() -> int | None:
