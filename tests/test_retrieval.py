@@ -321,6 +321,19 @@ def test_a_place_the_masked_text_never_names_is_not_said_to_be_another_city(assi
     assert answer.gap == "原文没有提到“青岛”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"
 
 
+@pytest.mark.parametrize("question", ["组织上会不会上门到家里去了解人", "干部福利有哪些"])
+def test_a_common_word_jieba_tags_as_a_place_is_not_taken_for_another_city(assistant: Assistant, question: str):
+    assert "市名" not in assistant.ask(question).text
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [("外国的干部怎么管", "外国"), ("How do other countries reward hard-working cadres?", "other countries")],
+)
+def test_a_question_about_other_countries_says_the_text_is_this_citys(assistant: Assistant, question: str, place: str):
+    assert assistant.ask(question).gap == f"本文件是本市的规定，不涉及{place}的规定；以下是本市的相关规定。"
+
+
 def test_an_english_list_question_finds_the_enumeration_of_its_noun(assistant: Assistant):
     answer = assistant.ask("Which three political abilities should cadres improve?")
     assert answer.citations[0].unit_id == "opinion/art5"

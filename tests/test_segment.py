@@ -7,6 +7,7 @@ import pytest
 
 from assistant import load_corpus
 from assistant.text.bridge import build_bridge, english_forms, english_lemma, lookup
+from assistant.text.cedict import common_words
 from assistant.text.segment import Segmenter, domain_terms
 from tests.conftest import CORPUS_DIR
 
@@ -99,6 +100,26 @@ def test_a_vague_literal_form_gives_way_to_a_specific_lemma():
     assert lookup(bridge, "selected") == ["选拔"]
     assert lookup(bridge, "years") == []
     assert lookup(bridge, "weather") is None
+
+
+def test_common_words_are_those_cedict_never_reads_as_a_name(tmp_path: Path):
+    cedict = tmp_path / "cedict.txt"
+    cedict.write_text(
+        "# comment\n上門 上门 [shang4 men2] /to drop in/\n深圳 深圳 [Shen1 zhen4] /Shenzhen/\n"
+        "東西 东西 [dong1 xi1] /east and west/\n東西 东西 [dong1 xi5] /thing/\n"
+        "長安 长安 [chang2 an1] /lasting peace/\n長安 长安 [Chang2 an1] /Chang'an/\n",
+        encoding="utf-8",
+    )
+    words = ["上门", "深圳", "东西", "长安", "雄安"]
+    assert common_words(words, str(cedict)) == {"上门", "东西"}
+    assert common_words([], str(cedict)) == set()
+
+
+def test_common_words_jieba_tags_as_places_are_tagged_as_nouns(tmp_path: Path):
+    tagged = Segmenter([], tmp_path / "cache").tagged("北京的干部会不会上门了解干部福利")
+    asked = [(w, t) for w, t in tagged if w in {"北京", "上门", "福利"}]
+    assert asked == [("北京", "ns"), ("上门", "n"), ("福利", "n")]
+    assert len(list((tmp_path / "cache").glob("word-tags-*.shards"))) == 1
 
 
 def test_the_tagger_reuses_the_default_tag_table_and_keeps_domain_words(tmp_path):

@@ -187,8 +187,8 @@ _LIGHT_VERBS = frozenset(
     ]
 )
 _OTHER_PLACE = re.compile(
-    r"外地|外省|外市|其他(?:城市|省份?|地区|地方)|兄弟城市|别的(?:城市|地方|省)|中央层面|国家层面|省级层面|省里|省委|国务院"
-    r"|other (?:cities|provinces)|national level|central (?:level|government)",
+    r"外地|外省|外市|外国|国外|境外|海外|其他(?:城市|省份?|地区|地方|国家)|兄弟城市|别的(?:城市|地方|省|国家)|中央层面|国家层面"
+    r"|省级层面|省里|省委|国务院|other (?:cities|provinces|countries)|abroad|national level|central (?:level|government)",
     re.I,
 )
 

@@ -31,7 +31,8 @@ from ..question.normalize import Readings, term_readings
 from ..text import bridge as _bridge_module
 from ..text import corpus as _corpus_module
 from ..text import segment as _segment_module
-from ..text.bridge import build_bridge, cedict_path
+from ..text.bridge import build_bridge
+from ..text.cedict import cedict_identity
 from ..text.corpus import Corpus, Unit
 from ..text.segment import Segmenter, corpus_abbreviations, corpus_vocabulary
 from . import embeddings as _embeddings_module
@@ -309,7 +310,7 @@ def build_index(
             "rows": {**rows_entry, "count": len(rows)},
             "embedders": embedder_entries,
             "segmenter": segmenter.fingerprint,
-            "bridge": _bridge_source(),
+            "bridge": cedict_identity(),
             "builder": builder_fingerprint(),
         }
         atomic_write(index_dir / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
@@ -370,7 +371,7 @@ def load_index(
             raise IndexStoreError(f"index format {manifest['format']} is not {FORMAT_VERSION}")
         if manifest["corpus_hash"] != corpus.hash:
             raise IndexStoreError("the corpus changed since the index was built")
-        if manifest["segmenter"] != segmenter.fingerprint or manifest["bridge"] != _bridge_source():
+        if manifest["segmenter"] != segmenter.fingerprint or manifest["bridge"] != cedict_identity():
             raise IndexStoreError("the segmenter or dictionary changed since the index was built")
         if manifest["builder"] != builder_fingerprint():
             raise IndexStoreError("the code that builds the index changed since the index was built")
@@ -539,15 +540,6 @@ def builder_fingerprint() -> str:
     for source in [*(module.__file__ for module in _BUILDER_MODULES), __file__]:
         digest.update(Path(source).read_bytes())
     return digest.hexdigest()[:16]
-
-
-def _bridge_source() -> str:
-    """Identifies the CC-CEDICT file the dictionary bridge is built from (its name, size and time), or "none"."""
-    path = cedict_path()
-    if path is None:
-        return "none"
-    facts = Path(path).stat()
-    return f"{Path(path).name}:{facts.st_size}:{facts.st_mtime_ns}"
 
 
 def _sha(blob: bytes) -> str:

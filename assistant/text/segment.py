@@ -26,6 +26,7 @@ import jieba
 from ..base.errors import ConfigError
 from ..base.files import FileProblem, atomic_write
 from ..base.shards import ShardedDict, sharded_bytes
+from .cedict import cedict_identity, common_words
 from .corpus import Corpus, quoted_terms
 
 __all__ = ["STOPWORDS", "Segmenter", "corpus_abbreviations", "corpus_vocabulary", "domain_terms"]
@@ -54,6 +55,7 @@ _DOMAIN_WORD_FREQ = 200_000
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_TERM_CHARS, _MAX_TERM_CHARS, _COMPOUND_CHARS = 3, 12, 4
 _ABBREVIATION_CHARS = (3, 4)
+_PLACE_TAG, _NOUN_TAG = "ns", "n"
 
 
 def domain_terms(corpus: Corpus) -> list[str]:
@@ -159,7 +161,11 @@ def _load_prefix_dictionary(tokenizer: jieba.Tokenizer, cache_dir: Path) -> None
 
 def _word_tags(tokenizer: jieba.Tokenizer, cache_dir: Path) -> ShardedDict:
     """Each word's part-of-speech tag in ``tokenizer``'s dictionary file (its third column), cached like the prefix
-    dictionary (reading the file took 0.2 s here)."""
+    dictionary (reading the file took 0.2 s here).
+
+    A word tagged as a place name (``ns``) that CC-CEDICT lists only as a common word (上门, 东西, 福利) is tagged
+    as a noun instead, so a question using it is not taken for one about another place.
+    """
 
     def build() -> tuple[dict[str, str], None]:
         tags = {}
@@ -168,9 +174,11 @@ def _word_tags(tokenizer: jieba.Tokenizer, cache_dir: Path) -> ShardedDict:
                 fields = line.decode("utf-8").split()
                 if len(fields) == 3:
                     tags[fields[0]] = fields[2]
+        for word in common_words(w for w, tag in tags.items() if tag == _PLACE_TAG):
+            tags[word] = _NOUN_TAG
         return tags, None
 
-    return _cached_table(tokenizer, cache_dir, "word-tags", build)
+    return _cached_table(tokenizer, cache_dir, "word-tags", build, sources=(cedict_identity(),))
 
 
 def _cached_table(
@@ -180,19 +188,21 @@ def _cached_table(
     build: Callable[[], tuple[dict[str, Any], Any]],
     valid: Callable[[ShardedDict], bool] = lambda table: True,
     also_stale: Sequence[str] = (),
+    sources: Sequence[str] = (),
 ) -> ShardedDict:
     """A table derived from ``tokenizer``'s dictionary file (``build`` gives it and its ``extra``), read from
     ``cache_dir`` or built and stored there.
 
-    The cache name carries jieba's version and the dictionary file's path, size and time, so a changed dictionary is
-    rebuilt and the caches of other versions (and the files named ``also_stale``) are removed. A cache that cannot
-    be read or is not ``valid`` is rebuilt; one that cannot be written is skipped (that costs the build at each
-    start, nothing else).
+    The cache name carries jieba's version, the dictionary file's path, size and time, and the identities of any other
+    ``sources`` the table is built from, so a changed dictionary is rebuilt and the caches of other versions (and the
+    files named ``also_stale``) are removed. A cache that cannot be read or is not ``valid`` is rebuilt; one that
+    cannot be written is skipped (that costs the build at each start, nothing else).
     """
     with tokenizer.get_dict_file() as stream:
         source = Path(stream.name)
         facts = os.fstat(stream.fileno())
-    key = hashlib.sha256(f"{jieba.__version__}|{source}|{facts.st_size}|{facts.st_mtime_ns}".encode()).hexdigest()
+    identity = "|".join([jieba.__version__, str(source), str(facts.st_size), str(facts.st_mtime_ns), *sources])
+    key = hashlib.sha256(identity.encode()).hexdigest()
     cache = cache_dir / f"{stem}-{key[:16]}.shards"
     with contextlib.suppress(OSError, ValueError):
         stored = ShardedDict.from_bytes(cache.read_bytes())
