@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
@@ -385,3 +386,40 @@ def test_a_greeting_or_a_lone_particle_is_not_answered_with_a_quote(assistant: A
     could answer, whatever the embedder's similarity to a short string."""
     answer = assistant.ask(greeting)
     assert (answer.support, answer.refused, answer.citations) == ("none", True, ())
+
+
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [  # blind questions whose gap sentences named a fragment: 奖金什(么的), 能休, “活儿”、“活儿”, 多长
+        ("干得好有没有奖金啥的", "原文没有提到“奖金”，以下是最接近的内容。"),
+        ("年休假一年能休几天", "原文没有规定“年休假”的具体天数，以下是最接近的规定。"),
+    ],
+)
+def test_a_gap_names_the_word_asked_about_not_a_segmenting_fragment(assistant: Assistant, question: str, gap: str):
+    assert assistant.ask(question).gap == gap
+
+
+@pytest.mark.parametrize(
+    ("question", "gap"),
+    [
+        ("是照着活儿来挑人，还是照着人来安排活儿", "原文没有提到“活儿”，以下是最接近的内容。"),
+        ("这次的安排着眼于多长一段时间", ""),  # 多长 asks; it is no word the text lacks
+    ],
+)
+def test_unknown_nouns_name_each_word_once_and_no_question_word(assistant: Assistant, question: str, gap: str):
+    eager = replace(assistant.answerer.rule, max_unknown=0.0, partial_dense=1.01)  # every unknown noun is a gap
+    assert assistant.with_rule(eager).ask(question).gap == gap
+
+
+def test_asking_whether_the_text_deals_with_this_is_no_question_of_scope(assistant: Assistant):
+    answer = assistant.ask("基层会太多检查太多 文件管不管这个")
+    assert (answer.support, answer.citations[0].unit_id) == ("full", "opinion/art13")
+
+
+def test_colloquial_fillers_do_not_count_as_words_the_text_lacks(assistant: Assistant):
+    answer = assistant.ask("容错那块在哪一条来着")
+    assert (answer.kind, answer.support, answer.citations[0].unit_id) == ("locate", "full", "opinion/art13")
+
+
+def test_a_member_is_named_without_the_verb_done_with_it(assistant: Assistant):
+    assert "钱发" not in assistant.ask("干得好有没有钱发").text

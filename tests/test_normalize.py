@@ -24,6 +24,7 @@ def normalizer(assistant: Assistant):
         ("火线提拔走啥程序 咋申请", "火线提拔走什么程序 怎么申请"),  # spoken question words read as standard ones
         ("办法啥时候出台", "办法什么时候出台"),
         ("为啥要出这个文件", "为什么要出这个文件"),
+        ("红蓝绿挂牌是干嘛用的", "红蓝绿挂牌是做什么用的"),
     ],
 )
 def test_normalized_text(normalizer, typed: str, read: str):

@@ -102,6 +102,18 @@ def test_a_vague_literal_form_gives_way_to_a_specific_lemma():
     assert lookup(bridge, "weather") is None
 
 
+@pytest.mark.parametrize(
+    ("question", "tokens"),
+    [
+        ("能不能自己推荐自己", ["自己", "推荐", "自己"]),
+        ("有没有奖励", ["奖励"]),
+        ("可不可以毛遂自荐", ["毛遂", "自荐", "毛遂自荐"]),
+    ],
+)
+def test_an_a_not_a_question_is_tokenized_as_its_plain_verb(segmenter: Segmenter, question: str, tokens: list[str]):
+    assert segmenter.tokens(question) == tokens
+
+
 def test_common_words_are_those_cedict_never_reads_as_a_name(tmp_path: Path):
     cedict = tmp_path / "cedict.txt"
     cedict.write_text(

@@ -58,12 +58,30 @@ def test_measure_gap_needs_the_measure_in_the_quotes():
     )
     assert measure_gap("提拔要公示几天", ["表现优秀的及时提拔重用"]) == "原文没有规定具体天数，以下是最接近的规定。"
     assert measure_gap("容错纠错适用于什么情况", ["完善容错纠错"]) == ""
+    assert measure_gap("检查太多 文件管不管这个", ["规范检查考核"]) == ""  # whether it covers the topic, not whom
+    assert measure_gap("文件管不管村干部", ["规范检查考核"]).startswith("原文没有规定具体适用范围")
 
 
 def _specific(text: str) -> list[str]:
     """Stand-in for the retriever's specific words: the two-character words of a tiny vocabulary, in order."""
     vocabulary = ("体检", "公示", "提拔", "研讨", "擂台", "年假")
     return sorted((w for w in vocabulary if w in text), key=text.index)
+
+
+def test_how_often_something_is_done_is_answered_by_the_item_that_does_it():
+    chain = ["健全“每月调度、季度通报、半年考核、年终评估”的工作链条，在市十七届人大一次会议上"]
+    words = ("工作进度", "调度", "通报", "一次")
+    specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731
+    assert measure_gap("工作进度多久调度一次", chain, specific) == ""  # 每月调度
+    assert measure_gap("工作进度多久通报一次", chain, specific).startswith("原文没有规定“工作进度”的具体频次")
+    assert measure_gap("实施意见什么时候出", ["制定实施意见"]) == "原文没有规定具体时间，以下是最接近的规定。"
+
+
+def test_a_superlative_is_not_what_is_measured():
+    words = ("留党察看", "最长")
+    specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731
+    gap = measure_gap("留党察看最长多久", ["给予处分"], specific)
+    assert gap == "原文没有规定“留党察看”的具体期限，以下是最接近的规定。"
 
 
 def test_the_measure_must_be_about_what_is_measured():
@@ -179,6 +197,9 @@ def test_fit_finds_the_separating_threshold():
         ("What does the rule cover?", "", ""),
         ("水库怎么管", "", ""),
         ("包括哪些内容", "", ""),
+        ("河长制里有没有奖金什么的", "奖金", "河长制"),  # "and the like" is not part of the member
+        ("河长制有没有补贴之类的", "补贴", "河长制"),
+        ("河长制包括哪些么", "", ""),  # the 么 of a question word stays, so it still asks for the list
     ],
 )
 def test_asked_member(question: str, member: str, whole: str):
@@ -193,6 +214,7 @@ def test_asked_member(question: str, member: str, whole: str):
         ("Does the rule apply to lakes?", "lakes"),
         ("河长制适用于什么情况", ""),
         ("有什么针对性措施", ""),
+        ("检查太多 文件管不管这个", ""),  # a demonstrative names nobody the text could apply to
     ],
 )
 def test_asked_scope(question: str, covered: str):

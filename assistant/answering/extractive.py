@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import partial
 
 from ..question.asks import SCOPE_QUESTIONS, asked_member
 from ..question.normalize import Correction, NormalizedQuestion
@@ -81,9 +82,11 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     ]
     places = [w for w, tag in tagged if tag == _PLACE_TAG and w in absent and not _holds_corpus_word(context, w)]
     nouns = tuple(
-        w
-        for w, tag in tagged
-        if tag in _NOUN_TAGS and w in absent and not _variant(context, w) and not _spelled_out(context, w, topic)
+        dict.fromkeys(
+            w
+            for w, tag in tagged
+            if tag in _NOUN_TAGS and w in absent and not _variant(context, w) and not _spelled_out(context, w, topic)
+        )
     )
     quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
     member, whole = asked_member(question.text)
@@ -94,7 +97,7 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         or (_member_gap(context, member, whole, quotes) if member else "")
         or (_scope_gap(context, covered, scoped, quotes) if covered else "")
         # what the question asks for and the text does not give comes before a premise it states
-        or (measure_gap(question.text, quotes, context.retriever.specific_words) if not member else "")
+        or (measure_gap(question.text, quotes, partial(_dictionary_words, context)) if not member else "")
         or premise_gap(question.text, *_clauses_about(context, topic, quotes), quotes)
         or _formula_count_gap(context, question.text, question.list_count)
         or (size_premise(context, question.text) if not question.references else "")
@@ -112,10 +115,18 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
     )
 
 
+def _dictionary_words(context: AnswerContext, text: str) -> list[str]:
+    """The specific words of ``text`` that jieba's dictionary or the corpus has: a word jieba made up while segmenting
+    casual text (能休 in 年休假一年能休几天) names nothing that could be measured."""
+    dictionary = context.segmenter.dictionary
+    return [w for w in context.retriever.specific_words(text) if dictionary.get(w) or contains(context.corpus_text, w)]
+
+
 def _member_gap(context: AnswerContext, member: str, whole: str, quotes: Sequence[str]) -> str:
     """The gap for an asked member: whether the text lists it with the whole (五个一线), else whether the quotes or
     the text name it at all (English words through the bridge)."""
     if _CJK.search(member):
+        member = _without_done_with(context, member)
         words = _content_words(context, member)
         in_text = contains(context.corpus_text, member) or all(contains(context.corpus_text, w) for w in words)
         return membership_gap(member, _listed(context, quotes, member, whole), in_text)
@@ -128,6 +139,14 @@ def _member_gap(context: AnswerContext, member: str, whole: str, quotes: Sequenc
         return ""
     in_quotes = all(any(t in q for t in found for q in quotes) for found in targets)
     return membership_gap(member, in_quotes, all(targets))
+
+
+def _without_done_with(context: AnswerContext, member: str) -> str:
+    """An asked member without the one-character verb done with it (有没有钱发, 有没有房住 ask about 钱, 房)."""
+    tagged = context.segmenter.tagged(member)
+    if len(tagged) >= 2 and len(tagged[-1][0]) == 1 and tagged[-1][1].startswith("v"):
+        return member[: -len(tagged[-1][0])]
+    return member
 
 
 def _listed(context: AnswerContext, quotes: Sequence[str], member: str, whole: str, described: bool = False) -> bool:

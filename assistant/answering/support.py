@@ -74,8 +74,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
         (
             r"哪[天年]|哪一[天年]|几月|几号|日期|截止|何时(?:出台|发布|实施|开始|结束)"
-            r"|什么时候(?:出台|发布|实施|开始|结束|截止|发放|发|兑现|到位|公布|评选?)|\bwhat date\b|\bdeadline\b"
-            r"|\bwhen (?:was|will)\b",
+            r"|什么时候(?:出台|出来|出|发布|实施|开始|结束|截止|发放|发|兑现|到位|公布|评选?)"
+            r"|\bwhat date\b|\bdeadline\b|\bwhen (?:was|will)\b",
             r"\d+\s*月|\d+\s*日|\d{4}\s*年|年底|年初|月底",
             "时间",
         ),
@@ -135,8 +135,8 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             r"、|”“",
             "名单",
         ),
-        (  # whether the text covers a group it does not name (村干部算不算)
-            r"算不算|属不属于|包不包括|适不适用|管不管|适用(?:范围|对象)|(?:管|覆盖)的?范围"
+        (  # whether the text covers a group it does not name (村干部算不算; 管不管这个 asks if it covers the topic)
+            r"算不算|属不属于|包不包括|适不适用|管不管(?![这那它])|适用(?:范围|对象)|(?:管|覆盖)的?范围"
             r"|\bdoes (?:it|this) (?:apply|cover)\b",
             r"适用于|适用范围|所称|范围包括",
             "适用范围",
@@ -160,6 +160,7 @@ _STATED_COUNT = re.compile(
     r"([\u4e00-\u9fff]?)"
 )
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
+_ITEM = re.compile(r"[^、，,。？?！!；;\s“”]+")  # a clause, or one item of an enumeration (按月调度、季度通报)
 # 每年 / 一年 / 3个月 … say when, not what is measured
 _TIME_WORD = re.compile(
     rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前|今后|以后|将来)$"
@@ -187,8 +188,9 @@ _LIGHT_VERBS = frozenset(
     ]
 )
 _OTHER_PLACE = re.compile(
-    r"外地|外省|外市|外国|国外|境外|海外|其他(?:城市|省份?|地区|地方|国家)|兄弟城市|别的(?:城市|地方|省|国家)|中央层面|国家层面"
-    r"|省级层面|省里|省委|国务院|other (?:cities|provinces|countries)|abroad|national level|central (?:level|government)",
+    r"外地|外省|外市|外国|国外|境外|海外|其他(?:城市|省份?|地区|地方|国家)|兄弟城市|别的(?:城市|地方|省|国家)|中央层面"
+    r"|国家层面|省级层面|省里|省委|国务院|other (?:cities|provinces|countries)|abroad|national level"
+    r"|central (?:level|government)",
     re.I,
 )
 
@@ -282,6 +284,9 @@ def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[s
             continue
         subject = _measured(question, match, subject_words) if subject_words else []
         relevant = [quote for quote in quotes if not subject or subject[-1] in quote]
+        # what is done that often (调度 in 多久调度一次) is answered by the item that does it (按月调度)
+        inside = _subject_words(subject_words(match.group(0))) if subject_words else []
+        relevant += [item for q in quotes for item in _ITEM.findall(q) if any(w in item for w in inside)]
         if any(answered.search(quote) for quote in relevant):
             continue
         named = match.group(0)
@@ -299,11 +304,16 @@ def _measured(question: str, match: re.Match[str], subject_words: Callable[[str]
     """The specific words before the asked measure in its clause, nearest last, without words that say when or
     verbs that only carry the sentence (经过, 通过, 受到 …)."""
     clause = next((c for c in _CLAUSE.finditer(question) if c.start() <= match.start() < c.end()), None)
-    before = question[clause.start() : match.start()] if clause else ""
+    return _subject_words(subject_words(question[clause.start() : match.start()] if clause else ""))
+
+
+def _subject_words(words: Sequence[str]) -> list[str]:
+    """``words`` without those that say when (一次, 每年), superlatives (最长 in 最长多久) or verbs that only carry the
+    sentence."""
     return [
-        word
-        for word in subject_words(before)
-        if _CJK_TEXT.search(word) and not _TIME_WORD.match(word) and word not in _LIGHT_VERBS
+        w
+        for w in words
+        if _CJK_TEXT.search(w) and not _TIME_WORD.match(w) and w not in _LIGHT_VERBS and not w.startswith("最")
     ]
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..text.segment import STOPWORDS
+
 __all__ = ["INTERROGATIVE", "SCOPE_QUESTIONS", "asked_member"]
 
 # a question word: what follows asks for something, it names nothing (包括哪些内容 asks for the list)
@@ -38,8 +40,10 @@ SCOPE_QUESTIONS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?P<whole>.+?)(?:适用于|针对)(?P<member>[^性].*?)吗[?？。!！\s]*$"),
     re.compile(r"\b(?:does|do|will|can)\s+(?P<whole>.+?)\s+(?:apply to|extend to)\s+(?P<member>.+?)[?.!\s]*$", re.I),
 )
+# what trims a member: articles, copulas, "and the like" (奖金什么的), particles (not the 么 of 什么 or 怎么)
 _MEMBER_EDGES = re.compile(
-    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|之一$|之列$|在内$|其中$|里面$|的$|[吗呢么吧啊]+$|^[“”\"'\s]+|[“”\"'\s]+$",
+    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|之一$|之列$|在内$|其中$|里面$|(?:什么|之类)的?$|等等$|的$"
+    r"|(?:[吗呢吧啊]|(?<![什怎这那多])么)+$|^[“”\"'\s]+|[“”\"'\s]+$",
     re.I,
 )
 _WORDLIKE = re.compile(r"[\u4e00-\u9fff]{2,}|[A-Za-z]{3,}")
@@ -55,7 +59,8 @@ def asked_member(question: str, patterns: Sequence[re.Pattern[str]] = _MEMBER_QU
         match = pattern.search(question)
         if match and match.group("whole").strip():
             member, whole = (_trimmed(match.group(name)) for name in ("member", "whole"))
-            if _WORDLIKE.search(member) and not INTERROGATIVE.search(member):  # 包括哪些内容 asks for the list
+            # 包括哪些内容 asks for the list; 管不管这个 names nothing
+            if _WORDLIKE.search(member) and not INTERROGATIVE.search(member) and member.lower() not in STOPWORDS:
                 return member, whole
     return "", ""
 

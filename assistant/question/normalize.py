@@ -66,7 +66,8 @@ _MARK_CHARACTERS = str.maketrans(dict.fromkeys("|~$\\`<>[]", " "))  # later step
 # Spoken and regional question words → standard ones (Mandarin grammar, not this corpus), longest first.
 _COLLOQUIAL = (
     ("啥时候", "什么时候"), ("多会儿", "什么时候"), ("几时", "什么时候"), ("为啥", "为什么"), ("干啥", "做什么"),
-    ("咋样", "怎么样"), ("咋办", "怎么办"), ("咋", "怎么"), ("啥", "什么"), ("甚么", "什么"),
+    ("咋样", "怎么样"), ("咋办", "怎么办"), ("咋", "怎么"), ("啥", "什么"), ("甚么", "什么"), ("干嘛", "做什么"),
+    ("干吗", "做什么"),
 )  # fmt: skip
 _COLLOQUIAL_RE = re.compile("|".join(re.escape(typed) for typed, _ in _COLLOQUIAL))
 _STANDARD = dict(_COLLOQUIAL)

@@ -137,7 +137,12 @@ _OCCURRENCE = re.compile(
 _COMPARE = re.compile(
     r"区别|不同|差别|差异|异同|不一样|有何不同|相比|比较|对比|\bdiffer\w*|\bcompare\w*|\bversus\b|\bvs\.?", re.I
 )
-_COMPARE_SPLIT = re.compile(r"\s*(?:和|与|跟|同|及|以及|、|\band\b|\bvs\.?|\bversus\b)\s*", re.I)
+# 和/与/跟/同/及 join the sides unless they begin or end a word (跟踪, 同时, 参与, 及时, 涉及, 和谐)
+_COMPARE_SPLIT = re.compile(
+    r"\s*(?:和(?![谐平睦])|(?<![参给授])与(?!会)|跟(?![踪进随前])|(?<![共相陪协])同(?![志时步样级等事类意])"
+    r"|(?<![涉以普危企])及(?![时早格])|以及|、|\band\b|\bvs\.?|\bversus\b)\s*",
+    re.I,
+)
 _LOCATE = re.compile(
     r"哪一?条|哪(?:些|几)条款|哪(?:些|几)条(?=是|讲|提|写|说|涉及|规定|里|中|$|[?？])|第几条|哪[一个]?部分|第几部分|哪一?段|第几段|出自|出处|在哪|哪里|哪儿|什么地方"
     r"|\bwhich (?:article|part|paragraph|section)\b|\bwhat article\b|\bwhere\b",
@@ -163,6 +168,11 @@ _GENERIC = re.compile(
 _FILLER = re.compile(
     r"(?:请问|一下|一共|总共|共计|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是有在])+"
 )
+# filler around a compared side, not inside it (一般干活的人 keeps its 的); a leading 在 or 有 begins a word (在职)
+_SIDE_FILLER = r"请问|一下|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是"
+_EDGE_FILLER = re.compile(rf"^(?:{_SIDE_FILLER}])+|(?:{_SIDE_FILLER}有在])+$")
+_CLAUSE_BREAK = re.compile(r"[，,；;：:。？?！!]")
+_SAID_IN = re.compile(r"^(?:里|中|上|里面)?(?:所说|说|讲|提到|提出|写)(?:的|了)?")  # (评论)里说实干家 → 实干家
 _ASCII_WORD = re.compile(r"[A-Za-z']+")
 _CJK_RUNS = re.compile(r"[\u4e00-\u9fff]{2,}")
 _MIXED_MIN_WORDS = 3  # an English question around a Chinese term
@@ -492,6 +502,9 @@ def _compare_sides(remainder: str) -> tuple[str, ...]:
         return quoted[:2]
     core = _COMPARE.split(remainder)[0]
     core = re.sub(r"(?:有|存在)?(?:什么|啥|哪些|何)?$|^(?:请问)?", "", core.strip(" ?？。"))
-    sides = [_FILLER.sub("", side) for side in _COMPARE_SPLIT.split(core)]
+    sides = _COMPARE_SPLIT.split(core)
+    # a clause before the first side or after the last is no part of them (……跟踪调研，频率上 → 跟踪调研)
+    sides[0], sides[-1] = _CLAUSE_BREAK.split(sides[0])[-1], _CLAUSE_BREAK.split(sides[-1])[0]
+    sides = [_EDGE_FILLER.sub("", _SAID_IN.sub("", side.strip())) for side in sides]
     sides = [side for side in sides if side]
     return tuple(sides[-2:]) if len(sides) >= 2 else ()

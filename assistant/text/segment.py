@@ -35,11 +35,13 @@ __all__ = ["STOPWORDS", "Segmenter", "corpus_abbreviations", "corpus_vocabulary"
 _STOPWORD_TEXT = """
     的 了 是 在 和 与 及 或 对 把 被 将 等 也 都 就 又 还 而 并 之 其 此 这 那 该 各 些 个 吗
     呢 吧 啊 呀 么 嘛 什么 哪些 哪个 哪几 哪 哪里 哪儿 怎么 怎么样 怎样 如何 为什么 为何 何时 多少 几
-    几个 几种 几项 是否 有没有 是不是 请问 请 一下 关于 有关 中 里 有 要 会 能 可以 应 应该 应当 需要
+    几个 几种 几项 多久 多长 多大 多远 多高 哪样 是否 有没有 是不是 请问 请 一下 关于 有关 中 里 有 要 会 能 可以
+    应 应该 应当 需要
     进行 一个 一些 这个 那个 这些 那些 我 我们 你 你们 他们 它 谁 啥 意见 文件 文章 本文 提到 提出 讲
     讲了 说 说了 写 规定 指 指的是 内容 主要 具体 方面 部分 条 第 段 哪方面 分别 包括 包含 涉及 相关
     对于 怎么办 多 少 一条 哪一条 哪条 一段 哪一段 哪段 出自 出处 原文 文中 评论 评论员 怎么说 提及 讲什么
     情况 什么样 适用 适用于 时候 什么时候 场合 你好 您好 谢谢 多谢 感谢 在吗 在不在 嗨 哈喽 嗯 哦 好的 再见
+    来着 那块 这块 这一块 那一块 这事 那事 这事儿 回事 呗 啦 咯 嘞 哈 诶
     hello hi ok okay test thanks thank yes
     a an the of to in on at for by with from as and or but not no is are was were be been being do does
     did doing done what which who whom whose when where why how whats it its this that these those there
@@ -56,6 +58,7 @@ _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _MIN_TERM_CHARS, _MAX_TERM_CHARS, _COMPOUND_CHARS = 3, 12, 4
 _ABBREVIATION_CHARS = (3, 4)
 _PLACE_TAG, _NOUN_TAG = "ns", "n"
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
 
 
 def domain_terms(corpus: Corpus) -> list[str]:
@@ -130,9 +133,13 @@ class Segmenter:
         }
 
     def tokens(self, text: str) -> list[str]:
-        """Search tokens: jieba search-mode words, lower-cased, without stopwords or punctuation."""
+        """Search tokens: jieba search-mode words, lower-cased, without stopwords or punctuation.
+
+        A yes-no question's A-not-A verb (能不能, 可不可以, 有没有) is read as the plain verb first: otherwise jieba
+        splits 能不能自己 into 能 / 不能自己, words no text uses.
+        """
         tokens = []
-        for word in self._jieba.lcut_for_search(text.lower()):
+        for word in self._jieba.lcut_for_search(_A_NOT_A.sub(r"\1", text.lower())):
             word = word.strip()
             if word and word not in STOPWORDS and _TOKEN_RE.search(word):
                 tokens.append(word)
