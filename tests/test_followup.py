@@ -29,6 +29,8 @@ def corpus():
         ("第12条讲了什么", "opinion/art12", "它属于哪个部分", "第12条 属于哪个部分"),
         ("What does article 11 say?", "opinion/art11", "Which part is it in?", "第11条 Which part is in?"),
         ("书记擂台是什么？", "opinion/art6", "它多久搞一次", "书记擂台多久搞一次"),
+        ("书记擂台是什么？", "opinion/art6", "第几条说的", "书记擂台是什么？ 第几条说的"),
+        ("书记擂台是什么？", "opinion/art6", "在第几部分", "书记擂台是什么？ 在第几部分"),
         (
             "书记擂台是什么？",
             "opinion/art6",

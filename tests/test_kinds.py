@@ -33,6 +33,7 @@ from assistant.question.query import LAST, parse_question
         ("文件里提到几次赛马", QuestionKind.OCCURRENCE, ("赛马",)),
         ("第5条和第7条有什么不同？", QuestionKind.COMPARE, ()),
         ("火线提拔和破格提拔有什么区别", QuestionKind.COMPARE, ("火线提拔", "破格提拔")),
+        ("第几条说的", QuestionKind.LOCATE, ()),  # which article, not how many
         ("评论里说实干家跟一般干活的人有啥不一样", QuestionKind.COMPARE, ("实干家", "一般干活的人")),
         ("深度调研和专班跟踪调研，频率上有什么不同", QuestionKind.COMPARE, ("深度调研", "专班跟踪调研")),
         ("在职干部同退休干部有什么区别", QuestionKind.COMPARE, ("在职干部", "退休干部")),
@@ -381,3 +382,22 @@ def test_a_sentence_that_points_back_is_quoted_with_the_sentence_it_points_to(tm
         "办法给出了清晰指向——管住排污口、清理河道垃圾、修复岸线植被。",
         "这三个方面紧扣河湖长效治理要求。",
     ]
+
+
+def test_a_question_for_a_measure_leads_with_a_close_unit_that_gives_it(tiny_corpus):
+    from assistant import load_corpus
+    from assistant.answering.kinds import _giving_measure
+    from assistant.search.retrieve import Hit
+
+    units = {u.id: u for u in load_corpus(tiny_corpus).units}
+    law, patrol = units["rules/art2"], units["rules/art1"]  # 每月巡河1次 stands in 第1条
+
+    def hits(rival_score: float) -> list[Hit]:
+        return [
+            Hit(law, 1.0, (1.0,) * len(law.sentences), 0),
+            Hit(patrol, rival_score, (*(0.1,) * (len(patrol.sentences) - 1), 1.0), 1),  # its best: 每月巡河1次
+        ]
+
+    assert _giving_measure("河长多久巡一次河", hits(0.9)).unit is patrol
+    assert _giving_measure("河长多久巡一次河", hits(0.5)).unit is law  # not close enough to the best
+    assert _giving_measure("河长负责什么", hits(0.9)).unit is law  # no measure asked

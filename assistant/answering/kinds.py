@@ -26,7 +26,7 @@ from ..text.numerals import CN_DIGITS, cn_to_int, int_to_cn
 from ..text.segment import Segmenter, corpus_abbreviations
 from ..text.terms import formula_count, refers_back
 from .answer import Citation, Draft
-from .support import FULL, NONE, PARTIAL, SupportRule, unknown_gap
+from .support import FULL, NONE, PARTIAL, SupportRule, answered_measure, unknown_gap
 
 __all__ = [
     "ENUMERATION",
@@ -44,6 +44,7 @@ __all__ = [
 
 _LIST_MAX = 6
 _RELATED_MAX = 3
+_MEASURE_RIVALS, _MEASURE_RIVAL_SHARE = 3, 0.8  # the second and third hits, within 80 % of the best
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
 ENUMERATION = re.compile(r"(?:[\u4e00-\u9fff“”]+、)+[\u4e00-\u9fff“”]+")
@@ -241,11 +242,12 @@ def _part_phrase(context: AnswerContext, unit: Unit) -> str:
 
 def content(context: AnswerContext, evidence: Evidence) -> Draft:
     """The best sentence(s) of the best unit, then related units."""
-    main = evidence.hits[0]
+    main = _giving_measure(evidence.question.text, evidence.hits)
     quotes = _quotes(main)
     citations = [_citation(main.unit, q, main.score) for q in quotes]
     lines = [_quoted_line(main.unit, quotes)]
-    related = [h for h in evidence.hits[1:] if h.score >= 0.6 * main.score][:_RELATED_MAX]
+    top = evidence.hits[0].score
+    related = [h for h in evidence.hits if h is not main and h.score >= 0.6 * top][:_RELATED_MAX]
     if related:
         lines.append("相关内容：")
     for hit in related:
@@ -253,6 +255,17 @@ def content(context: AnswerContext, evidence: Evidence) -> Draft:
         citations += [_citation(hit.unit, q, hit.score) for q in quotes]
         lines.append(_quoted_line(hit.unit, quotes))
     return Draft("\n".join(lines), tuple(citations))
+
+
+def _giving_measure(question: str, hits: Sequence[Hit], subject: str = "") -> Hit:
+    """The best of ``hits``, or, when the question asks for a measure (多久, 几次, 多少钱) its quotes do not give, a
+    close one whose quotes give it (用1至2年时间)."""
+    best = hits[0]
+    answered = answered_measure(question)
+    if answered is None or any(answered.search(q) for q in _quotes(best, subject=subject)):
+        return best
+    close = [h for h in hits[1:_MEASURE_RIVALS] if h.score >= _MEASURE_RIVAL_SHARE * best.score]
+    return next((h for h in close if any(answered.search(q) for q in _quotes(h, subject=subject))), best)
 
 
 def listing(context: AnswerContext, evidence: Evidence) -> Draft:
@@ -300,7 +313,8 @@ def locate(context: AnswerContext, evidence: Evidence) -> Draft:
     """Where the text says it: the unit (and its part), with the sentence, then other units that say it too."""
     subject = evidence.question.subjects[0] if evidence.question.subjects else ""
     hits = _subject_hits(evidence, subject)
-    main = hits[0]
+    main = _giving_measure(evidence.question.text, hits, subject)
+    hits = [main, *(h for h in hits if h is not main)]
     quotes = _quotes(main, limit=1, subject=subject)
     if subject in quoted_terms(evidence.question.text) and not contains(main.unit.text, subject):
         # not “见…”: the text lacks the term, and the support grade says so before the nearest provision

@@ -35,6 +35,7 @@ __all__ = [
     "Grade",
     "SupportFeatures",
     "SupportRule",
+    "answered_measure",
     "asked_spans",
     "calibration_key",
     "clauses",
@@ -269,6 +270,12 @@ class SupportRule:
     def thresholds(self) -> dict[str, float]:
         """The fitted numbers, as stored in ``calibration.json``."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "fitted"}
+
+
+def answered_measure(question: str) -> re.Pattern[str] | None:
+    """What a sentence giving the measure the question asks for looks like (多久 → a number of years or months), or
+    None when the question asks for no measure."""
+    return next((answered for asked, answered, _ in _MEASURES if asked.search(question)), None)
 
 
 def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[str], list[str]] | None = None) -> str:

@@ -32,7 +32,8 @@ _PRONOUN = re.compile(r"它|\bit\b", re.I)
 _PRONOUN_MAX = 24
 _KIND_OF_WORD = {"条": ARTICLE, "article": ARTICLE, "段": PARAGRAPH, "paragraph": PARAGRAPH, "部分": PART, "part": PART}
 _POINTING = re.compile(
-    r"^(那|那么|还有|另外|and|what about|how about)|呢[?？]?$|具体|哪一条|哪条|出自|怎么说|还讲了|还有什么|"
+    r"^(那|那么|还有|另外|and|what about|how about)|呢[?？]?$|具体|哪一?条|第几(?:条|部分|段)|哪一?个?部分|出自"
+    r"|怎么说|还讲了|还有什么|"
     r"\b(which article|where|more|else|details?)\b",
     re.I,
 )

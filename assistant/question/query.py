@@ -98,7 +98,7 @@ _SENTENCE_COUNT = re.compile(r"(?:几|多少)句|\bhow many sentences\b", re.I)
 _PART_OF = re.compile(r"属于|哪[一个]?部分|第几部分|\bwhich part\b|\bwhat part\b|\bin which part\b", re.I)
 _TITLE = re.compile(r"标题|题目|小标题|叫什么|名称|\btitle\b|\bheading\b|\bcalled\b", re.I)
 _DOCUMENT_COUNT = re.compile(
-    r"(?:几|多少)个?大?(?:条|部分|段|板块|块|章|篇|方面内容)|分[为成了]?(?:几|多少)个?大?(?:部分|板块|块|章|篇)?"
+    r"(?<!第)(?:几|多少)个?大?(?:条|部分|段|板块|块|章|篇|方面内容)|分[为成了]?(?:几|多少)个?大?(?:部分|板块|块|章|篇)?"
     rf"|(?:[{CN_COUNTS}\d]+个?|各个?|所有|每个)大?(?:部分|板块)(?:分别)?(?:是|叫|讲)?(?:什么|哪些|啥)"
     rf"|(?:共|一共|总共|共计|有|分为|分成)(?:有|分为?)?[{CN_DIGITS}\d]+(?:条|段|个?大?部分)"
     r"|结构|框架|目录|篇幅|(?:各|每一?|所有)条的?标题|\bhow many (?:articles|parts|paragraphs|sections|chapters)\b"
