@@ -200,6 +200,7 @@ def test_fit_finds_the_separating_threshold():
         ("河长制里有没有奖金什么的", "奖金", "河长制"),  # "and the like" is not part of the member
         ("河长制有没有补贴之类的", "补贴", "河长制"),
         ("河长制包括哪些么", "", ""),  # the 么 of a question word stays, so it still asks for the list
+        ("河长有没有专门的培训班", "培训班", "河长"),  # a qualifier is not part of what is asked for
     ],
 )
 def test_asked_member(question: str, member: str, whole: str):
