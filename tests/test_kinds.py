@@ -220,6 +220,28 @@ def test_compare_reads_a_side_as_the_word_the_text_uses(tiny: Assistant):
     assert [c.unit_id for c in answer.citations] == ["rules/art2", "rules/art1"]
 
 
+def test_a_long_side_is_read_as_a_long_term_it_holds(tiny: Assistant):
+    answer = tiny.ask("每年一次的专项资金安排和非法采砂的执法监督有什么区别")
+    assert answer.kind == "compare" and answer.support == "full"
+    assert [c.unit_id for c in answer.citations] == ["rules/art3", "rules/art2"]
+
+
+def test_comparing_two_parts_names_what_each_holds(tiny: Assistant):
+    answer = tiny.ask("第一部分和第二部分侧重点有什么不同")
+    assert answer.kind == "compare"
+    assert answer.text.splitlines()[:2] == [
+        "《办法》第一部分（总体要求）包括2条：第1条（推行河长制）、第2条（严格执法监督）。",
+        "《办法》第二部分（保障措施）包括1条：第3条（加强经费保障）。",
+    ]
+    assert [c.unit_id for c in answer.citations] == [
+        "rules/part1",
+        "rules/art1",
+        "rules/art2",
+        "rules/part2",
+        "rules/art3",
+    ]
+
+
 def test_terms_are_found_whatever_the_quotes_and_width():
     from assistant.answering.kinds import contains, count_in
 

@@ -316,6 +316,14 @@ def test_both_documents_named_both_front_matters(assistant: Assistant):
     assert [c.unit_id for c in answer.citations] == ["opinion/title", "commentary/title", "commentary/byline"]
 
 
+@pytest.mark.parametrize(
+    "question", ["第3条里的“一二三四六十”分别指什么", "What are the items of 一二三四六十 in article 3?"]
+)
+def test_a_formula_in_a_named_article_is_not_taken_for_its_items(assistant: Assistant, question: str):
+    answer = assistant.ask(question)
+    assert (answer.support, answer.gap) == ("partial", "原文只提出“一二三四六十”，未列出具体内容；以下是原文的提法。")
+
+
 def test_a_place_the_masked_text_never_names_is_not_said_to_be_another_city(assistant: Assistant):
     answer = assistant.ask("青岛的优秀年轻干部怎么培养")
     assert answer.gap == "原文没有提到“青岛”（本文件隐去了市名，以“**”代替）；以下是本市的相关规定。"

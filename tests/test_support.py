@@ -77,6 +77,11 @@ def test_how_often_something_is_done_is_answered_by_the_item_that_does_it():
     assert measure_gap("实施意见什么时候出", ["制定实施意见"]) == "原文没有规定具体时间，以下是最接近的规定。"
 
 
+def test_an_english_gap_names_what_is_asked_about_not_the_question_frame():
+    gap = measure_gap("How do I apply for a work visa to China?", ["以实干作答"])
+    assert gap == "原文没有规定具体程序（apply for a work visa to China），以下是最接近的规定。"
+
+
 def test_a_superlative_is_not_what_is_measured():
     words = ("留党察看", "最长")
     specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731

@@ -319,7 +319,10 @@ class ExtractiveAnswerer:
         if evidence.not_found:
             return Draft(evidence.not_found, (), NONE), None
         if evidence.direct and kind in GRADED_KINDS:
-            return named_content(self.context, evidence), None
+            draft = named_content(self.context, evidence)
+            # 第3条的“一二三四六十”分别指什么: the named article holds the formula, not its items
+            gap = _formula_gap(self.context, evidence.question.text) if draft.support == FULL else ""
+            return (replace(draft, support=PARTIAL, gap=gap) if gap else draft), None
         if kind not in GRADED_KINDS:
             return STRATEGIES[kind](self.context, evidence), None
         if not evidence.hits or not evidence.query_tokens:  # 你好, 在吗: nothing asked that the text could answer

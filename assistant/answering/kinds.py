@@ -44,6 +44,7 @@ __all__ = [
 
 _LIST_MAX = 6
 _RELATED_MAX = 3
+_LONG_PIECE = 4  # characters
 _MEASURE_RIVALS, _MEASURE_RIVAL_SHARE = 3, 0.8  # the second and third hits, within 80 % of the best
 _WHOLE_UNITS_MAX = 3
 _GROUP_LEADS = 3
@@ -352,6 +353,14 @@ def definition(context: AnswerContext, evidence: Evidence) -> Draft:
 
 def compare(context: AnswerContext, evidence: Evidence) -> Draft:
     """Both sides quoted: named units side by side, or the sentences that state each term."""
+    named = evidence.named
+    if evidence.direct and named and all(u.kind == PART for u in named) and not _topical(context, evidence, True):
+        lines, citations = [], []
+        for part in named:  # 第二部分和第三部分有什么区别: what each part holds
+            line, cited = _part_members(context, part)
+            lines.append(line)
+            citations += cited
+        return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
     if evidence.direct:
         hits = [h for h in evidence.hits if h.unit.kind != PART] or evidence.hits
         lines, citations = [], []
@@ -388,9 +397,11 @@ def compare(context: AnswerContext, evidence: Evidence) -> Draft:
     return Draft("\n".join(lines), tuple(citations), PARTIAL if gap else FULL, gap)
 
 
-def _topical(context: AnswerContext, evidence: Evidence) -> bool:
-    """The question says what it is about besides the units it names (第4条和第10条都讲年轻干部 …)."""
-    return bool(context.retriever.specific_words(topic_text(evidence.question.remainder)))
+def _topical(context: AnswerContext, evidence: Evidence, in_text: bool = False) -> bool:
+    """The question says what it is about besides the units it names (第4条和第10条都讲年轻干部 …); with ``in_text``,
+    in words the text uses (侧重点 is how the question asks, not a topic)."""
+    words = context.retriever.specific_words(topic_text(evidence.question.remainder))
+    return any(contains(context.corpus_text, w) for w in words) if in_text else bool(words)
 
 
 def _asked_subject(context: AnswerContext, evidence: Evidence) -> str:
@@ -409,7 +420,9 @@ def _in_text(context: AnswerContext, phrase: str) -> str:
     if not phrase or contains(text, phrase):
         return phrase
     pieces = {phrase[i:j] for i in range(len(phrase)) for j in range(i + 2, len(phrase) + 1)} - {phrase}
-    used = [p for p in pieces if 2 * len(p) >= len(phrase) and contains(text, p)]
+    core = len(phrase.replace("的", ""))
+    # a piece keeps half of what the phrase says, or is a long term itself (每季度一轮的跟踪调研 → 跟踪调研)
+    used = [p for p in pieces if (2 * len(p) >= core or len(p) >= _LONG_PIECE) and contains(text, p)]
     return min(used, key=lambda p: (-len(p), count_in(text, p), phrase.index(p)), default="")
 
 
@@ -469,11 +482,9 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
     for unit in units:
         heading = unit.sentences[0].text
         if question.aspect == "members" and unit.kind == PART:
-            members = [u for u in context.document(unit).part_members(unit.number or 0) if u.kind == ARTICLE]
-            names = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
-            lines.append(f"{unit.label}包括{len(members)}条：{names}。")
-            citations.append(_citation(unit, heading, 1.0))
-            citations += [_citation(u, u.sentences[0].text, 1.0) for u in members]
+            line, cited = _part_members(context, unit)
+            lines.append(line)
+            citations += cited
         elif question.aspect == "sentences":
             body = body_sentences(unit)
             lines.append(f"{unit.label}共{len(body)}句{'（不算标题）' if unit.title else ''}。")
@@ -489,6 +500,18 @@ def structure(context: AnswerContext, evidence: Evidence) -> Draft:
             lines.append(f"{unit.label}的标题是“{title}”。" if unit.title else _quoted_line(unit, [heading]))
             citations.append(_citation(unit, heading, 1.0))
     return Draft(_with_quotes(lines, citations, context.units_by_id), tuple(citations))
+
+
+def _part_members(context: AnswerContext, part: Unit) -> tuple[str, list[Citation]]:
+    """The line naming a part's articles (第二部分包括3条：第5条（筑实理想信念）、…), citing the part and each article's
+    heading."""
+    members = [u for u in context.document(part).part_members(part.number or 0) if u.kind == ARTICLE]
+    names = "、".join(f"第{u.number}条（{u.title}）" if u.title else f"第{u.number}条" for u in members)
+    citations = [
+        _citation(part, part.sentences[0].text, 1.0),
+        *(_citation(u, u.sentences[0].text, 1.0) for u in members),
+    ]
+    return f"{part.label}包括{len(members)}条：{names}。", citations
 
 
 def _named_documents(documents: Sequence[Document], text: str, corpus: Corpus) -> list[Document]:

@@ -160,6 +160,7 @@ _STATED_COUNT = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
     r"([\u4e00-\u9fff]?)"
 )
+_ENGLISH_FRAME = re.compile(r"^(?:how|what|which|who|when)\s+(?:do|does|can|should)\s+(?:(?:i|we|you|they)\s+)?", re.I)
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 _ITEM = re.compile(r"[^、，,。？?！!；;\s“”]+")  # a clause, or one item of an enumeration (按月调度、季度通报)
 # 每年 / 一年 / 3个月 … say when, not what is measured
@@ -335,10 +336,15 @@ def asked_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _english_phrase(question: str, match: re.Match[str], around: int = 3) -> str:
-    """The asked English phrase with the few words around it (the retirement age for division-level cadres)."""
+    """The asked English phrase with the few words around it (the retirement age for division-level cadres); a
+    question's own frame (how do I apply …) is left out and what it asks about kept (apply for a work visa to China)."""
+    asked = match.group(0).strip()
+    framed = _ENGLISH_FRAME.sub("", asked)
+    if framed != asked:
+        return " ".join([framed, *question[match.end() :].split()[: 2 * around]]).strip(" ?.!")
     before = question[: match.start()].split()[-around:]
     after = question[match.end() :].split()[:around]
-    return " ".join([*before, match.group(0).strip(), *after]).strip(" ?.!")
+    return " ".join([*before, asked, *after]).strip(" ?.!")
 
 
 def membership_gap(member: str, in_quotes: bool, in_text: bool) -> str:
