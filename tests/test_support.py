@@ -1,6 +1,7 @@
 """The support rule: relevance, gap detectors, calibration data and fitting."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,10 @@ def test_relevance_thresholds():
     assert RULE.grade(_features(coverage=0.2)).support == NONE
     assert RULE.grade(_features(coverage=0.2, dense_top=0.9)).support == FULL
     assert RULE.grade(_features(english=True, matched=1)).support == NONE
+    wary = replace(RULE, english_max_unknown=0.6)  # most of an English question's words unknown: off the topic
+    assert wary.grade(_features(english=True, unknown_share=0.7)).support == NONE
+    assert wary.grade(_features(english=True, unknown_share=0.5)).support == FULL
+    assert wary.grade(_features(unknown_share=0.7)).support == FULL  # a Chinese question: unknown nouns decide
 
 
 def test_gaps_make_a_relevant_answer_partial():

@@ -234,22 +234,27 @@ class SupportRule:
 
     A question is relevant when ``coverage >= min_coverage``, or ``coverage >= weak_coverage`` with
     ``dense_top >= strong_dense``; an English question also needs ``english_min_matched`` specific words in the best
-    unit. A relevant question is ``partial`` when a gap detector fires or when ``unknown_share`` exceeds
-    ``max_unknown`` with specific nouns the corpus lacks while the dense similarity stays below ``partial_dense``
-    (a close paraphrase uses other words for what the text says); else ``full``.
+    unit and no more than ``english_max_unknown`` of its words (IDF-weighted) unknown to the text (a dumpling recipe
+    shares a word or two with the text, not most of them). A relevant question is ``partial`` when a gap detector
+    fires or when ``unknown_share`` exceeds ``max_unknown`` with specific nouns the corpus lacks while the dense
+    similarity stays below ``partial_dense`` (a close paraphrase uses other words for what the text says); else
+    ``full``.
     """
 
     min_coverage: float = 0.33
     weak_coverage: float = 0.10
     strong_dense: float = 0.885
     english_min_matched: int = 2
+    english_max_unknown: float = 1.01
     max_unknown: float = 0.5
     partial_dense: float = 1.01
     fitted: dict = field(default_factory=dict, compare=False)
 
     def relevant(self, features: SupportFeatures) -> bool:
         """True when the evidence is about what the question asks."""
-        if features.english and features.matched < self.english_min_matched:
+        if features.english and (
+            features.matched < self.english_min_matched or features.unknown_share > self.english_max_unknown
+        ):
             return False
         if features.coverage >= self.min_coverage:
             return True
@@ -518,6 +523,7 @@ _GRID = {
     "weak_coverage": [0.0, 0.1, 0.2],
     "strong_dense": [0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 1.01],
     "english_min_matched": [1, 2],
+    "english_max_unknown": [0.5, 0.55, 0.6, 0.65, 1.01],
     "max_unknown": [0.2, 0.4, 0.6, 1.01],
     "partial_dense": [0.86, 0.88, 0.9, 1.01],
 }
