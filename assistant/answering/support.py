@@ -522,7 +522,7 @@ _GRID = {
     "min_coverage": [0.15, 0.2, 0.25, 0.3, 0.35, 0.4],
     "weak_coverage": [0.0, 0.1, 0.2],
     "strong_dense": [0.85, 0.86, 0.87, 0.88, 0.89, 0.9, 1.01],
-    "english_min_matched": [1, 2],
+    "english_min_matched": [2, 3],  # with 1, "What's the weather today?" is answered (today → 当前)
     "english_max_unknown": [0.5, 0.55, 0.6, 0.65, 1.01],
     "max_unknown": [0.2, 0.4, 0.6, 1.01],
     "partial_dense": [0.86, 0.88, 0.9, 1.01],
