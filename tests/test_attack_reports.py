@@ -423,3 +423,8 @@ def test_colloquial_fillers_do_not_count_as_words_the_text_lacks(assistant: Assi
 
 def test_a_member_is_named_without_the_verb_done_with_it(assistant: Assistant):
     assert "钱发" not in assistant.ask("干得好有没有钱发").text
+
+
+def test_a_generic_noun_is_no_word_the_text_lacks(assistant: Assistant):
+    answer = assistant.ask("每年的专项方案里要写明的那三样东西是啥")
+    assert "东西" not in answer.gap and answer.citations[0].unit_id == "opinion/art10"

@@ -87,6 +87,18 @@ def test_an_english_gap_names_what_is_asked_about_not_the_question_frame():
     assert gap == "原文没有规定具体程序（apply for a work visa to China），以下是最接近的规定。"
 
 
+def test_how_often_is_asked_with_any_measure_word_of_once():
+    survey = ["每年开展一轮市管领导班子全覆盖深度调研"]
+    assert measure_gap("班子调研多久搞一轮", survey) == ""  # 每年: how often, not how long
+    assert measure_gap("读书会多久开一回", ["集体研讨交流"]) == "原文没有规定具体频次，以下是最接近的规定。"
+
+
+def test_during_a_year_states_no_period():
+    assert premise_gap("一年当中工作进度按什么节奏盯", ["健全按月调度、五年规划、三年目标"]) == ""
+    assert premise_gap("用一年时间建成吗", ["用1至2年时间建成"]) == ""
+    assert premise_gap("用五年时间建成吗", ["用1至2年时间建成"]).startswith("原文是“1至2年”，不是“五年”")
+
+
 def test_a_superlative_is_not_what_is_measured():
     words = ("留党察看", "最长")
     specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731

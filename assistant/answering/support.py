@@ -58,6 +58,7 @@ DEFAULT_KEY = "default"
 
 _NUMERAL = rf"[\d{CN_DIGITS}]+(?:\s*[至到-]\s*[\d{CN_DIGITS}]+)?"
 # What a question asks to be counted or measured, the numbers in the text that would answer it, and the noun for it.
+_ONCE = "一[次轮回趟遍]"  # 多久搞一轮 asks how often
 _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
     (re.compile(asked, re.I), re.compile(answered), noun)
     for asked, answered, noun in (
@@ -69,7 +70,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
         ),
         (r"(?:几|多少)个?(?:工作)?[天日]|\bhow many days\b", rf"{_NUMERAL}\s*个?(?:工作)?[天日]", "天数"),
         (
-            r"多久.{0,4}一次|多长时间.{0,4}一次|频次|频率|(?:几|多少)[次轮批回期]|\bhow many times\b|\bhow often\b",
+            rf"(?:多久|多长时间).{{0,4}}{_ONCE}|频次|频率|(?:几|多少)[次轮批回期]|\bhow many times\b|\bhow often\b",
             rf"每(?:年|月|季度?|周|天|半年)|(?<![第\d{CN_DIGITS}]){_NUMERAL}\s*[次轮批回]",  # 第十三次 is an ordinal
             "频次",
         ),
@@ -87,7 +88,7 @@ _MEASURES: tuple[tuple[re.Pattern[str], re.Pattern[str], str], ...] = tuple(
             "程序",
         ),
         (
-            r"任期|期限|年限|(?:几|多少)年|多长时间(?!.{0,4}一次)|多久(?!.{0,4}一次)|\bhow many years\b|\bhow long\b"
+            rf"任期|期限|年限|(?:几|多少)年|(?:多长时间|多久)(?!.{{0,4}}{_ONCE})|\bhow many years\b|\bhow long\b"
             r"|\bterm of office\b",
             rf"{_NUMERAL}\s*个?(?:年|月)",
             "期限",
@@ -155,6 +156,7 @@ _PERIOD = re.compile(
     r"(?:每|按)(半年|季度?|年度?|月度?|周|天|日)(?![头龄纪份限代轻初底末终])|(季度|年度|月度|半年)(?=[\u4e00-\u9fff])"
 )
 _COUNT_KEY = 3  # (value, measure word, noun)
+_WITHIN_A_YEAR = re.compile(r"当中|之中|里|中")
 _PERIOD_UNITS = {"季度": "季", "年度": "年", "月度": "月", "日": "天"}
 _STATED_COUNT = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
@@ -417,6 +419,8 @@ def _counts(text: str) -> dict[tuple, str]:
     for match in _STATED_COUNT.finditer(text):
         raw, unit, noun = match.groups()
         if raw == "一" and unit == "个":  # 一个月 is "a month", not a stated count
+            continue
+        if raw == "一" and unit == "年" and _WITHIN_A_YEAR.match(text, match.end(2)):  # 一年当中: during a year
             continue
         try:
             value = tuple(cn_to_int(n) for n in re.split(r"\s*[至到~-]\s*", raw))

@@ -41,7 +41,7 @@ _STOPWORD_TEXT = """
     讲了 说 说了 写 规定 指 指的是 内容 主要 具体 方面 部分 条 第 段 哪方面 分别 包括 包含 涉及 相关
     对于 怎么办 多 少 一条 哪一条 哪条 一段 哪一段 哪段 出自 出处 原文 文中 评论 评论员 怎么说 提及 讲什么
     情况 什么样 适用 适用于 时候 什么时候 场合 你好 您好 谢谢 多谢 感谢 在吗 在不在 嗨 哈喽 嗯 哦 好的 再见
-    来着 那块 这块 这一块 那一块 这事 那事 这事儿 回事 呗 啦 咯 嘞 哈 诶 对应
+    来着 那块 这块 这一块 那一块 这事 那事 这事儿 回事 呗 啦 咯 嘞 哈 诶 对应 东西 事情 事儿 地方
     hello hi ok okay test thanks thank yes
     a an the of to in on at for by with from as and or but not no is are was were be been being do does
     did doing done what which who whom whose when where why how whats it its this that these those there
