@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # the LLM stack loads only when an endpoint or a chat model i
     from langchain_core.language_models.chat_models import BaseChatModel
 
     from .answering.llm import GenerativeAnswerer
-from .question.query import clean_question, parse_question, parse_reference, strip_references
+from .question.query import Reference, clean_question, parse_question, parse_reference, strip_references
 from .search.retrieve import Evidence, Fusion, Retriever
 from .text.segment import Segmenter, domain_terms
 
@@ -301,9 +301,15 @@ class Assistant:
             QuestionError: if the text names no unit.
             UnitNotFoundError: if the unit does not exist (the message says how many there are).
         """
+        if not reference.strip():
+            raise QuestionError("nothing to show: name an article, part or paragraph, e.g. 13, 第十三条 or 第四部分")
         text = unicodedata.normalize("NFKC", clean_question(reference))
-        # a document name and a bare number (《意见2》 3) name that document's article
-        references = parse_reference(text) or parse_reference(self.corpus.without_names(text).strip())
+        # a document name and a bare number (《意见2》 3) name that document's article; several (13 14) each theirs
+        references = (
+            parse_reference(text)
+            or parse_reference(self.corpus.without_names(text).strip())
+            or _each_reference(text.replace("、", " ").replace(",", " ").split())
+        )
         if not references:
             example = f", or {self.corpus.documents[0].short}第13条" if len(self.corpus.documents) > 2 else ""
             raise QuestionError(
@@ -323,6 +329,8 @@ class Assistant:
         Raises:
             QuestionError: if no keyword is given.
         """
+        if not keywords.strip():
+            raise QuestionError("nothing to search for: give one or more keywords, e.g. 容错纠错")
         terms = [t for t in clean_question(keywords).split(" ") if t]
         matches: list[SearchMatch] = []
         for unit in self.corpus.units:
@@ -331,6 +339,12 @@ class Assistant:
                 if spans is not None:
                     matches.append(SearchMatch(unit, sentence, spans))
         return matches[:limit]
+
+
+def _each_reference(pieces: Sequence[str]) -> list[Reference]:
+    """The references of several pieces (13 14, 13、15), when there are several and every one names a unit."""
+    found = [parse_reference(piece) for piece in pieces]
+    return [ref for refs in found for ref in refs] if len(pieces) > 1 and all(found) else []
 
 
 def _spans(text: str, terms: list[str]) -> tuple[tuple[int, int], ...] | None:

@@ -105,6 +105,20 @@ def test_show_article_and_part(cli, capsys):
     ]
 
 
+def test_show_several_units_at_once(cli, capsys):
+    for args in (("13", "14"), ("13、14",)):
+        code, out, _ = cli(capsys, "show", *args)
+        headings = [line for line in out.splitlines() if line.startswith("《意见》")]
+        assert code == 0 and headings == ["《意见》第13条（坚持严管厚爱）", "《意见》第14条（加强组织领导）"]
+
+
+def test_show_and_search_without_input_say_what_they_need(cli, capsys):
+    code, out, err = cli(capsys, "show", " ")
+    assert code == 2 and out == "" and "nothing to show" in err
+    code, out, err = cli(capsys, "search", "")
+    assert code == 2 and out == "" and "nothing to search for" in err
+
+
 def test_show_missing_unit_exits_2(cli, capsys):
     code, out, err = cli(capsys, "show", "第99条")
     assert code == 2 and out == ""
