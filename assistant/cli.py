@@ -343,8 +343,8 @@ def _serve(args: argparse.Namespace) -> int:
     )
     try:
         listener = listen(args.host, args.port)
-    except OSError as exc:
-        raise ConfigError(
+    except OSError as exc:  # exit 1 like app.py: not a bad option, the machine cannot serve there now
+        raise AssistantError(
             f"cannot serve on {args.host}:{args.port}: the port is in use or the host is not an address of this "
             "machine; choose another --port or --host"
         ) from exc

@@ -289,7 +289,7 @@ def test_the_cli_serve_command_reports_a_taken_port(assistant: Assistant, capsys
         code = cli.main(["serve", "--port", str(taken.getsockname()[1])], assistant=assistant)
     finally:
         taken.close()
-    assert code == 2 and "cannot serve on 127.0.0.1" in capsys.readouterr().err
+    assert code == 1 and "cannot serve on 127.0.0.1" in capsys.readouterr().err  # as app.py
 
 
 @pytest.mark.parametrize(
