@@ -448,7 +448,12 @@ def _parser() -> argparse.ArgumentParser:
     search = commands.add_parser("search", help="list sentences containing every keyword, highlighted")
     search.add_argument("keywords", nargs="+")
     search.add_argument("--limit", type=_positive, default=50, help="at most this many sentences (default 50)")
-    search.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    search.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="highlight matches in colour (auto: when printing to a terminal); otherwise they are marked 【】",
+    )
     search.set_defaults(handler=_search)
     evaluate = commands.add_parser("eval", help="score the assistant on the dev and test splits (report, JSON, chart)")
     evaluate.add_argument("--dev", type=Path, default=PROJECT_ROOT / "eval" / "dev.jsonl", help="the dev split")
@@ -461,7 +466,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     evaluate.add_argument("--no-ablation", action="store_true", help="skip the ablation table")
     evaluate.add_argument("--gate", action="store_true", help="exit 1 when a test-split metric is below its floor")
-    evaluate.add_argument("--floors", type=Path, default=PROJECT_ROOT / "eval" / "floors.json")
+    evaluate.add_argument(
+        "--floors",
+        type=Path,
+        default=PROJECT_ROOT / "eval" / "floors.json",
+        help="with --gate: the test-split floors (default eval/floors.json)",
+    )
     evaluate.add_argument(
         "--llm", action="store_true", help="score the LLM answers of the configured endpoint (slow on a local model)"
     )
