@@ -236,11 +236,11 @@ class SupportRule:
 
     A question is relevant when ``coverage >= min_coverage``, or ``coverage >= weak_coverage`` with
     ``dense_top >= strong_dense``; an English question also needs ``english_min_matched`` specific words in the best
-    unit and no more than ``english_max_unknown`` of its words (IDF-weighted) unknown to the text (a dumpling recipe
-    shares a word or two with the text, not most of them). A relevant question is ``partial`` when a gap detector
-    fires or when ``unknown_share`` exceeds ``max_unknown`` with specific nouns the corpus lacks while the dense
-    similarity stays below ``partial_dense`` (a close paraphrase uses other words for what the text says); else
-    ``full``.
+    unit and no more than ``english_max_unknown`` of its words (IDF-weighted) unknown to the text (a question about
+    something else shares a word or two with the text, not most of its words). A relevant question is ``partial``
+    when a gap detector fires or when ``unknown_share`` exceeds ``max_unknown`` with specific nouns the corpus lacks
+    while the dense similarity stays below ``partial_dense`` (a close paraphrase uses other words for what the text
+    says); else ``full``.
     """
 
     min_coverage: float = 0.33

@@ -43,7 +43,8 @@ SCOPE_QUESTIONS: tuple[re.Pattern[str], ...] = (
 # what trims a member: articles, copulas, qualifiers (专门的计划), "and the like" (奖金什么的), particles (not the
 # 么 of 什么 or 怎么)
 _MEMBER_EDGES = re.compile(
-    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|^(?:专门|单独|特别|特定|相应|具体)的?(?=[\u4e00-\u9fff]{2})|之一$|之列$|在内$|其中$|里面$|(?:什么|之类)的?$|等等$|的$"
+    r"^(?:the|a|an|any|all)\s+|^(?:的是|是|的|为|对|有)|^(?:专门|单独|特别|特定|相应|具体)的?(?=[\u4e00-\u9fff]{2})"
+    r"|之一$|之列$|在内$|其中$|里面$|(?:什么|之类)的?$|等等$|的$"
     r"|(?:[吗呢吧啊]|(?<![什怎这那多])么)+$|^[“”\"'\s]+|[“”\"'\s]+$",
     re.I,
 )
