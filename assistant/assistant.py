@@ -301,7 +301,7 @@ class Assistant:
             QuestionError: if the text names no unit.
             UnitNotFoundError: if the unit does not exist (the message says how many there are).
         """
-        if not reference.strip():
+        if isinstance(reference, str) and not reference.strip():
             raise QuestionError("nothing to show: name an article, part or paragraph, e.g. 13, 第十三条 or 第四部分")
         text = unicodedata.normalize("NFKC", clean_question(reference))
         # a document name and a bare number (《意见2》 3) name that document's article; several (13 14) each theirs
@@ -329,7 +329,7 @@ class Assistant:
         Raises:
             QuestionError: if no keyword is given.
         """
-        if not keywords.strip():
+        if isinstance(keywords, str) and not keywords.strip():
             raise QuestionError("nothing to search for: give one or more keywords, e.g. 容错纠错")
         terms = [t for t in clean_question(keywords).split(" ") if t]
         matches: list[SearchMatch] = []
