@@ -31,6 +31,7 @@ from assistant.question.query import LAST, parse_question
         ("评论员文章第5段最后一句", QuestionKind.SENTENCE, LAST),
         ("“实干家”出现了几次", QuestionKind.OCCURRENCE, ("实干家",)),
         ("文件里提到几次赛马", QuestionKind.OCCURRENCE, ("赛马",)),
+        ("哪几条提到了“实干家”", QuestionKind.OCCURRENCE, ("实干家",)),  # every place, not the one that says it best
         ("第5条和第7条有什么不同？", QuestionKind.COMPARE, ()),
         ("火线提拔和破格提拔有什么区别", QuestionKind.COMPARE, ("火线提拔", "破格提拔")),
         ("第几条说的", QuestionKind.LOCATE, ()),  # which article, not how many
