@@ -428,3 +428,14 @@ def test_a_member_is_named_without_the_verb_done_with_it(assistant: Assistant):
 def test_a_generic_noun_is_no_word_the_text_lacks(assistant: Assistant):
     answer = assistant.ask("每年的专项方案里要写明的那三样东西是啥")
     assert "东西" not in answer.gap and answer.citations[0].unit_id == "opinion/art10"
+
+
+def test_a_chinese_term_inside_an_english_question_is_found(assistant: Assistant):
+    answer = assistant.ask("Is there any 容错纠错 protection for cadres who make mistakes while trying reforms?")
+    assert answer.support == "full" and answer.citations[0].unit_id == "opinion/art13"
+
+
+def test_a_book_title_the_corpus_does_not_hold_is_a_gap(assistant: Assistant):
+    answer = assistant.ask("《中国共产党纪律处分条例》对违反组织纪律的行为怎么给处分？")
+    assert answer.support == "partial"
+    assert answer.gap == "原文没有提到“中国共产党纪律处分条例”、“组织纪律”，以下是最接近的内容。"

@@ -49,6 +49,8 @@ def test_gaps_make_a_relevant_answer_partial():
     assert (grade.support, grade.gap) == (PARTIAL, "原文没有规定具体金额，以下是最接近的规定。")
     named = RULE.grade(_features(gap="原文没有规定具体金额，以下是最接近的规定。", unknown_nouns=("奖金",)))
     assert named.gap == "原文没有提到“奖金”；原文没有规定具体金额，以下是最接近的规定。"
+    merged = RULE.grade(_features(gap="原文没有提到“某条例”，以下是最接近的内容。", unknown_nouns=("年假",)))
+    assert merged.gap == "原文没有提到“某条例”、“年假”，以下是最接近的内容。"
     unknown = RULE.grade(_features(unknown_nouns=("年假",), unknown_share=0.6))
     assert (unknown.support, unknown.gap) == (PARTIAL, "原文没有提到“年假”，以下是最接近的内容。")
     close_paraphrase = _features(unknown_nouns=("路子",), unknown_share=0.6, dense_top=0.95)
@@ -97,6 +99,18 @@ def test_during_a_year_states_no_period():
     assert premise_gap("一年当中工作进度按什么节奏盯", ["健全按月调度、五年规划、三年目标"]) == ""
     assert premise_gap("用一年时间建成吗", ["用1至2年时间建成"]) == ""
     assert premise_gap("用五年时间建成吗", ["用1至2年时间建成"]).startswith("原文是“1至2年”，不是“五年”")
+
+
+def test_a_span_of_time_is_not_what_is_measured():
+    words = ("中心组", "一个月")
+    specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731
+    assert measure_gap("中心组一个月几次", ["中心组每月至少组织1次集体研讨交流"], specific) == ""
+
+
+def test_naming_a_term_of_the_text_makes_a_question_relevant():
+    diluted = _features(coverage=0.1, names_term=True)  # English words around 容错纠错 lower its coverage
+    assert RULE.grade(diluted).support == FULL
+    assert RULE.grade(_features(coverage=0.1)).support == NONE
 
 
 def test_a_superlative_is_not_what_is_measured():

@@ -19,7 +19,7 @@ from ..question.normalize import Correction, NormalizedQuestion
 from ..question.query import QuestionKind, names_document, quoted_terms, topic_text
 from ..search.retrieve import Evidence
 from ..text.bridge import lookup
-from ..text.corpus import Corpus
+from ..text.corpus import BOOK_TITLE, Corpus
 from ..text.numerals import CN_DIGITS
 from ..text.segment import STOPWORDS
 from ..text.terms import NUMBERED_FORMULA, formula_count, glossary
@@ -48,6 +48,8 @@ __all__ = ["ExtractiveAnswerer", "answer_notes", "numbered_formulas"]
 
 _NOUN_TAGS = {"n", "nz", "vn", "nt", "nr", "an", "ng"}
 _PLACE_TAG = "ns"
+_TERM_CHARS = 3
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{3,}")
 _SHARED_OPENING = 2
 _VARIANT_MIN_CHARS = 3
 _PERSON_WORDS = ("干部", "同志", "人员", "人", "者", "员", "们")
@@ -88,7 +90,11 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
             if tag in _NOUN_TAGS and w in absent and not _variant(context, w) and not _spelled_out(context, w, topic)
         )
     )
-    quoted = tuple(t for t in quoted_terms(question.text) if not contains(context.corpus_text, t))
+    # a quoted term or a 《title》 the text never uses (《纪律处分条例》 is no document of this corpus)
+    titles = [t for t in BOOK_TITLE.findall(question.text) if context.corpus.document_named(t) is None]
+    quoted = tuple(
+        t for t in dict.fromkeys([*quoted_terms(question.text), *titles]) if not contains(context.corpus_text, t)
+    )
     member, whole = asked_member(question.text)
     covered, scoped = asked_member(question.text, SCOPE_QUESTIONS)
     gap = (
@@ -112,7 +118,16 @@ def _features(context: AnswerContext, evidence: Evidence, quotes: Sequence[str])
         unknown_share=1.0 - evidence.known,
         unknown_nouns=nouns,
         gap=gap,
+        names_term=_names_term(context, question.text, evidence),
     )
+
+
+def _names_term(context: AnswerContext, text: str, evidence: Evidence) -> bool:
+    """The question names, word for word, something of three characters or more that the best unit holds: a term of
+    the text (a quoted 提法 or a title), or a run of Chinese between English words (… any 容错纠错 protection …)."""
+    best = evidence.hits[0].unit.text if evidence.hits else ""
+    named = [t for t in context.segmenter.terms if t in text] + _CJK_RUN.findall(text)
+    return any(len(t) >= _TERM_CHARS and contains(best, t) for t in named)
 
 
 def _dictionary_words(context: AnswerContext, text: str) -> list[str]:

@@ -163,11 +163,12 @@ _STATED_COUNT = re.compile(
     r"([\u4e00-\u9fff]?)"
 )
 _ENGLISH_FRAME = re.compile(r"^(?:how|what|which|who|when)\s+(?:do|does|can|should)\s+(?:(?:i|we|you|they)\s+)?", re.I)
+_UNKNOWN_GAP = re.compile(r"原文没有提到((?:“[^”]+”、?)+)，以下是最接近的内容。")  # what ``unknown_gap`` writes
 _CLAUSE = re.compile(r"[^，,。？?！!；;\s]+")
 _ITEM = re.compile(r"[^、，,。？?！!；;\s“”]+")  # a clause, or one item of an enumeration (按月调度、季度通报)
 # 每年 / 一年 / 3个月 … say when, not what is measured
 _TIME_WORD = re.compile(
-    rf"^(?:每|{_NUMERAL}|[上下本这那]个?)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前|今后|以后|将来)$"
+    rf"^(?:每|{_NUMERAL}|[上下本这那{CN_DIGITS}\d]个)?(?:年|月|季度?|周|天|日|次|回)$|^(?:一般|平时|通常|现在|目前|今后|以后|将来)$"
 )
 _CJK_TEXT = re.compile(r"[\u4e00-\u9fff]")
 _LIGHT_VERBS = frozenset(
@@ -211,6 +212,7 @@ class SupportFeatures:
         unknown_share: IDF-weighted share of the question's words the corpus does not contain at all.
         unknown_nouns: specific nouns of the question the corpus does not contain.
         gap: what a detector found the evidence does not settle (a sentence), or empty.
+        names_term: the question names one of the text's own terms (容错纠错, 苗圃计划) that the best unit holds.
     """
 
     coverage: float
@@ -220,6 +222,7 @@ class SupportFeatures:
     unknown_share: float = 0.0
     unknown_nouns: tuple[str, ...] = ()
     gap: str = ""
+    names_term: bool = False
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,8 @@ class Grade:
 class SupportRule:
     """Thresholds of the support rule (fitted on the dev split; see ``fit_rule``).
 
-    A question is relevant when ``coverage >= min_coverage``, or ``coverage >= weak_coverage`` with
+    A question is relevant when ``coverage >= min_coverage``, when it names a term of the text the best unit holds
+    (English words around 容错纠错 dilute its coverage), or when ``coverage >= weak_coverage`` with
     ``dense_top >= strong_dense``; an English question also needs ``english_min_matched`` specific words in the best
     unit and no more than ``english_max_unknown`` of its words (IDF-weighted) unknown to the text (a question about
     something else shares a word or two with the text, not most of its words). A relevant question is ``partial``
@@ -258,7 +262,7 @@ class SupportRule:
             features.matched < self.english_min_matched or features.unknown_share > self.english_max_unknown
         ):
             return False
-        if features.coverage >= self.min_coverage:
+        if features.coverage >= self.min_coverage or features.names_term:
             return True
         return features.coverage >= self.weak_coverage and features.dense_top >= self.strong_dense
 
@@ -269,6 +273,8 @@ class SupportRule:
         unknown = features.unknown_nouns and features.unknown_share > self.max_unknown
         if features.gap:
             unnamed = [n for n in features.unknown_nouns if n not in features.gap]
+            if unnamed and (already := _UNKNOWN_GAP.fullmatch(features.gap)):  # one sentence names them all
+                return Grade(PARTIAL, unknown_gap([*re.findall(r"“([^”]+)”", already.group(1)), *unnamed]))
             named = unknown_gap(unnamed).split("，")[0] + "；" if unnamed else ""
             return Grade(PARTIAL, named + features.gap)
         if unknown and features.dense_top < self.partial_dense:
