@@ -65,6 +65,7 @@ def test_measure_gap_needs_the_measure_in_the_quotes():
     )
     assert measure_gap("提拔要公示几天", ["表现优秀的及时提拔重用"]) == "原文没有规定具体天数，以下是最接近的规定。"
     assert measure_gap("容错纠错适用于什么情况", ["完善容错纠错"]) == ""
+    assert measure_gap("评估体系有哪些评估指标和权重", ["探索建立评估体系"]).startswith("原文没有规定具体评分办法")
     assert measure_gap("检查太多 文件管不管这个", ["规范检查考核"]) == ""  # whether it covers the topic, not whom
     assert measure_gap("文件管不管村干部", ["规范检查考核"]).startswith("原文没有规定具体适用范围")
 
