@@ -114,6 +114,13 @@ def test_naming_a_term_of_the_text_makes_a_question_relevant():
     assert RULE.grade(_features(coverage=0.1)).support == NONE
 
 
+def test_the_noun_a_measure_qualifies_is_what_is_measured():
+    words = ("单位", "制定", "规划")
+    specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731
+    assert measure_gap("各单位要制定几年的规划", ["细化提出五年规划"], specific) == ""  # 规划, not 制定
+    assert measure_gap("各单位要制定几年的规划", ["细化提出目标"], specific).startswith("原文没有规定“规划”的具体期限")
+
+
 def test_a_superlative_is_not_what_is_measured():
     words = ("留党察看", "最长")
     specific = lambda text: sorted((w for w in words if w in text), key=text.index)  # noqa: E731

@@ -322,10 +322,15 @@ def measure_gap(question: str, quotes: Sequence[str], subject_words: Callable[[s
 
 
 def _measured(question: str, match: re.Match[str], subject_words: Callable[[str], list[str]]) -> list[str]:
-    """The specific words before the asked measure in its clause, nearest last, without words that say when or
-    verbs that only carry the sentence (经过, 通过, 受到 …)."""
+    """The specific words before the asked measure in its clause, nearest last (or the noun the measure qualifies,
+    规划 in 几年的规划), without words that say when or verbs that only carry the sentence (经过, 通过, 受到 …)."""
     clause = next((c for c in _CLAUSE.finditer(question) if c.start() <= match.start() < c.end()), None)
-    return _subject_words(subject_words(question[clause.start() : match.start()] if clause else ""))
+    before = _subject_words(subject_words(question[clause.start() : match.start()] if clause else ""))
+    # 几年的规划 / 多少钱的奖金: the measure qualifies the noun after it, which is what is measured
+    if clause and question.startswith("的", match.end()) and match.end() < clause.end():
+        after = _subject_words(subject_words(question[match.end() + 1 : clause.end()]))
+        return before + after[:1]
+    return before
 
 
 def _subject_words(words: Sequence[str]) -> list[str]:
