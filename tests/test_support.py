@@ -96,8 +96,9 @@ def test_how_often_is_asked_with_any_measure_word_of_once():
     assert measure_gap("读书会多久开一回", ["集体研讨交流"]) == "原文没有规定具体频次，以下是最接近的规定。"
 
 
-def test_during_a_year_states_no_period():
+def test_during_a_span_states_no_period():
     assert premise_gap("一年当中工作进度按什么节奏盯", ["健全按月调度、五年规划、三年目标"]) == ""
+    assert premise_gap("一天当中安排几项培训", ["每期集中培训3天"]) == ""  # any span: during a day
     assert premise_gap("用一年时间建成吗", ["用1至2年时间建成"]) == ""
     assert premise_gap("用五年时间建成吗", ["用1至2年时间建成"]).startswith("原文是“1至2年”，不是“五年”")
 

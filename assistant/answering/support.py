@@ -156,7 +156,7 @@ _PERIOD = re.compile(
     r"(?:每|按)(半年|季度?|年度?|月度?|周|天|日)(?![头龄纪份限代轻初底末终])|(季度|年度|月度|半年)(?=[\u4e00-\u9fff])"
 )
 _COUNT_KEY = 3  # (value, measure word, noun)
-_WITHIN_A_YEAR = re.compile(r"当中|之中|里|中")
+_DURING = re.compile(r"当中|之中|里|中")
 _PERIOD_UNITS = {"季度": "季", "年度": "年", "月度": "月", "日": "天"}
 _STATED_COUNT = re.compile(
     rf"(?<![第哪几\d{CN_DIGITS}])([\d{CN_DIGITS}]+(?:\s*[至到~-]\s*[\d{CN_DIGITS}]+)?)\s*(个|次|年|天|名|项|轮|批|期)"
@@ -431,7 +431,7 @@ def _counts(text: str) -> dict[tuple, str]:
         raw, unit, noun = match.groups()
         if raw == "一" and unit == "个":  # 一个月 is "a month", not a stated count
             continue
-        if raw == "一" and unit == "年" and _WITHIN_A_YEAR.match(text, match.end(2)):  # 一年当中: during a year
+        if raw == "一" and _DURING.match(text, match.end(2)):  # 一年当中, 一天里: during it, not how long
             continue
         try:
             value = tuple(cn_to_int(n) for n in re.split(r"\s*[至到~-]\s*", raw))

@@ -166,12 +166,11 @@ _GENERIC = re.compile(
     r"|\bmain (?:points?|ideas?)\b|\bkey points?\b|\bgist\b|\bessence\b|\boverview\b|\bbrief(?:ly)?\b",
     re.I,
 )
-_FILLER = re.compile(
-    r"(?:请问|一下|一共|总共|共计|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是有在])+"
-)
+_FILLER_WORDS = r"请问|一下|一共|总共|共计|分别"
+_FILLER_MARKS = r"\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是"
+_FILLER = re.compile(rf"(?:{_FILLER_WORDS}|[{_FILLER_MARKS}有在])+")
 # filler around a compared side, not inside it (一般干活的人 keeps its 的); a leading 在 or 有 begins a word (在职)
-_SIDE_FILLER = r"请问|一下|分别|[\s?？。.!！,，、:：;；“”\"'《》()（）呢吗吧啊呀么的了是"
-_EDGE_FILLER = re.compile(rf"^(?:{_SIDE_FILLER}])+|(?:{_SIDE_FILLER}有在])+$")
+_EDGE_FILLER = re.compile(rf"^(?:{_FILLER_WORDS}|[{_FILLER_MARKS}])+|(?:{_FILLER_WORDS}|[{_FILLER_MARKS}有在])+$")
 _CLAUSE_BREAK = re.compile(r"[，,；;：:。？?！!]")
 _SAID_IN = re.compile(r"^(?:里|中|上|里面)?(?:所说|说|讲|提到|提出|写)(?:的|了)?")  # (评论)里说实干家 → 实干家
 _ASCII_WORD = re.compile(r"[A-Za-z']+")
